@@ -1,0 +1,45 @@
+//! Time is injected: the store and the pipeline take `now` from a [`Clock`].
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync + 'static {
+    fn now_millis(&self) -> Millis;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> Millis {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// A clock that only moves when told to (tests).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Millis) -> Self {
+        Self(AtomicI64::new(start))
+    }
+
+    pub fn advance(&self, by_millis: i64) {
+        self.0.fetch_add(by_millis, Ordering::SeqCst);
+    }
+
+    pub fn set(&self, at: Millis) {
+        self.0.store(at, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_millis(&self) -> Millis {
+        self.0.load(Ordering::SeqCst)
+    }
+}

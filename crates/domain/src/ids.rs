@@ -1,0 +1,99 @@
+//! Twilio-style SIDs: a two-letter prefix and 32 lowercase hex digits.
+
+use rand::RngCore;
+use std::fmt;
+
+/// Why a SID string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {prefix} sid")]
+pub struct InvalidSid {
+    pub prefix: &'static str,
+}
+
+fn random_hex32() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn valid(prefix: &str, s: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+macro_rules! sid_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// Parses a SID, checking prefix, length and hex digits.
+            pub fn parse(s: &str) -> Result<Self, InvalidSid> {
+                if valid($prefix, s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(InvalidSid { prefix: $prefix })
+                }
+            }
+
+            /// A new random SID.
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, random_hex32()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+sid_type!(
+    /// An account (`AC…`).
+    AccountSid,
+    "AC"
+);
+sid_type!(
+    /// A message (`SM…`).
+    MessageSid,
+    "SM"
+);
+sid_type!(
+    /// An API key (`SK…`).
+    ApiKeySid,
+    "SK"
+);
+
+/// A new random 32-hex-digit secret (auth tokens, API key secrets).
+pub fn new_secret() -> String {
+    random_hex32()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_sids_parse_back() {
+        let sid = MessageSid::generate();
+        assert_eq!(sid.as_str().len(), 34);
+        assert_eq!(MessageSid::parse(sid.as_str()), Ok(sid));
+    }
+
+    #[test]
+    fn rejects_wrong_prefix_length_and_digits() {
+        assert!(AccountSid::parse("SM0123456789abcdef0123456789abcdef").is_err());
+        assert!(AccountSid::parse("AC0123").is_err());
+        assert!(AccountSid::parse("ACzz23456789abcdef0123456789abcdef").is_err());
+        assert!(AccountSid::parse("AC0123456789abcdef0123456789abcdef").is_ok());
+        assert_eq!(new_secret().len(), 32);
+    }
+}

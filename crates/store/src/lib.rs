@@ -1,0 +1,98 @@
+//! Persistence for Switchboard behind use-case-level traits.
+//!
+//! Architecture invariants:
+//! - this is the only crate that writes SQL; each dialect has its own `migrations/`;
+//! - no driver type (`rusqlite`, later `sqlx`) appears in a public signature;
+//! - store methods never read the clock: `now` is always a parameter;
+//! - a write that returns `Ok` is committed and fsync'd.
+//!
+//! Layout:
+//! - [`model`]: the records going in and out (`NewMessage`, `MessageRecord`, `Claimed`, …).
+//! - [`Error`]: `NotFound`, `Conflict`, `Unavailable`, `Other`.
+//! - [`sqlite`]: `SqliteStore`, a single writer thread doing group commit plus a reader pool.
+//! - `testing` (feature `testing`): the conformance suite every backend must pass.
+
+mod error;
+pub mod model;
+pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Error, Result};
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid};
+use switchboard_domain::message::MessageStatus;
+
+/// Accounts and their credentials (auth tokens arrive already encrypted, API key secrets already hashed).
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_account(&self, account: NewAccount) -> Result<()>;
+    async fn get_account(&self, sid: &AccountSid) -> Result<Option<AccountRecord>>;
+    async fn count_accounts(&self) -> Result<u64>;
+    async fn create_api_key(&self, key: NewApiKey) -> Result<()>;
+    async fn get_api_key(&self, sid: &ApiKeySid) -> Result<Option<ApiKeyRecord>>;
+}
+
+/// Messages as the API sees them. Every read is scoped to an account.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores a message; an outbound `queued` message is enqueued for delivery in the same transaction.
+    async fn insert_message(&self, message: NewMessage) -> Result<()>;
+    async fn get_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>>;
+    /// Newest first; `filter.before_seq` is the keyset cursor.
+    async fn list_messages(
+        &self,
+        account: &AccountSid,
+        filter: &MessageFilter,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>>;
+    /// Empties the body (`Body=""`).
+    async fn redact_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<Option<MessageRecord>>;
+    /// Cancels a message that no carrier has been handed yet.
+    async fn cancel_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<CancelResult>;
+    async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool>;
+    async fn status_counts(&self) -> Result<Vec<(MessageStatus, u64)>>;
+}
+
+/// The delivery queue: leases, outcomes and receipts.
+#[async_trait]
+pub trait QueueStore: Send + Sync {
+    /// Claims up to `limit` due entries, leasing them until `lease_until`.
+    /// Entries whose lease ran out are due again.
+    async fn claim_due(&self, now: Millis, limit: u32, lease_until: Millis)
+        -> Result<Vec<Claimed>>;
+    /// Records what happened to claimed entries, all in one transaction.
+    async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()>;
+    /// Applies delivery receipts by carrier reference; unknown references are kept
+    /// as orphans and applied when the matching `Sent` update is recorded.
+    async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats>;
+    async fn queue_depth(&self) -> Result<u64>;
+    /// The earliest `due_at` of any entry, if the queue is not empty.
+    async fn next_due(&self) -> Result<Option<Millis>>;
+    /// Called once at start-up by the only node using this store: makes every
+    /// leased entry due now. Stores shared by several nodes do nothing here and
+    /// rely on lease expiry instead.
+    async fn recover_leases(&self, now: Millis) -> Result<u64>;
+}
+
+/// Everything the application needs from storage.
+pub trait Store: AccountStore + MessageStore + QueueStore {}
+impl<T: AccountStore + MessageStore + QueueStore> Store for T {}

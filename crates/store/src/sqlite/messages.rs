@@ -1,0 +1,157 @@
+use super::rows::{self, fetch_message, media_to_text, MESSAGE_COLUMNS};
+use super::SqliteStore;
+use crate::error::Result;
+use crate::model::{CancelResult, MessageFilter, MessageRecord, NewMessage};
+use crate::MessageStore;
+use async_trait::async_trait;
+use rusqlite::{params, Connection};
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::MessageStatus;
+
+pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
+         media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+    )?
+    .execute(params![
+        m.sid.as_str(),
+        m.account_sid.as_str(),
+        m.direction.as_str(),
+        m.status.as_str(),
+        m.to,
+        m.from,
+        m.body,
+        m.num_segments,
+        media_to_text(&m.media_urls),
+        m.encoding,
+        m.messaging_service_sid,
+        m.status_callback,
+        m.validity_secs,
+        m.now,
+    ])?;
+    let seq = c.last_insert_rowid();
+    if m.status == MessageStatus::Queued {
+        c.prepare_cached(
+            "INSERT INTO queue (message_seq, due_at, phase) VALUES (?1, ?2, 'submit')",
+        )?
+        .execute(params![seq, m.due_at])?;
+    }
+    Ok(seq)
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn insert_message(&self, m: NewMessage) -> Result<()> {
+        self.write(move |c| insert(c, &m).map(|_| ())).await
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.read(move |c| fetch_message(c, &account, &sid)).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: &AccountSid,
+        f: &MessageFilter,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let (account, f) = (account.as_str().to_owned(), f.clone());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = ?1 \
+                 AND (?2 IS NULL OR to_addr = ?2) AND (?3 IS NULL OR from_addr = ?3) \
+                 AND (?4 IS NULL OR date_sent >= ?4) AND (?5 IS NULL OR date_sent < ?5) \
+                 AND (?6 IS NULL OR seq < ?6) ORDER BY seq DESC LIMIT ?7"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    account,
+                    f.to,
+                    f.from,
+                    f.sent_from,
+                    f.sent_until,
+                    f.before_seq,
+                    limit
+                ],
+                rows::message,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn redact_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<Option<MessageRecord>> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE messages SET body = '', date_updated = ?3 WHERE sid = ?1 AND account_sid = ?2",
+            )?
+            .execute(params![sid, account, now])?;
+            fetch_message(c, &account, &sid)
+        })
+        .await
+    }
+
+    async fn cancel_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<CancelResult> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.write(move |c| {
+            let Some(current) = fetch_message(c, &account, &sid)? else {
+                return Ok(CancelResult::NotFound);
+            };
+            if !current.status.is_cancelable() {
+                return Ok(CancelResult::NotCancelable(current.status));
+            }
+            c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
+                .execute([current.seq])?;
+            c.prepare_cached(
+                "UPDATE messages SET status = 'canceled', date_updated = ?2 WHERE seq = ?1",
+            )?
+            .execute(params![current.seq, now])?;
+            let updated = fetch_message(c, &account, &sid)?;
+            Ok(updated.map_or(CancelResult::NotFound, CancelResult::Canceled))
+        })
+        .await
+    }
+
+    async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.write(move |c| {
+            c.prepare_cached(
+                "DELETE FROM queue WHERE message_seq = (SELECT seq FROM messages WHERE sid = ?1 AND account_sid = ?2)",
+            )?
+            .execute([&sid, &account])?;
+            let n = c
+                .prepare_cached("DELETE FROM messages WHERE sid = ?1 AND account_sid = ?2")?
+                .execute([&sid, &account])?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn status_counts(&self) -> Result<Vec<(MessageStatus, u64)>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT status, COUNT(*) FROM messages GROUP BY status")?;
+            let rows = stmt.query_map([], |r| Ok((rows::status(r.get(0)?)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}

@@ -1,0 +1,65 @@
+CREATE TABLE accounts (
+    sid TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    auth_token_sealed BLOB NOT NULL,
+    date_created INTEGER NOT NULL,
+    date_updated INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys (
+    sid TEXT PRIMARY KEY,
+    account_sid TEXT NOT NULL REFERENCES accounts(sid),
+    friendly_name TEXT NOT NULL,
+    secret_hash BLOB NOT NULL,
+    date_created INTEGER NOT NULL
+);
+
+CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    sid TEXT NOT NULL UNIQUE,
+    account_sid TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    status TEXT NOT NULL,
+    to_addr TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    body TEXT NOT NULL,
+    num_segments INTEGER NOT NULL,
+    media_urls TEXT,
+    encoding TEXT NOT NULL,
+    messaging_service_sid TEXT,
+    status_callback TEXT,
+    validity_secs INTEGER,
+    error_code INTEGER,
+    error_message TEXT,
+    price TEXT,
+    price_unit TEXT,
+    carrier_ref TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    date_created INTEGER NOT NULL,
+    date_updated INTEGER NOT NULL,
+    date_sent INTEGER
+);
+CREATE INDEX messages_account_seq ON messages(account_sid, seq);
+CREATE INDEX messages_account_to ON messages(account_sid, to_addr, seq);
+CREATE INDEX messages_account_from ON messages(account_sid, from_addr, seq);
+CREATE INDEX messages_carrier_ref ON messages(carrier_ref) WHERE carrier_ref IS NOT NULL;
+
+-- One row per message the pipeline still has to act on. A leased row has its
+-- due_at moved to the lease's end, so an expired lease is simply due again.
+CREATE TABLE queue (
+    message_seq INTEGER PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    leased INTEGER NOT NULL DEFAULT 0,
+    phase TEXT NOT NULL
+);
+CREATE INDEX queue_due ON queue(due_at);
+
+-- Receipts that arrived before their submit result was recorded.
+CREATE TABLE orphan_receipts (
+    carrier_ref TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    error_code INTEGER,
+    error_message TEXT,
+    received_at INTEGER NOT NULL
+);

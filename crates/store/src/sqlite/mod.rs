@@ -1,0 +1,217 @@
+//! SQLite backend.
+//!
+//! All writes go through one writer thread that owns a connection and commits
+//! whatever has queued up since the last commit in one transaction (group
+//! commit): many API requests share one fsync. Each command runs inside its own
+//! savepoint so one failing command does not undo its neighbours. Replies are
+//! sent only after `COMMIT` returns. Reads use a small pool of WAL readers on
+//! blocking threads.
+
+mod accounts;
+mod messages;
+mod queue;
+mod rows;
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MAX_BATCH: usize = 2048;
+const MAX_READERS: usize = 8;
+
+/// Durability of a commit (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// fsync the WAL on every commit: a 201 survives power loss.
+    Full,
+    /// fsync at checkpoints only: survives a process crash, not power loss.
+    Normal,
+}
+
+type WriteJob = Box<dyn FnOnce(&Connection) -> Box<dyn FnOnce(Result<()>) + Send> + Send>;
+
+/// The SQLite store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: mpsc::Sender<WriteJob>,
+    readers: Mutex<Vec<Connection>>,
+    reader_slots: Semaphore,
+}
+
+fn open_conn(path: &Path, sync: Synchronous, read_only: bool) -> Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let sync = match sync {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let done: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, strftime('%s','now'))",
+                [version],
+            )?;
+            tx.commit()?;
+            tracing::info!(version, "Applied SQLite migration.");
+        }
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs migrations.
+    pub fn open(path: impl AsRef<Path>, sync: Synchronous) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = open_conn(&path, sync, false)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<WriteJob>(16 * 1024);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| Error::Other(format!("cannot start writer thread: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: tx,
+                readers: Mutex::new(Vec::new()),
+                reader_slots: Semaphore::new(MAX_READERS),
+            }),
+        })
+    }
+
+    /// Runs `f` on the writer inside the next group-committed transaction.
+    /// Resolves only once the transaction is durable.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (reply_tx, reply_rx) = oneshot::channel::<Result<T>>();
+        let job: WriteJob = Box::new(move |conn| {
+            let outcome = run_in_savepoint(conn, f);
+            Box::new(move |commit: Result<()>| {
+                let result = match (commit, outcome) {
+                    (Ok(()), r) => r,
+                    (Err(e), _) => Err(e),
+                };
+                let _ = reply_tx.send(result);
+            })
+        });
+        self.inner
+            .writer
+            .send(job)
+            .await
+            .map_err(|_| Error::Unavailable("writer stopped".into()))?;
+        reply_rx
+            .await
+            .map_err(|_| Error::Unavailable("writer stopped".into()))?
+    }
+
+    /// Runs `f` on a pooled read connection on a blocking thread.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .reader_slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Unavailable("reader pool closed".into()))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_conn(&inner.path, Synchronous::Normal, true)?,
+            };
+            let result = f(&conn);
+            if let Ok(mut v) = inner.readers.lock() {
+                v.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| Error::Other(format!("reader task failed: {e}")))?
+    }
+}
+
+fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT job")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(e)
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<WriteJob>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        jobs.push(first);
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the jobs drops their reply channels: each caller gets `Unavailable`.
+            tracing::error!(error = %e, "SQLite writer could not begin a transaction.");
+            jobs.clear();
+            continue;
+        }
+        let finishers: Vec<_> = jobs.drain(..).map(|job| job(&conn)).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(Error::from);
+        if let Err(e) = &commit {
+            tracing::error!(error = %e, "SQLite group commit failed.");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishers {
+            finish(match &commit {
+                Ok(()) => Ok(()),
+                Err(e) => Err(Error::Unavailable(e.to_string())),
+            });
+        }
+    }
+    tracing::debug!("SQLite writer stopped.");
+}

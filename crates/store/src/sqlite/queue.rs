@@ -1,0 +1,235 @@
+use super::rows::{account_sid, message_sid};
+use super::SqliteStore;
+use crate::error::Result;
+use crate::model::{Claimed, Phase, QueueUpdate, Receipt, ReceiptStats};
+use crate::QueueStore;
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use switchboard_domain::clock::Millis;
+use switchboard_domain::message::DeliveryOutcome;
+
+fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result<Vec<Claimed>> {
+    let mut leased = c.prepare_cached(
+        "UPDATE queue SET due_at = ?3, leased = 1 WHERE message_seq IN \
+         (SELECT message_seq FROM queue WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2) \
+         RETURNING message_seq, phase",
+    )?;
+    let rows = leased
+        .query_map(params![now, limit, lease_until], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut start_sending = c.prepare_cached(
+        "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = ?2 \
+         WHERE seq = ?1 AND status IN ('queued', 'sending') \
+         RETURNING sid, account_sid, to_addr, from_addr, body, encoding, attempts, date_created, validity_secs, carrier_ref",
+    )?;
+    let mut awaiting = c.prepare_cached(
+        "SELECT sid, account_sid, to_addr, from_addr, body, encoding, attempts, date_created, validity_secs, carrier_ref \
+         FROM messages WHERE seq = ?1",
+    )?;
+    let mut drop_entry = c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (seq, phase) in rows {
+        let submit = phase == "submit";
+        let map = |r: &rusqlite::Row<'_>| {
+            let carrier_ref: Option<String> = r.get(9)?;
+            Ok(Claimed {
+                sid: message_sid(r.get(0)?)?,
+                account_sid: account_sid(r.get(1)?)?,
+                to: r.get(2)?,
+                from: r.get(3)?,
+                body: r.get(4)?,
+                encoding: r.get(5)?,
+                attempts: r.get(6)?,
+                date_created: r.get(7)?,
+                validity_secs: r.get(8)?,
+                phase: match (submit, carrier_ref) {
+                    (false, Some(carrier_ref)) => Phase::AwaitReceipt { carrier_ref },
+                    _ => Phase::Submit,
+                },
+            })
+        };
+        let found = if submit {
+            start_sending.query_row(params![seq, now], map)
+        } else {
+            awaiting.query_row([seq], map)
+        }
+        .optional()?;
+        match found {
+            Some(claimed) => out.push(claimed),
+            // The message was deleted or already final: the entry is stale.
+            None => {
+                drop_entry.execute([seq])?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn finish(c: &Connection, seq: i64, outcome: &DeliveryOutcome, now: Millis) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE messages SET status = ?2, error_code = ?3, error_message = ?4, date_updated = ?5 \
+         WHERE seq = ?1 AND status NOT IN ('delivered', 'undelivered', 'failed', 'canceled', 'received')",
+    )?
+    .execute(params![
+        seq,
+        outcome.status.as_str(),
+        outcome.error_code,
+        outcome.error_message,
+        now
+    ])?;
+    c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
+        .execute([seq])?;
+    Ok(())
+}
+
+fn seq_of(c: &Connection, sid: &str) -> Result<Option<i64>> {
+    Ok(c.prepare_cached("SELECT seq FROM messages WHERE sid = ?1")?
+        .query_row([sid], |r| r.get(0))
+        .optional()?)
+}
+
+fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
+    let sid = match u {
+        QueueUpdate::Sent { sid, .. }
+        | QueueUpdate::Retry { sid, .. }
+        | QueueUpdate::Finish { sid, .. }
+        | QueueUpdate::StopWaiting { sid } => sid,
+    };
+    let Some(seq) = seq_of(c, sid.as_str())? else {
+        return Ok(()); // deleted meanwhile
+    };
+    match u {
+        QueueUpdate::Sent {
+            carrier_ref,
+            receipt_due,
+            ..
+        } => {
+            c.prepare_cached(
+                "UPDATE messages SET status = 'sent', carrier_ref = ?2, date_sent = ?3, date_updated = ?3 \
+                 WHERE seq = ?1 AND status = 'sending'",
+            )?
+            .execute(params![seq, carrier_ref, now])?;
+            c.prepare_cached(
+                "UPDATE queue SET phase = 'receipt', due_at = ?2, leased = 0 WHERE message_seq = ?1",
+            )?
+            .execute(params![seq, receipt_due])?;
+            let orphan = c
+                .prepare_cached(
+                    "DELETE FROM orphan_receipts WHERE carrier_ref = ?1 RETURNING status, error_code, error_message",
+                )?
+                .query_row([carrier_ref], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            if let Some((status, error_code, error_message)) = orphan {
+                let status = super::rows::status(status)?;
+                let outcome = DeliveryOutcome {
+                    status,
+                    error_code,
+                    error_message,
+                };
+                finish(c, seq, &outcome, now)?;
+            }
+        }
+        QueueUpdate::Retry { due_at, error, .. } => {
+            let (code, msg) = error.clone().unzip();
+            c.prepare_cached(
+                "UPDATE messages SET status = 'queued', error_code = ?2, error_message = ?3, date_updated = ?4 \
+                 WHERE seq = ?1 AND status = 'sending'",
+            )?
+            .execute(params![seq, code, msg, now])?;
+            c.prepare_cached(
+                "UPDATE queue SET phase = 'submit', due_at = ?2, leased = 0 WHERE message_seq = ?1",
+            )?
+            .execute(params![seq, due_at])?;
+        }
+        QueueUpdate::Finish { outcome, .. } => finish(c, seq, outcome, now)?,
+        QueueUpdate::StopWaiting { .. } => {
+            c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
+                .execute([seq])?;
+        }
+    }
+    Ok(())
+}
+
+fn apply_receipt(c: &Connection, now: Millis, r: &Receipt) -> Result<bool> {
+    let seq: Option<i64> = c
+        .prepare_cached("SELECT seq FROM messages WHERE carrier_ref = ?1")?
+        .query_row([&r.carrier_ref], |row| row.get(0))
+        .optional()?;
+    match seq {
+        Some(seq) => {
+            finish(c, seq, &r.outcome, now)?;
+            Ok(true)
+        }
+        None => {
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                r.carrier_ref,
+                r.outcome.status.as_str(),
+                r.outcome.error_code,
+                r.outcome.error_message,
+                now
+            ])?;
+            Ok(false)
+        }
+    }
+}
+
+#[async_trait]
+impl QueueStore for SqliteStore {
+    async fn claim_due(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<Claimed>> {
+        self.write(move |c| claim(c, now, limit, lease_until)).await
+    }
+
+    async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
+        self.write(move |c| updates.iter().try_for_each(|u| apply_update(c, now, u)))
+            .await
+    }
+
+    async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats> {
+        self.write(move |c| {
+            let mut stats = ReceiptStats::default();
+            for r in &receipts {
+                if apply_receipt(c, now, r)? {
+                    stats.matched += 1;
+                } else {
+                    stats.orphaned += 1;
+                }
+            }
+            Ok(stats)
+        })
+        .await
+    }
+
+    async fn queue_depth(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn next_due(&self) -> Result<Option<Millis>> {
+        self.read(|c| Ok(c.query_row("SELECT MIN(due_at) FROM queue", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn recover_leases(&self, now: Millis) -> Result<u64> {
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE queue SET due_at = ?1, leased = 0 WHERE leased = 1",
+                [now],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}

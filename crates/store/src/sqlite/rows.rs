@@ -1,0 +1,80 @@
+//! Row ⇄ record mapping shared by the SQLite modules.
+
+use crate::error::{Error, Result};
+use crate::model::MessageRecord;
+use rusqlite::Row;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::{Direction, MessageStatus};
+
+pub(super) const MESSAGE_COLUMNS: &str =
+    "seq, sid, account_sid, direction, status, to_addr, from_addr, body, \
+     num_segments, media_urls, messaging_service_sid, status_callback, error_code, error_message, \
+     price, price_unit, carrier_ref, attempts, date_created, date_updated, date_sent";
+
+fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("invalid {what} in store: {value}").into(),
+    )
+}
+
+pub(super) fn account_sid(s: String) -> rusqlite::Result<AccountSid> {
+    AccountSid::parse(&s).map_err(|_| corrupt("account sid", &s))
+}
+
+pub(super) fn message_sid(s: String) -> rusqlite::Result<MessageSid> {
+    MessageSid::parse(&s).map_err(|_| corrupt("message sid", &s))
+}
+
+pub(super) fn status(s: String) -> rusqlite::Result<MessageStatus> {
+    MessageStatus::parse(&s).ok_or_else(|| corrupt("status", &s))
+}
+
+pub(super) fn media_to_text(urls: &[String]) -> Option<String> {
+    (!urls.is_empty()).then(|| serde_json::Value::from(urls.to_vec()).to_string())
+}
+
+fn media_from_text(text: Option<String>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
+    let direction: String = r.get(3)?;
+    Ok(MessageRecord {
+        seq: r.get(0)?,
+        sid: message_sid(r.get(1)?)?,
+        account_sid: account_sid(r.get(2)?)?,
+        direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction", &direction))?,
+        status: status(r.get(4)?)?,
+        to: r.get(5)?,
+        from: r.get(6)?,
+        body: r.get(7)?,
+        num_segments: r.get(8)?,
+        media_urls: media_from_text(r.get(9)?),
+        messaging_service_sid: r.get(10)?,
+        status_callback: r.get(11)?,
+        error_code: r.get(12)?,
+        error_message: r.get(13)?,
+        price: r.get(14)?,
+        price_unit: r.get(15)?,
+        carrier_ref: r.get(16)?,
+        attempts: r.get(17)?,
+        date_created: r.get(18)?,
+        date_updated: r.get(19)?,
+        date_sent: r.get(20)?,
+    })
+}
+
+pub(super) fn fetch_message(
+    conn: &rusqlite::Connection,
+    account: &str,
+    sid: &str,
+) -> Result<Option<MessageRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sid = ?1 AND account_sid = ?2"
+    ))?;
+    let mut rows = stmt.query_map([sid, account], message)?;
+    rows.next().transpose().map_err(Error::from)
+}

@@ -1,0 +1,333 @@
+//! The conformance suite: behaviour every `Store` backend must show.
+//! Run it from each backend's tests with a fresh, empty store.
+
+use crate::model::*;
+use crate::Store;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
+
+/// Runs every check in order against `store`, which must be empty. Panics on the first failure.
+pub async fn suite(store: &dyn Store) {
+    accounts(store).await;
+    messages_are_scoped_and_paged(store).await;
+    queue_lifecycle(store).await;
+    early_receipt_is_kept(store).await;
+    cancel_and_delete(store).await;
+}
+
+async fn account(store: &dyn Store) -> AccountSid {
+    let sid = AccountSid::generate();
+    store
+        .create_account(NewAccount {
+            sid: sid.clone(),
+            friendly_name: "test".into(),
+            auth_token_sealed: vec![1, 2, 3],
+            now: 1_000,
+        })
+        .await
+        .expect("create account");
+    sid
+}
+
+pub fn new_message(account: &AccountSid, to: &str, now: i64) -> NewMessage {
+    NewMessage {
+        sid: MessageSid::generate(),
+        account_sid: account.clone(),
+        direction: Direction::OutboundApi,
+        status: MessageStatus::Queued,
+        to: to.into(),
+        from: "+15005550006".into(),
+        body: "hello".into(),
+        num_segments: 1,
+        media_urls: vec![],
+        encoding: "GSM-7".into(),
+        messaging_service_sid: None,
+        status_callback: None,
+        validity_secs: None,
+        now,
+        due_at: now,
+    }
+}
+
+async fn accounts(store: &dyn Store) {
+    let before = store.count_accounts().await.expect("count");
+    let sid = account(store).await;
+    let got = store.get_account(&sid).await.expect("get").expect("exists");
+    assert_eq!(got.auth_token_sealed, vec![1, 2, 3]);
+    assert_eq!(store.count_accounts().await.expect("count"), before + 1);
+    assert!(store
+        .get_account(&AccountSid::generate())
+        .await
+        .expect("get")
+        .is_none());
+    let dup = store
+        .create_account(NewAccount {
+            sid,
+            friendly_name: "x".into(),
+            auth_token_sealed: vec![],
+            now: 1,
+        })
+        .await;
+    assert!(matches!(dup, Err(crate::Error::Conflict(_))), "{dup:?}");
+}
+
+async fn messages_are_scoped_and_paged(store: &dyn Store) {
+    let a = account(store).await;
+    let b = account(store).await;
+    let mut sids = vec![];
+    for i in 0..5 {
+        let m = new_message(&a, &format!("+1555000000{i}"), 10_000 + i);
+        sids.push(m.sid.clone());
+        store.insert_message(m).await.expect("insert");
+    }
+    assert!(store
+        .get_message(&b, &sids[0])
+        .await
+        .expect("get")
+        .is_none());
+    let got = store
+        .get_message(&a, &sids[0])
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(got.status, MessageStatus::Queued);
+    assert_eq!(got.to, "+15550000000");
+
+    let page1 = store
+        .list_messages(&a, &MessageFilter::default(), 2)
+        .await
+        .expect("list");
+    assert_eq!(
+        page1.iter().map(|m| &m.sid).collect::<Vec<_>>(),
+        vec![&sids[4], &sids[3]]
+    );
+    // a new message does not shift the next page
+    store
+        .insert_message(new_message(&a, "+15550000009", 20_000))
+        .await
+        .expect("insert");
+    let cursor = MessageFilter {
+        before_seq: Some(page1[1].seq),
+        ..Default::default()
+    };
+    let page2 = store.list_messages(&a, &cursor, 2).await.expect("list");
+    assert_eq!(
+        page2.iter().map(|m| &m.sid).collect::<Vec<_>>(),
+        vec![&sids[2], &sids[1]]
+    );
+    let by_to = MessageFilter {
+        to: Some("+15550000001".into()),
+        ..Default::default()
+    };
+    let only = store.list_messages(&a, &by_to, 50).await.expect("list");
+    assert_eq!(only.len(), 1);
+    assert!(store
+        .list_messages(&b, &MessageFilter::default(), 50)
+        .await
+        .expect("list")
+        .is_empty());
+}
+
+async fn drain(store: &dyn Store, now: i64) {
+    loop {
+        let c = store.claim_due(now, 1000, now + 1).await.expect("claim");
+        if c.is_empty() {
+            break;
+        }
+        let ups = c
+            .into_iter()
+            .map(|c| QueueUpdate::StopWaiting { sid: c.sid })
+            .collect();
+        store.record_updates(now, ups).await.expect("updates");
+    }
+}
+
+async fn queue_lifecycle(store: &dyn Store) {
+    drain(store, i64::MAX / 4).await;
+    let a = account(store).await;
+    let m = new_message(&a, "+15550001111", 50_000);
+    let sid = m.sid.clone();
+    store.insert_message(m).await.expect("insert");
+    assert_eq!(store.queue_depth().await.expect("depth"), 1);
+    assert!(store
+        .claim_due(49_999, 10, 60_000)
+        .await
+        .expect("claim")
+        .is_empty());
+    let claimed = store.claim_due(50_000, 10, 60_000).await.expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].phase, Phase::Submit);
+    assert_eq!(claimed[0].attempts, 1);
+    // leased: not claimable again until the lease runs out
+    assert!(store
+        .claim_due(55_000, 10, 70_000)
+        .await
+        .expect("claim")
+        .is_empty());
+    let again = store.claim_due(60_000, 10, 70_000).await.expect("claim");
+    assert_eq!(again.len(), 1, "an expired lease comes back");
+    assert_eq!(again[0].attempts, 2);
+    store
+        .record_updates(
+            61_000,
+            vec![QueueUpdate::Retry {
+                sid: sid.clone(),
+                due_at: 65_000,
+                error: None,
+            }],
+        )
+        .await
+        .expect("retry");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(msg.status, MessageStatus::Queued);
+    let third = store.claim_due(65_000, 10, 75_000).await.expect("claim");
+    store
+        .record_updates(
+            66_000,
+            vec![QueueUpdate::Sent {
+                sid: sid.clone(),
+                carrier_ref: "ref-1".into(),
+                receipt_due: 90_000,
+            }],
+        )
+        .await
+        .expect("sent");
+    assert_eq!(third.len(), 1);
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(msg.status, MessageStatus::Sent);
+    assert_eq!(msg.date_sent, Some(66_000));
+    let stats = store
+        .apply_receipts(
+            67_000,
+            vec![Receipt {
+                carrier_ref: "ref-1".into(),
+                outcome: DeliveryOutcome {
+                    status: MessageStatus::Delivered,
+                    error_code: None,
+                    error_message: None,
+                },
+            }],
+        )
+        .await
+        .expect("receipt");
+    assert_eq!(stats.matched, 1);
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(msg.status, MessageStatus::Delivered);
+    assert_eq!(store.queue_depth().await.expect("depth"), 0);
+    // a late failure cannot overwrite a final status
+    store
+        .record_updates(
+            68_000,
+            vec![QueueUpdate::Finish {
+                sid: sid.clone(),
+                outcome: DeliveryOutcome {
+                    status: MessageStatus::Failed,
+                    error_code: Some(30008),
+                    error_message: None,
+                },
+            }],
+        )
+        .await
+        .expect("finish");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(msg.status, MessageStatus::Delivered);
+}
+
+async fn early_receipt_is_kept(store: &dyn Store) {
+    let a = account(store).await;
+    let m = new_message(&a, "+15550002222", 100_000);
+    let sid = m.sid.clone();
+    store.insert_message(m).await.expect("insert");
+    let claimed = store
+        .claim_due(100_000, 1000, 110_000)
+        .await
+        .expect("claim");
+    assert!(claimed.iter().any(|c| c.sid == sid));
+    let receipt = Receipt {
+        carrier_ref: "early-1".into(),
+        outcome: DeliveryOutcome {
+            status: MessageStatus::Undelivered,
+            error_code: Some(30003),
+            error_message: Some("unreachable".into()),
+        },
+    };
+    let stats = store
+        .apply_receipts(100_001, vec![receipt])
+        .await
+        .expect("receipt");
+    assert_eq!(stats.orphaned, 1);
+    store
+        .record_updates(
+            100_002,
+            vec![QueueUpdate::Sent {
+                sid: sid.clone(),
+                carrier_ref: "early-1".into(),
+                receipt_due: 200_000,
+            }],
+        )
+        .await
+        .expect("sent");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(msg.status, MessageStatus::Undelivered);
+    assert_eq!(msg.error_code, Some(30003));
+}
+
+async fn cancel_and_delete(store: &dyn Store) {
+    let a = account(store).await;
+    let b = account(store).await;
+    let m = new_message(&a, "+15550003333", 300_000);
+    let sid = m.sid.clone();
+    store.insert_message(m).await.expect("insert");
+    assert!(matches!(
+        store
+            .cancel_message(&b, &sid, 300_001)
+            .await
+            .expect("cancel"),
+        CancelResult::NotFound
+    ));
+    match store
+        .cancel_message(&a, &sid, 300_001)
+        .await
+        .expect("cancel")
+    {
+        CancelResult::Canceled(m) => assert_eq!(m.status, MessageStatus::Canceled),
+        other => panic!("expected canceled, got {other:?}"),
+    }
+    assert!(matches!(
+        store
+            .cancel_message(&a, &sid, 300_002)
+            .await
+            .expect("cancel"),
+        CancelResult::NotCancelable(MessageStatus::Canceled)
+    ));
+    let redacted = store
+        .redact_message(&a, &sid, 300_003)
+        .await
+        .expect("redact");
+    assert_eq!(redacted.map(|m| m.body), Some(String::new()));
+    assert!(!store.delete_message(&b, &sid).await.expect("delete"));
+    assert!(store.delete_message(&a, &sid).await.expect("delete"));
+    assert!(store.get_message(&a, &sid).await.expect("get").is_none());
+    let counts = store.status_counts().await.expect("counts");
+    assert!(counts.iter().all(|(_, n)| *n > 0));
+}
