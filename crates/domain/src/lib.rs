@@ -9,12 +9,14 @@
 //! - [`address`]: `To`/`From` parsing into E.164 or an alphanumeric sender ID.
 //! - [`message`]: message status and direction enums and the allowed transitions.
 //! - [`encoding`]: GSM-7/UCS-2 detection, smart encoding and segmentation.
+//! - [`error_codes`]: the one Twilio error-code table (code, HTTP status, message).
 //! - [`clock`]: the `Clock` trait (time is injected, never read inside the store).
 //! - [`retry`]: the backoff schedule for temporary carrier failures.
 
 pub mod address;
 pub mod clock;
 pub mod encoding;
+pub mod error_codes;
 pub mod ids;
 pub mod message;
 pub mod retry;

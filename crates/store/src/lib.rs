@@ -40,8 +40,9 @@ pub trait AccountStore: Send + Sync {
 /// Messages as the API sees them. Every read is scoped to an account.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// Stores a message; an outbound `queued` message is enqueued for delivery in the same transaction.
-    async fn insert_message(&self, message: NewMessage) -> Result<()>;
+    /// Stores a message; an outbound `queued` message is enqueued for delivery in
+    /// the same transaction. Returns the record as stored.
+    async fn insert_message(&self, message: NewMessage) -> Result<MessageRecord>;
     async fn get_message(
         &self,
         account: &AccountSid,

@@ -88,6 +88,35 @@ pub struct MessageRecord {
     pub date_sent: Option<Millis>,
 }
 
+impl MessageRecord {
+    /// The record of a freshly inserted message.
+    pub fn stored(m: NewMessage, seq: i64) -> Self {
+        Self {
+            seq,
+            sid: m.sid,
+            account_sid: m.account_sid,
+            direction: m.direction,
+            status: m.status,
+            to: m.to,
+            from: m.from,
+            body: m.body,
+            num_segments: m.num_segments,
+            media_urls: m.media_urls,
+            messaging_service_sid: m.messaging_service_sid,
+            status_callback: m.status_callback,
+            error_code: None,
+            error_message: None,
+            price: None,
+            price_unit: None,
+            carrier_ref: None,
+            attempts: 0,
+            date_created: m.now,
+            date_updated: m.now,
+            date_sent: None,
+        }
+    }
+}
+
 /// Filters for listing; all optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {

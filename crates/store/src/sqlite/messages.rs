@@ -43,8 +43,12 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
 
 #[async_trait]
 impl MessageStore for SqliteStore {
-    async fn insert_message(&self, m: NewMessage) -> Result<()> {
-        self.write(move |c| insert(c, &m).map(|_| ())).await
+    async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
+        self.write(move |c| {
+            let seq = insert(c, &m)?;
+            Ok(MessageRecord::stored(m, seq))
+        })
+        .await
     }
 
     async fn get_message(

@@ -1,0 +1,50 @@
+//! HTTP Basic authentication and account scoping.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+use switchboard_core::accounts::AuthError;
+use switchboard_domain::ids::AccountSid;
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_owned(), pass.to_owned()))
+}
+
+/// Authenticates the request and checks that its credentials own the account
+/// in the path. Another account's SID answers 404, exactly like one that does
+/// not exist.
+pub async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    path_account: &str,
+    path: &str,
+) -> Result<AccountSid, ApiError> {
+    let (user, pass) = basic_credentials(headers).ok_or_else(ApiError::unauthenticated)?;
+    let principal = state
+        .core
+        .accounts
+        .authenticate(&user, &pass)
+        .await
+        .map_err(|e| match e {
+            AuthError::Invalid => ApiError::unauthenticated(),
+            AuthError::Store(e) => {
+                tracing::error!(error = %e, "Store error during authentication.");
+                ApiError::internal()
+            }
+        })?;
+    if principal.account_sid.as_str() != path_account {
+        return Err(ApiError::not_found(path));
+    }
+    Ok(principal.account_sid)
+}

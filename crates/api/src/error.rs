@@ -1,0 +1,82 @@
+//! `ApiError`: every API error is rendered from the one error-code table in
+//! Twilio's JSON shape (`code`, `message`, `more_info`, `status`; never
+//! `type`/`title`, which would make twilio-python raise a different exception).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use switchboard_core::messages::MessageError;
+use switchboard_domain::error_codes::{lookup, more_info};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: u32,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: u32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(20001, message)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(20003, "Authenticate")
+    }
+
+    pub fn not_found(path: &str) -> Self {
+        Self::new(
+            20404,
+            format!("The requested resource {path} was not found"),
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(20500, "Internal server error")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(lookup(self.code).http_status).unwrap_or(StatusCode::BAD_REQUEST)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut body = serde_json::json!({
+            "code": self.code,
+            "message": self.message,
+            "more_info": more_info(self.code),
+            "status": status.as_u16(),
+        });
+        if self.code == 20003 {
+            body["detail"] = "Your AccountSid or AuthToken was incorrect.".into();
+        }
+        let mut resp = (status, axum::Json(body)).into_response();
+        if self.code == 20003 {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Switchboard\""),
+            );
+        }
+        resp
+    }
+}
+
+impl From<MessageError> for ApiError {
+    fn from(e: MessageError) -> Self {
+        match e {
+            MessageError::Rejected { code, message } => ApiError::new(code, message),
+            MessageError::Store(e) => {
+                // The cause is logged, never sent to the client.
+                tracing::error!(error = %e, "Store error while handling a request.");
+                ApiError::internal()
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The HTTP edge: the Twilio-compatible REST API, health and metrics.
+//!
+//! Architecture invariant: this is the only crate that knows HTTP, Twilio JSON
+//! and form encoding. Handlers parse, call one `core` function and render.
+//!
+//! Layout:
+//! - [`error`]: `ApiError`, rendered from the one error-code table.
+//! - [`form`]: form/query parameters with repeated keys and strict UTF-8.
+//! - [`auth`]: HTTP Basic authentication and account scoping.
+//! - [`wire`]: JSON resources and list envelopes.
+//! - [`messages`]: the Messages resource handlers.
+//! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
+
+pub mod auth;
+pub mod error;
+pub mod form;
+pub mod messages;
+pub mod ops;
+pub mod wire;
+
+use axum::routing::get;
+use axum::Router;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use switchboard_core::Core;
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    /// Set once migrations ran and listeners are up.
+    pub ready: Arc<AtomicBool>,
+    status_counted: Arc<Mutex<Option<Instant>>>,
+}
+
+impl AppState {
+    pub fn new(core: Core, ready: Arc<AtomicBool>) -> Self {
+        Self {
+            core,
+            ready,
+            status_counted: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+async fn not_found(uri: axum::http::Uri) -> error::ApiError {
+    error::ApiError::not_found(uri.path())
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::new(20004, "Method not allowed")
+}
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    let _ = ops::prometheus();
+    let accounts = Router::new()
+        .route(
+            "/Accounts/{account}/Messages.json",
+            get(messages::list).post(messages::create),
+        )
+        .route(
+            "/Accounts/{account}/Messages/{file}",
+            get(messages::fetch)
+                .post(messages::update)
+                .delete(messages::delete),
+        );
+    Router::new()
+        .nest("/2010-04-01", accounts)
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(ops::track_latency))
+        .with_state(state)
+}

@@ -1,0 +1,181 @@
+//! Accounts and credential checks.
+//!
+//! `authenticate` accepts `AccountSid:AuthToken` or `SKsid:secret`. Secrets are
+//! compared in constant time. Credentials are cached for a short time so the hot
+//! path does not hit the store; a cache entry holds the sealed token's clear
+//! value only in memory.
+
+use crate::crypto::{ct_eq, MasterKey};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use switchboard_domain::clock::{Clock, Millis};
+use switchboard_domain::ids::{new_secret, AccountSid, ApiKeySid};
+use switchboard_store::{NewAccount, NewApiKey, Store};
+
+const CACHE_TTL_MS: Millis = 30_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid credentials")]
+    Invalid,
+    #[error(transparent)]
+    Store(#[from] switchboard_store::Error),
+}
+
+/// Who the request is from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_sid: AccountSid,
+    pub api_key: Option<ApiKeySid>,
+}
+
+/// A freshly created credential, shown once.
+#[derive(Debug, Clone)]
+pub struct Created<S> {
+    pub sid: S,
+    pub secret: String,
+}
+
+#[derive(Clone)]
+struct Cached {
+    account_sid: AccountSid,
+    /// The clear auth token, or the keyed hash of an API key secret.
+    check: Vec<u8>,
+    hashed: bool,
+    at: Millis,
+}
+
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: MasterKey,
+    cache: RwLock<HashMap<String, Cached>>,
+}
+
+impl Accounts {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: MasterKey) -> Self {
+        Self {
+            store,
+            clock,
+            key,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub async fn create_account(
+        &self,
+        friendly_name: &str,
+    ) -> Result<Created<AccountSid>, switchboard_store::Error> {
+        let sid = AccountSid::generate();
+        let token = new_secret();
+        self.store
+            .create_account(NewAccount {
+                sid: sid.clone(),
+                friendly_name: friendly_name.to_owned(),
+                auth_token_sealed: self.key.seal(token.as_bytes()),
+                now: self.clock.now_millis(),
+            })
+            .await?;
+        Ok(Created { sid, secret: token })
+    }
+
+    pub async fn create_api_key(
+        &self,
+        account_sid: &AccountSid,
+        friendly_name: &str,
+    ) -> Result<Created<ApiKeySid>, switchboard_store::Error> {
+        let sid = ApiKeySid::generate();
+        let secret = new_secret();
+        self.store
+            .create_api_key(NewApiKey {
+                sid: sid.clone(),
+                account_sid: account_sid.clone(),
+                friendly_name: friendly_name.to_owned(),
+                secret_hash: self.key.hash_secret(secret.as_bytes()),
+                now: self.clock.now_millis(),
+            })
+            .await?;
+        Ok(Created { sid, secret })
+    }
+
+    /// The account's auth token in clear (to sign webhooks).
+    pub async fn auth_token(&self, sid: &AccountSid) -> Result<Option<String>, AuthError> {
+        let Some(rec) = self.store.get_account(sid).await? else {
+            return Ok(None);
+        };
+        let clear = self.key.open(&rec.auth_token_sealed).map_err(|e| {
+            tracing::error!(error = %e, account_sid = %sid, "Cannot open a sealed auth token.");
+            AuthError::Invalid
+        })?;
+        Ok(String::from_utf8(clear).ok())
+    }
+
+    /// Checks HTTP Basic credentials.
+    pub async fn authenticate(&self, user: &str, password: &str) -> Result<Principal, AuthError> {
+        let now = self.clock.now_millis();
+        let cached = self
+            .cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(user).cloned())
+            .filter(|c| now - c.at < CACHE_TTL_MS);
+        let entry = match cached {
+            Some(c) => c,
+            None => {
+                let fresh = self.load(user, now).await?.ok_or(AuthError::Invalid)?;
+                if let Ok(mut c) = self.cache.write() {
+                    if c.len() > 100_000 {
+                        c.clear();
+                    }
+                    c.insert(user.to_owned(), fresh.clone());
+                }
+                fresh
+            }
+        };
+        let presented = if entry.hashed {
+            self.key.hash_secret(password.as_bytes())
+        } else {
+            password.as_bytes().to_vec()
+        };
+        if !ct_eq(&presented, &entry.check) {
+            return Err(AuthError::Invalid);
+        }
+        Ok(Principal {
+            account_sid: entry.account_sid,
+            api_key: ApiKeySid::parse(user).ok(),
+        })
+    }
+
+    async fn load(&self, user: &str, now: Millis) -> Result<Option<Cached>, AuthError> {
+        if let Ok(sid) = AccountSid::parse(user) {
+            let Some(rec) = self.store.get_account(&sid).await? else {
+                return Ok(None);
+            };
+            if rec.status != "active" {
+                return Ok(None);
+            }
+            let Ok(token) = self.key.open(&rec.auth_token_sealed) else {
+                tracing::error!(account_sid = %sid, "Cannot open a sealed auth token; wrong master key?");
+                return Ok(None);
+            };
+            return Ok(Some(Cached {
+                account_sid: sid,
+                check: token,
+                hashed: false,
+                at: now,
+            }));
+        }
+        if let Ok(sid) = ApiKeySid::parse(user) {
+            let Some(rec) = self.store.get_api_key(&sid).await? else {
+                return Ok(None);
+            };
+            return Ok(Some(Cached {
+                account_sid: rec.account_sid,
+                check: rec.secret_hash,
+                hashed: true,
+                at: now,
+            }));
+        }
+        Ok(None)
+    }
+}

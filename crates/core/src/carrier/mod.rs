@@ -1,0 +1,52 @@
+//! The boundary between the pipeline and the networks it reaches.
+//!
+//! A carrier takes one SMS at a time and answers with one of three outcomes
+//! (accepted / temporary / permanent). Delivery receipts arrive later and on
+//! their own, through the `Receipt` channel the carrier was built with.
+
+pub mod simulated;
+
+use async_trait::async_trait;
+use std::time::Duration;
+use switchboard_domain::ids::MessageSid;
+use switchboard_domain::message::DeliveryOutcome;
+
+/// What a carrier is asked to send.
+#[derive(Debug, Clone)]
+pub struct OutboundSms {
+    pub sid: MessageSid,
+    pub to: String,
+    pub from: String,
+    pub body: String,
+    /// "GSM-7" or "UCS-2".
+    pub encoding: String,
+}
+
+/// The classification of one submit attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// The carrier took it; a receipt will reference `carrier_ref`.
+    Accepted { carrier_ref: String },
+    /// Try again later (throttled, link down, queue full); maybe elsewhere.
+    Temporary {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// It will never succeed; the message fails with this Twilio code.
+    Permanent { code: u32, reason: String },
+}
+
+/// The answer to "what happened to this message?" after no receipt came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryOutcome {
+    Final(DeliveryOutcome),
+    /// The carrier cannot tell; the message stays `sent`.
+    Unknown,
+}
+
+#[async_trait]
+pub trait Carrier: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome;
+    async fn query(&self, sms: &OutboundSms, carrier_ref: &str) -> QueryOutcome;
+}

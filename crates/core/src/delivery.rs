@@ -1,0 +1,310 @@
+//! The delivery pipeline.
+//!
+//! A dispatcher claims due queue entries with a lease, hands each to the carrier
+//! (at most `max_in_flight` at once), classifies the outcome into a
+//! `QueueUpdate`, and a recorder writes updates in batches. A receipt task
+//! applies delivery receipts in batches. A crashed node's leases run out and its
+//! entries are claimed again, so delivery is at-least-once per attempt and no
+//! accepted message is lost.
+
+use crate::carrier::{Carrier, OutboundSms, QueryOutcome, SubmitOutcome};
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_domain::clock::Clock;
+use switchboard_domain::error_codes;
+use switchboard_domain::message::{DeliveryOutcome, MessageStatus};
+use switchboard_domain::retry::{next_attempt, RetryPolicy};
+use switchboard_store::{Claimed, Phase, QueueUpdate, Receipt, Store};
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Most entries claimed per store round trip.
+    pub batch_size: u32,
+    /// Most carrier submissions awaiting an answer.
+    pub max_in_flight: usize,
+    /// How long a claim is held before another worker may take it.
+    pub lease: Duration,
+    /// How often to look for due entries when nothing wakes the dispatcher.
+    pub poll_interval: Duration,
+    /// How long to wait for a receipt before asking the carrier.
+    pub receipt_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 512,
+            max_in_flight: 2048,
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(250),
+            receipt_timeout: Duration::from_secs(600),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The running pipeline's tasks.
+pub struct Pipeline {
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Pipeline {
+    /// Starts the dispatcher, the recorder and the receipt task.
+    pub fn start(
+        store: Arc<dyn Store>,
+        carrier: Arc<dyn Carrier>,
+        clock: Arc<dyn Clock>,
+        cfg: PipelineConfig,
+        wake: Arc<Notify>,
+        receipts: mpsc::Receiver<Receipt>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (updates_tx, updates_rx) = mpsc::channel(cfg.max_in_flight.max(1) * 2);
+        let recorder = tokio::spawn(record_loop(store.clone(), clock.clone(), updates_rx));
+        let receipt_task = tokio::spawn(receipt_loop(
+            store.clone(),
+            clock.clone(),
+            receipts,
+            shutdown.clone(),
+        ));
+        let dispatcher = Dispatcher {
+            store,
+            carrier,
+            clock,
+            cfg,
+            wake,
+            updates: updates_tx,
+        };
+        let dispatch = tokio::spawn(dispatcher.run(shutdown));
+        Self {
+            handles: vec![dispatch, recorder, receipt_task],
+        }
+    }
+
+    /// Waits until every task has finished (after the shutdown token fired).
+    pub async fn join(self) {
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}
+
+struct Dispatcher {
+    store: Arc<dyn Store>,
+    carrier: Arc<dyn Carrier>,
+    clock: Arc<dyn Clock>,
+    cfg: PipelineConfig,
+    wake: Arc<Notify>,
+    updates: mpsc::Sender<QueueUpdate>,
+}
+
+impl Dispatcher {
+    async fn run(self, shutdown: CancellationToken) {
+        let slots = Arc::new(Semaphore::new(self.cfg.max_in_flight.max(1)));
+        let this = Arc::new(self);
+        while !shutdown.is_cancelled() {
+            let free = slots.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    p = slots.clone().acquire_owned() => drop(p),
+                }
+                continue;
+            }
+            let limit = this
+                .cfg
+                .batch_size
+                .min(u32::try_from(free).unwrap_or(u32::MAX));
+            let now = this.clock.now_millis();
+            let lease_until = now + millis(this.cfg.lease);
+            let claimed = match this.store.claim_due(now, limit, lease_until).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Claiming due messages failed; retrying.");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = this.wake.notified() => {}
+                    _ = tokio::time::sleep(this.cfg.poll_interval) => {}
+                }
+                continue;
+            }
+            for entry in claimed {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let this = this.clone();
+                tokio::spawn(async move {
+                    let update = this.handle(entry).await;
+                    let _ = this.updates.send(update).await;
+                    drop(permit);
+                });
+            }
+        }
+        // Finish what was claimed: wait until every in-flight submission has reported.
+        let _ = slots
+            .acquire_many(u32::try_from(this.cfg.max_in_flight.max(1)).unwrap_or(u32::MAX))
+            .await;
+        tracing::info!("Delivery dispatcher stopped.");
+    }
+
+    async fn handle(&self, c: Claimed) -> QueueUpdate {
+        let sms = OutboundSms {
+            sid: c.sid.clone(),
+            to: c.to,
+            from: c.from,
+            body: c.body,
+            encoding: c.encoding,
+        };
+        match c.phase {
+            Phase::Submit => {
+                let now = self.clock.now_millis();
+                let expired = c
+                    .validity_secs
+                    .is_some_and(|v| now > c.date_created + i64::from(v) * 1000);
+                if expired {
+                    return finish_failed(c.sid, 30001);
+                }
+                let outcome = self.carrier.submit(&sms).await;
+                metrics::counter!("switchboard_carrier_submits_total", "carrier" => self.carrier.name().to_owned(), "outcome" => outcome_label(&outcome)).increment(1);
+                self.classify(c.sid, c.attempts, outcome)
+            }
+            Phase::AwaitReceipt { carrier_ref } => {
+                match self.carrier.query(&sms, &carrier_ref).await {
+                    QueryOutcome::Final(outcome) => QueueUpdate::Finish {
+                        sid: c.sid,
+                        outcome,
+                    },
+                    QueryOutcome::Unknown => QueueUpdate::StopWaiting { sid: c.sid },
+                }
+            }
+        }
+    }
+
+    fn classify(
+        &self,
+        sid: switchboard_domain::ids::MessageSid,
+        attempts: u32,
+        outcome: SubmitOutcome,
+    ) -> QueueUpdate {
+        let now = self.clock.now_millis();
+        match outcome {
+            SubmitOutcome::Accepted { carrier_ref } => QueueUpdate::Sent {
+                sid,
+                carrier_ref,
+                receipt_due: now + millis(self.cfg.receipt_timeout),
+            },
+            SubmitOutcome::Permanent { code, .. } => finish_failed(sid, code),
+            SubmitOutcome::Temporary {
+                reason,
+                retry_after,
+            } => {
+                let jitter = rand::thread_rng().gen::<f64>();
+                match next_attempt(attempts, &self.cfg.retry, jitter) {
+                    Some(backoff) => {
+                        let wait = retry_after.map_or(backoff, |r| r.max(backoff));
+                        tracing::debug!(message_sid = %sid, reason, "Temporary carrier failure; will retry.");
+                        QueueUpdate::Retry {
+                            sid,
+                            due_at: now + millis(wait),
+                            error: None,
+                        }
+                    }
+                    None => finish_failed(sid, 30001),
+                }
+            }
+        }
+    }
+}
+
+fn finish_failed(sid: switchboard_domain::ids::MessageSid, code: u32) -> QueueUpdate {
+    QueueUpdate::Finish {
+        sid,
+        outcome: DeliveryOutcome {
+            status: MessageStatus::Failed,
+            error_code: Some(code),
+            error_message: Some(error_codes::lookup(code).message.to_owned()),
+        },
+    }
+}
+
+fn outcome_label(o: &SubmitOutcome) -> &'static str {
+    match o {
+        SubmitOutcome::Accepted { .. } => "accepted",
+        SubmitOutcome::Temporary { .. } => "temporary",
+        SubmitOutcome::Permanent { .. } => "permanent",
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// Drains a channel into batches: waits for one item, then takes what is ready.
+async fn next_batch<T>(rx: &mut mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
+    let first = rx.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(x) => batch.push(x),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+async fn record_loop(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<QueueUpdate>,
+) {
+    while let Some(batch) = next_batch(&mut rx, 1024).await {
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match store
+                .record_updates(clock.now_millis(), batch.clone())
+                .await
+            {
+                Ok(()) => break,
+                // The leases still protect these entries; keep trying rather than drop them.
+                Err(e) => {
+                    tracing::warn!(error = %e, count = batch.len(), "Recording delivery updates failed; retrying.");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+async fn receipt_loop(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<Receipt>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let batch = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            b = next_batch(&mut rx, 1024) => match b { Some(b) => b, None => break },
+        };
+        match store.apply_receipts(clock.now_millis(), batch).await {
+            Ok(stats) => {
+                metrics::counter!("switchboard_receipts_total", "matched" => "true")
+                    .increment(stats.matched);
+                metrics::counter!("switchboard_receipts_total", "matched" => "false")
+                    .increment(stats.orphaned);
+            }
+            // Lost receipts are recovered by the receipt-timeout query.
+            Err(e) => tracing::warn!(error = %e, "Applying delivery receipts failed."),
+        }
+    }
+}

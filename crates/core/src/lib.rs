@@ -1,0 +1,49 @@
+//! Switchboard's use cases and the delivery pipeline.
+//!
+//! Architecture invariants:
+//! - no HTTP, form or JSON types: `api` translates requests into the calls here;
+//! - all storage goes through `switchboard_store::Store`, all time through `Clock`;
+//! - a message is committed to the store before `send` returns, and only the
+//!   pipeline moves it from `queued` onwards.
+//!
+//! Layout:
+//! - [`crypto`]: the master key, sealing auth tokens (AEAD) and hashing API key secrets.
+//! - [`accounts`]: account creation and HTTP Basic credential checks (constant time, cached).
+//! - [`messages`]: send/fetch/list/redact/cancel/delete with Twilio's validation rules.
+//! - [`carrier`]: the `Carrier` trait and the in-process simulated carrier.
+//! - [`delivery`]: the pipeline: claim with a lease, submit, classify, retry, receipts.
+
+pub mod accounts;
+pub mod carrier;
+pub mod crypto;
+pub mod delivery;
+pub mod messages;
+
+/// The store types `api` renders (re-exported so `api` needs no direct store dependency).
+pub use switchboard_store as store;
+
+use std::sync::Arc;
+use switchboard_domain::clock::Clock;
+use switchboard_store::Store;
+
+/// Shared handles for the use cases.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub accounts: Arc<accounts::Accounts>,
+    pub messages: Arc<messages::Messages>,
+}
+
+impl Core {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: crypto::MasterKey) -> Self {
+        let accounts = Arc::new(accounts::Accounts::new(store.clone(), clock.clone(), key));
+        let messages = Arc::new(messages::Messages::new(store.clone(), clock.clone()));
+        Self {
+            store,
+            clock,
+            accounts,
+            messages,
+        }
+    }
+}

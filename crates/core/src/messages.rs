@@ -1,0 +1,243 @@
+//! The Messages use cases, with Twilio's validation order and error codes.
+
+use std::sync::Arc;
+use switchboard_domain::address::{parse_e164, Address};
+use switchboard_domain::clock::Clock;
+use switchboard_domain::encoding;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::{Direction, MessageStatus};
+use switchboard_store::{CancelResult, MessageFilter, MessageRecord, NewMessage, Store};
+use tokio::sync::Notify;
+
+pub const MAX_BODY_CHARS: usize = 1600;
+pub const MAX_MEDIA: usize = 10;
+
+/// A create request as received, not yet validated.
+#[derive(Debug, Clone, Default)]
+pub struct SendRequest {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub body: Option<String>,
+    pub media_urls: Vec<String>,
+    pub status_callback: Option<String>,
+    pub validity_period: Option<u32>,
+    pub smart_encoded: bool,
+}
+
+/// A rejected request (a code from the error table) or a store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("{message}")]
+    Rejected { code: u32, message: String },
+    #[error(transparent)]
+    Store(#[from] switchboard_store::Error),
+}
+
+fn reject(code: u32, message: impl Into<String>) -> MessageError {
+    MessageError::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+fn valid_url(u: &str) -> bool {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.contains('_') && !u.chars().any(char::is_whitespace)
+    })
+}
+
+pub struct Messages {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// Woken whenever a message is queued, so the pipeline does not wait for its poll.
+    pub queued: Arc<Notify>,
+}
+
+impl Messages {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            queued: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Validates and durably stores an outbound message, then wakes the pipeline.
+    pub async fn send(
+        &self,
+        account: &AccountSid,
+        req: SendRequest,
+    ) -> Result<MessageRecord, MessageError> {
+        let new = self.validate(account, req)?;
+        let stored = self.store.insert_message(new).await?;
+        self.queued.notify_one();
+        metrics::counter!("switchboard_messages_accepted_total").increment(1);
+        Ok(stored)
+    }
+
+    fn validate(&self, account: &AccountSid, req: SendRequest) -> Result<NewMessage, MessageError> {
+        let to_raw = req
+            .to
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| reject(21604, "A 'To' phone number is required."))?;
+        let to = Address::parse_to(&to_raw).ok_or_else(|| {
+            reject(
+                21211,
+                format!("The 'To' number {to_raw} is not a valid phone number."),
+            )
+        })?;
+        if let Some(ms) = req.messaging_service_sid.filter(|s| !s.is_empty()) {
+            return Err(reject(
+                21701,
+                format!("The Messaging Service {ms} does not exist."),
+            ));
+        }
+        let from_raw = req
+            .from
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| reject(21603, "A 'From' phone number is required."))?;
+        let from = Address::parse_from(&from_raw).ok_or_else(|| {
+            reject(21212, format!("The 'From' number {from_raw} is not a valid phone number, shortcode, or alphanumeric sender ID."))
+        })?;
+        if req.media_urls.len() > MAX_MEDIA {
+            return Err(reject(
+                21623,
+                "Too many media URLs: at most 10 are allowed.",
+            ));
+        }
+        if let Some(bad) = req.media_urls.iter().find(|u| !valid_url(u)) {
+            return Err(reject(21620, format!("Invalid media URL: {bad}")));
+        }
+        let body = req.body.unwrap_or_default();
+        if body.is_empty() && req.media_urls.is_empty() {
+            return Err(reject(21602, "Message body is required."));
+        }
+        if encoding::char_count(&body) > MAX_BODY_CHARS {
+            return Err(reject(
+                21617,
+                "The concatenated message body exceeds the 1600 character limit.",
+            ));
+        }
+        if let Some(cb) = req.status_callback.as_deref().filter(|c| !c.is_empty()) {
+            if !valid_url(cb) {
+                return Err(reject(
+                    20001,
+                    format!("StatusCallback is not a valid URL: {cb}"),
+                ));
+            }
+        }
+        if let Some(v) = req.validity_period {
+            if !(1..=36_000).contains(&v) {
+                return Err(reject(
+                    20001,
+                    "ValidityPeriod must be between 1 and 36000 seconds.",
+                ));
+            }
+        }
+        let body = if req.smart_encoded {
+            encoding::smart_encode(&body)
+        } else {
+            body
+        };
+        let seg = encoding::segment(&body);
+        let now = self.clock.now_millis();
+        Ok(NewMessage {
+            sid: MessageSid::generate(),
+            account_sid: account.clone(),
+            direction: Direction::OutboundApi,
+            status: MessageStatus::Queued,
+            to: to.as_str().to_owned(),
+            from: from.as_str().to_owned(),
+            num_segments: u32::try_from(seg.num_segments()).unwrap_or(u32::MAX),
+            encoding: seg.encoding.as_str().to_owned(),
+            body,
+            media_urls: req.media_urls,
+            messaging_service_sid: None,
+            status_callback: req.status_callback.filter(|c| !c.is_empty()),
+            validity_secs: req.validity_period,
+            now,
+            due_at: now,
+        })
+    }
+
+    pub async fn get(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>, MessageError> {
+        Ok(self.store.get_message(account, sid).await?)
+    }
+
+    /// One page, newest first, plus whether another page follows.
+    pub async fn list(
+        &self,
+        account: &AccountSid,
+        mut filter: MessageFilter,
+        page_size: u32,
+    ) -> Result<(Vec<MessageRecord>, bool), MessageError> {
+        filter.to = filter.to.map(|t| parse_e164(&t).unwrap_or(t));
+        filter.from = filter.from.map(|f| parse_e164(&f).unwrap_or(f));
+        let mut rows = self
+            .store
+            .list_messages(account, &filter, page_size.saturating_add(1))
+            .await?;
+        let more = rows.len() > page_size as usize;
+        rows.truncate(page_size as usize);
+        Ok((rows, more))
+    }
+
+    pub async fn redact(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>, MessageError> {
+        let now = self.clock.now_millis();
+        Ok(self.store.redact_message(account, sid, now).await?)
+    }
+
+    pub async fn cancel(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>, MessageError> {
+        let now = self.clock.now_millis();
+        match self.store.cancel_message(account, sid, now).await? {
+            CancelResult::Canceled(m) => Ok(Some(m)),
+            CancelResult::NotFound => Ok(None),
+            CancelResult::NotCancelable(status) => Err(reject(
+                30409,
+                format!(
+                    "This message cannot be canceled: its status is {}.",
+                    status.as_str()
+                ),
+            )),
+        }
+    }
+
+    pub async fn delete(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<bool, MessageError> {
+        Ok(self.store.delete_message(account, sid).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(valid_url("https://example.com/cb"));
+        assert!(valid_url("http://127.0.0.1:8080/x?y=1"));
+        assert!(!valid_url("ftp://example.com"));
+        assert!(!valid_url("https://bad_host.com/"));
+        assert!(!valid_url("https://"));
+    }
+}

@@ -1,0 +1,141 @@
+//! `App::build` wires everything and binds the listener (port 0 works, tests
+//! read the bound address); `run_until_stopped` serves until the shutdown token
+//! fires, then stops taking requests and finishes claimed work.
+
+use crate::config::Settings;
+use crate::{secrets, wiring};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use switchboard_api::AppState;
+use switchboard_core::carrier::simulated::SimulatedCarrier;
+use switchboard_core::delivery::Pipeline;
+use switchboard_core::Core;
+use switchboard_domain::clock::{Clock, SystemClock};
+use switchboard_store::sqlite::Synchronous;
+use switchboard_store::{SqliteStore, Store};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct App {
+    pub http_addr: SocketAddr,
+    pub core: Core,
+    pub settings: Settings,
+    shutdown: CancellationToken,
+    server: JoinHandle<std::io::Result<()>>,
+    pipeline: Pipeline,
+}
+
+/// Opens the configured store and runs its migrations.
+pub fn open_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
+    let path = settings.sqlite_path()?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    let sync = if settings.database.synchronous == "normal" {
+        Synchronous::Normal
+    } else {
+        Synchronous::Full
+    };
+    SqliteStore::open(&path, sync)
+        .with_context(|| format!("cannot open the SQLite database {}", path.display()))
+}
+
+/// Builds the use cases over an opened store.
+pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> {
+    let key = secrets::master_key(settings)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(Core::new(store, clock, key))
+}
+
+impl App {
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let store: Arc<dyn Store> = Arc::new(open_store(&settings)?);
+        let core = core(&settings, store.clone())?;
+        let recovered = store.recover_leases(core.clock.now_millis()).await?;
+        if recovered > 0 {
+            tracing::info!(recovered, "Released delivery leases held before a restart.");
+        }
+        bootstrap_account(&settings, &core).await?;
+
+        let shutdown = CancellationToken::new();
+        let (receipts_tx, receipts_rx) = tokio::sync::mpsc::channel(16 * 1024);
+        let carrier = Arc::new(SimulatedCarrier::new(
+            wiring::simulator(&settings.simulator)?,
+            receipts_tx,
+        ));
+        let pipeline = Pipeline::start(
+            store,
+            carrier,
+            core.clock.clone(),
+            wiring::pipeline(&settings.pipeline),
+            core.messages.queued.clone(),
+            receipts_rx,
+            shutdown.clone(),
+        );
+
+        let listener = tokio::net::TcpListener::bind(&settings.http.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (http.bind)", settings.http.bind))?;
+        let http_addr = listener.local_addr()?;
+        let ready = Arc::new(AtomicBool::new(false));
+        let router = switchboard_api::router(AppState::new(core.clone(), ready.clone()));
+        let stop = shutdown.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        });
+        ready.store(true, Ordering::Release);
+        tracing::info!(addr = %http_addr, "HTTP API listening.");
+        Ok(App {
+            http_addr,
+            core,
+            settings,
+            shutdown,
+            server,
+            pipeline,
+        })
+    }
+
+    /// Cancelling this token stops the app gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.shutdown.cancelled().await;
+        tracing::info!("Shutting down: no new requests, finishing claimed work.");
+        let served = self.server.await;
+        self.pipeline.join().await;
+        served.context("HTTP server task failed")??;
+        tracing::info!("Stopped.");
+        Ok(())
+    }
+}
+
+/// On first start with an empty store, creates one account and writes its
+/// credentials to `<data_dir>/credentials.json` (mode 0600).
+async fn bootstrap_account(settings: &Settings, core: &Core) -> anyhow::Result<Option<PathBuf>> {
+    if core.store.count_accounts().await? > 0 {
+        return Ok(None);
+    }
+    let created = core.accounts.create_account("Default account").await?;
+    let path = settings.data_dir.join("credentials.json");
+    let json = serde_json::json!({
+        "account_sid": created.sid.as_str(),
+        "auth_token": created.secret,
+    });
+    secrets::write_private(&path, format!("{json:#}\n").as_bytes())?;
+    tracing::info!(account_sid = %created.sid, path = %path.display(), "Created the first account; its credentials are in the file named here.");
+    Ok(Some(path))
+}

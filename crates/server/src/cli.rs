@@ -1,0 +1,148 @@
+//! Command-line interface.
+
+use crate::app::{self, App};
+use crate::config::Settings;
+use crate::secrets::write_private;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A self-hosted, Twilio-compatible communications platform."
+)]
+pub struct Cli {
+    /// Configuration file (default: ./switchboard.toml if it exists).
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Override http.bind, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        bind: Option<String>,
+        /// Once ready, write {"http_addr": "…"} to this file (for scripts and tests).
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Account administration.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print it with secrets redacted.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account and print its SID and auth token.
+    Create {
+        #[arg(long, default_value = "Switchboard account")]
+        friendly_name: String,
+        /// Print {"account_sid": …, "auth_token": …}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Command::Serve {
+        bind: Some(bind), ..
+    } = &cli.command
+    {
+        settings.http.bind.clone_from(bind);
+    }
+    Ok(settings)
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { ready_file, .. } => serve(settings, ready_file).await,
+        Command::Migrate => {
+            app::open_store(&settings)?;
+            println!(
+                "Database is up to date: {}",
+                settings.sqlite_path()?.display()
+            );
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            print!("{}", settings.to_redacted_toml()?);
+            Ok(())
+        }
+        Command::Accounts {
+            command:
+                AccountsCommand::Create {
+                    friendly_name,
+                    json,
+                },
+        } => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let store = Arc::new(app::open_store(&settings)?);
+            let core = app::core(&settings, store)?;
+            let created = core.accounts.create_account(&friendly_name).await?;
+            if json {
+                let out = serde_json::json!({"account_sid": created.sid.as_str(), "auth_token": created.secret});
+                println!("{out}");
+            } else {
+                println!(
+                    "Account SID: {}\nAuth token:  {}",
+                    created.sid, created.secret
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, ready_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let app = App::build(settings).await?;
+    if let Some(path) = ready_file {
+        let json = serde_json::json!({"http_addr": app.http_addr.to_string()});
+        write_private(&path, json.to_string().as_bytes())?;
+    }
+    let token = app.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        token.cancel();
+    });
+    app.run_until_stopped().await
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("Shutdown signal received.");
+}

@@ -1,0 +1,308 @@
+//! Settings, loaded in layers: built-in defaults → `switchboard.toml` (or
+//! `--config FILE`) → `SWITCHBOARD_*` environment variables (`__` nests:
+//! `SWITCHBOARD_HTTP__BIND`). Unknown keys are an error naming the key.
+//! Secrets have a `*_file` twin and never appear in `Debug` or `config check`.
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize, Serializer};
+use std::path::{Path, PathBuf};
+
+/// Environment variables with these prefixes belong to tests and tools, not to the server.
+const RESERVED_ENV: &[&str] = &["TEST_", "E2E_", "BENCH_", "SDK_", "REQUIRE_", "CONFIG"];
+
+/// A secret string: redacted in `Debug` and when serialised.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the SQLite database, the master key and credentials.json live.
+    pub data_dir: PathBuf,
+    /// The externally visible base URL, used in absolute URLs.
+    pub public_url: String,
+    /// 64 hex digits. Default: generated once into `<data_dir>/master.key`.
+    pub master_key: Option<Secret>,
+    pub master_key_file: Option<PathBuf>,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub pipeline: PipelineSettings,
+    pub simulator: SimulatorSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    pub bind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`; empty means `sqlite://<data_dir>/switchboard.db`.
+    pub url: String,
+    /// `full` (fsync every commit) or `normal`.
+    pub synchronous: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineSettings {
+    pub batch_size: u32,
+    pub max_in_flight: usize,
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
+    pub receipt_timeout_secs: u64,
+    pub retry_base_ms: u64,
+    pub retry_max_secs: u64,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulatorSettings {
+    pub submit_latency_ms: u64,
+    pub receipt_latency_ms: u64,
+    pub rules: Vec<SimRuleSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimRuleSettings {
+    /// Destination prefix, e.g. `+1555999`.
+    pub prefix: String,
+    /// Match the sender instead of the destination.
+    #[serde(default)]
+    pub match_from: bool,
+    /// `deliver`, `undelivered`, `failed`, `reject` or `throttle`.
+    pub outcome: String,
+    #[serde(default)]
+    pub error_code: Option<u32>,
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `warn`, `switchboard_core=debug,info`, …
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./switchboard-data"),
+            public_url: "http://127.0.0.1:8080".into(),
+            master_key: None,
+            master_key_file: None,
+            http: HttpSettings::default(),
+            database: DatabaseSettings::default(),
+            pipeline: PipelineSettings::default(),
+            simulator: SimulatorSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            synchronous: "full".into(),
+        }
+    }
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 512,
+            max_in_flight: 2048,
+            lease_secs: 30,
+            poll_interval_ms: 250,
+            receipt_timeout_secs: 600,
+            retry_base_ms: 1000,
+            retry_max_secs: 300,
+            max_attempts: 10,
+        }
+    }
+}
+
+impl Default for SimulatorSettings {
+    fn default() -> Self {
+        Self {
+            submit_latency_ms: 0,
+            receipt_latency_ms: 20,
+            rules: Vec::new(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+fn env_provider() -> Env {
+    Env::prefixed("SWITCHBOARD_")
+        .filter(|k| {
+            let upper = k.as_str().to_ascii_uppercase();
+            !RESERVED_ENV.iter().any(|p| upper.starts_with(p))
+        })
+        .split("__")
+}
+
+impl Settings {
+    /// Loads the layers. `file` is `--config`; without it `./switchboard.toml` is read if present.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    bail!("config file {} does not exist", f.display());
+                }
+                fig = fig.merge(Toml::file_exact(f));
+            }
+            None if Path::new("switchboard.toml").exists() => {
+                fig = fig.merge(Toml::file_exact("switchboard.toml"));
+            }
+            None => {}
+        }
+        let settings: Settings = fig
+            .merge(env_provider())
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !matches!(self.database.synchronous.as_str(), "full" | "normal") {
+            bail!("database.synchronous must be \"full\" or \"normal\"");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("log.format must be \"text\" or \"json\"");
+        }
+        if self.master_key.is_some() && self.master_key_file.is_some() {
+            bail!("set master_key or master_key_file, not both");
+        }
+        if self.pipeline.batch_size == 0 || self.pipeline.max_in_flight == 0 {
+            bail!("pipeline.batch_size and pipeline.max_in_flight must be at least 1");
+        }
+        self.http
+            .bind
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| {
+                format!(
+                    "http.bind '{}' is not an address like 127.0.0.1:8080",
+                    self.http.bind
+                )
+            })?;
+        self.sqlite_path()?;
+        for r in &self.simulator.rules {
+            crate::wiring::sim_rule(r)?;
+        }
+        Ok(())
+    }
+
+    /// The SQLite file the database URL points at.
+    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+        let url = self.database.url.trim();
+        if url.is_empty() {
+            return Ok(self.data_dir.join("switchboard.db"));
+        }
+        if let Some(p) = url.strip_prefix("sqlite://") {
+            return Ok(PathBuf::from(p));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            bail!("the PostgreSQL backend is not available in this version; use sqlite://PATH");
+        }
+        bail!("database.url must start with sqlite:// (got '{url}')")
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        Ok(toml::to_string_pretty(self)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn layers_and_unknown_keys() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "switchboard.toml",
+                "public_url = \"https://sms.example\"\n[http]\nbind = \"0.0.0.0:9000\"\n",
+            )?;
+            jail.set_env("SWITCHBOARD_HTTP__BIND", "127.0.0.1:0");
+            jail.set_env("SWITCHBOARD_TEST_PG_URL", "ignored");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.public_url, "https://sms.example");
+            assert_eq!(s.http.bind, "127.0.0.1:0");
+            jail.set_env("SWITCHBOARD_HTTP__NOPE", "1");
+            let err = Settings::load(None)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("nope"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SWITCHBOARD_MASTER_KEY", "00".repeat(32));
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.master_key.as_ref().map(Secret::expose),
+                Some("00".repeat(32).as_str())
+            );
+            let shown = s.to_redacted_toml().map_err(|e| e.to_string())?;
+            assert!(shown.contains("<redacted>") && !shown.contains(&"00".repeat(32)));
+            assert!(!format!("{s:?}").contains(&"00".repeat(32)));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,18 @@
+//! The `switchboard` binary's library half: configuration, wiring and the
+//! `App` that `main` and the tests (`testkit::spawn_app`) both start.
+//!
+//! Layout:
+//! - [`config`]: layered `Settings` (defaults → TOML → `SWITCHBOARD_*` env).
+//! - [`app`]: `App::build` / `run_until_stopped`.
+//! - [`wiring`]: settings → typed `core` configs.
+//! - [`secrets`]: the master key and private files.
+//! - [`cli`]: the subcommands.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod secrets;
+pub mod wiring;
+
+pub use app::App;
+pub use config::Settings;

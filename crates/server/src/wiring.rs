@@ -1,0 +1,63 @@
+//! Turning settings into the typed values `core` takes.
+
+use crate::config::{PipelineSettings, SimRuleSettings, SimulatorSettings};
+use anyhow::bail;
+use std::time::Duration;
+use switchboard_core::carrier::simulated::{SimOutcome, SimRule, SimulatorConfig};
+use switchboard_core::delivery::PipelineConfig;
+use switchboard_domain::retry::RetryPolicy;
+
+pub fn sim_rule(r: &SimRuleSettings) -> anyhow::Result<SimRule> {
+    let code = || {
+        r.error_code.ok_or_else(|| {
+            anyhow::anyhow!(
+                "simulator rule '{}': outcome '{}' needs error_code",
+                r.prefix,
+                r.outcome
+            )
+        })
+    };
+    let outcome = match r.outcome.as_str() {
+        "deliver" => SimOutcome::Deliver,
+        "undelivered" => SimOutcome::Undelivered(code()?),
+        "failed" => SimOutcome::Failed(code()?),
+        "reject" => SimOutcome::Reject(code()?),
+        "throttle" => SimOutcome::Throttle(Duration::from_secs(r.retry_after_secs.unwrap_or(1))),
+        other => bail!(
+            "simulator rule '{}': outcome '{other}' is not one of deliver, undelivered, failed, reject, throttle",
+            r.prefix
+        ),
+    };
+    Ok(SimRule {
+        prefix: r.prefix.clone(),
+        match_from: r.match_from,
+        outcome,
+    })
+}
+
+pub fn simulator(s: &SimulatorSettings) -> anyhow::Result<SimulatorConfig> {
+    Ok(SimulatorConfig {
+        submit_latency: Duration::from_millis(s.submit_latency_ms),
+        receipt_latency: Duration::from_millis(s.receipt_latency_ms),
+        rules: s
+            .rules
+            .iter()
+            .map(sim_rule)
+            .collect::<anyhow::Result<_>>()?,
+    })
+}
+
+pub fn pipeline(p: &PipelineSettings) -> PipelineConfig {
+    PipelineConfig {
+        batch_size: p.batch_size,
+        max_in_flight: p.max_in_flight,
+        lease: Duration::from_secs(p.lease_secs),
+        poll_interval: Duration::from_millis(p.poll_interval_ms),
+        receipt_timeout: Duration::from_secs(p.receipt_timeout_secs),
+        retry: RetryPolicy {
+            base: Duration::from_millis(p.retry_base_ms),
+            max: Duration::from_secs(p.retry_max_secs),
+            max_attempts: p.max_attempts,
+        },
+    }
+}

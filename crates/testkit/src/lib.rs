@@ -1,0 +1,196 @@
+//! Test helpers: `spawn_app` (in-process, random port, fresh data dir) and
+//! `ServerProcess` (the real `switchboard` binary, hermetic), plus polling with
+//! a deadline instead of sleeps.
+//!
+//! Layout:
+//! - [`spawn_app`] / [`TestApp`]: in-process app with typed request helpers.
+//! - [`process`]: start, stop and kill the real binary.
+//! - [`wait_until`]: poll a condition until a deadline.
+
+pub mod process;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+use switchboard_server::{App, Settings};
+use tokio_util::sync::CancellationToken;
+
+/// Polls `f` every 20 ms until it returns `Some`, or panics after `timeout`.
+pub async fn wait_until<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A running in-process app with its own account.
+pub struct TestApp {
+    pub base: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    pub http: reqwest::Client,
+    pub app_core: switchboard_core::Core,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+/// Default test settings: a temp data dir, port 0, a fast simulator and pipeline.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.data_dir = dir.join("data");
+    s.http.bind = "127.0.0.1:0".into();
+    s.pipeline.poll_interval_ms = 20;
+    s.simulator.receipt_latency_ms = 5;
+    s.log.level = "warn".into();
+    s
+}
+
+/// Starts an app; `configure` may adjust the settings first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = test_settings(dir.path());
+    configure(&mut settings);
+    let app = App::build(settings).await.expect("app builds");
+    let creds_path = app.settings.data_dir.join("credentials.json");
+    let creds: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&creds_path).expect("credentials.json"))
+            .expect("json");
+    let base = format!("http://{}", app.http_addr);
+    let app_core = app.core.clone();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        account_sid: creds["account_sid"].as_str().expect("sid").to_owned(),
+        auth_token: creds["auth_token"].as_str().expect("token").to_owned(),
+        http: reqwest::Client::new(),
+        app_core,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A raw response: status and parsed JSON (Null for an empty body).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub json: serde_json::Value,
+}
+
+impl TestApp {
+    pub fn messages_url(&self) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.base, self.account_sid
+        )
+    }
+
+    pub fn message_url(&self, sid: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages/{sid}.json",
+            self.base, self.account_sid
+        )
+    }
+
+    /// A second account with its own credentials.
+    pub async fn other_account(&self) -> (String, String) {
+        let c = self
+            .app_core
+            .accounts
+            .create_account("other")
+            .await
+            .expect("create account");
+        (c.sid.to_string(), c.secret)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.expect("body");
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            })
+        };
+        Reply { status, json }
+    }
+
+    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.basic_auth(&self.account_sid, Some(&self.auth_token))
+    }
+
+    /// POST a raw form body to the Messages list.
+    pub async fn create_raw(&self, body: impl Into<reqwest::Body>) -> Reply {
+        let req = self
+            .authed(self.http.post(self.messages_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
+    pub async fn create(&self, params: &[(&str, &str)]) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        self.create_raw(body).await
+    }
+
+    pub async fn create_ok(&self, to: &str, body: &str) -> serde_json::Value {
+        let r = self
+            .create(&[("To", to), ("From", "+15005550006"), ("Body", body)])
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        r.json
+    }
+
+    pub async fn get(&self, url: &str) -> Reply {
+        let req = self.authed(self.http.get(url));
+        self.send(req).await
+    }
+
+    pub async fn post(&self, url: &str, params: &[(&str, &str)]) -> Reply {
+        let req = self.authed(self.http.post(url)).form(params);
+        self.send(req).await
+    }
+
+    pub async fn delete(&self, url: &str) -> Reply {
+        let req = self.authed(self.http.delete(url));
+        self.send(req).await
+    }
+
+    /// Polls a message until its status is `status`.
+    pub async fn wait_for_status(&self, sid: &str, status: &str) -> serde_json::Value {
+        let url = self.message_url(sid);
+        wait_until(
+            Duration::from_secs(20),
+            &format!("{sid} to be {status}"),
+            || async {
+                let r = self.get(&url).await;
+                (r.json["status"] == status).then_some(r.json)
+            },
+        )
+        .await
+    }
+}
