@@ -207,7 +207,7 @@ impl Messages {
     ) -> Result<Option<MessageRecord>, MessageError> {
         let now = self.clock.now_millis();
         match self.store.cancel_message(account, sid, now).await? {
-            CancelResult::Canceled(m) => Ok(Some(m)),
+            CancelResult::Canceled(m) => Ok(Some(*m)),
             CancelResult::NotFound => Ok(None),
             CancelResult::NotCancelable(status) => Err(reject(
                 30409,

@@ -184,7 +184,8 @@ fn env_provider() -> Env {
     Env::prefixed("SWITCHBOARD_")
         .filter(|k| {
             let upper = k.as_str().to_ascii_uppercase();
-            !RESERVED_ENV.iter().any(|p| upper.starts_with(p))
+            // Secrets are read raw below: the env layer would turn an all-digit key into a number.
+            upper != "MASTER_KEY" && !RESERVED_ENV.iter().any(|p| upper.starts_with(p))
         })
         .split("__")
 }
@@ -205,10 +206,13 @@ impl Settings {
             }
             None => {}
         }
-        let settings: Settings = fig
+        let mut settings: Settings = fig
             .merge(env_provider())
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if let Ok(key) = std::env::var("SWITCHBOARD_MASTER_KEY") {
+            settings.master_key = Some(Secret(key));
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -264,6 +268,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;

@@ -132,7 +132,7 @@ pub struct MessageFilter {
 
 #[derive(Debug, Clone)]
 pub enum CancelResult {
-    Canceled(MessageRecord),
+    Canceled(Box<MessageRecord>),
     NotCancelable(MessageStatus),
     NotFound,
 }

@@ -1,3 +1,5 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 //! The conformance suite: behaviour every `Store` backend must show.
 //! Run it from each backend's tests with a fresh, empty store.
 

@@ -7,6 +7,9 @@
 //! - [`process`]: start, stop and kill the real binary.
 //! - [`wait_until`]: poll a condition until a deadline.
 
+// A test-only crate (dev-dependency): failing loudly is its job.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 pub mod process;
 
 use std::future::Future;
@@ -46,8 +49,10 @@ pub struct TestApp {
 
 /// Default test settings: a temp data dir, port 0, a fast simulator and pipeline.
 pub fn test_settings(dir: &std::path::Path) -> Settings {
-    let mut s = Settings::default();
-    s.data_dir = dir.join("data");
+    let mut s = Settings {
+        data_dir: dir.join("data"),
+        ..Settings::default()
+    };
     s.http.bind = "127.0.0.1:0".into();
     s.pipeline.poll_interval_ms = 20;
     s.simulator.receipt_latency_ms = 5;

@@ -1,5 +1,7 @@
 //! In-process integration tests through `testkit::spawn_app` (one binary).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod bad_input;
 mod isolation;
 mod messages;

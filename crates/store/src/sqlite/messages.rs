@@ -129,7 +129,9 @@ impl MessageStore for SqliteStore {
             )?
             .execute(params![current.seq, now])?;
             let updated = fetch_message(c, &account, &sid)?;
-            Ok(updated.map_or(CancelResult::NotFound, CancelResult::Canceled))
+            Ok(updated.map_or(CancelResult::NotFound, |m| {
+                CancelResult::Canceled(Box::new(m))
+            }))
         })
         .await
     }

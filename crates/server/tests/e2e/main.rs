@@ -1,0 +1,47 @@
+//! End-to-end tests: the real `switchboard` binary (or `SWITCHBOARD_E2E_EXE`)
+//! driven over HTTP, by the official Twilio SDKs, and through crashes.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod cli;
+mod crash;
+mod sdk;
+
+use std::path::PathBuf;
+
+pub fn exe() -> PathBuf {
+    std::env::var_os("SWITCHBOARD_E2E_EXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_switchboard")))
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Fetches every message of the account, following `next_page_uri`.
+pub async fn list_all(
+    http: &reqwest::Client,
+    base: &str,
+    sid: &str,
+    token: &str,
+) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut next = Some(format!(
+        "/2010-04-01/Accounts/{sid}/Messages.json?PageSize=1000"
+    ));
+    while let Some(path) = next {
+        let page: serde_json::Value = http
+            .get(format!("{base}{path}"))
+            .basic_auth(sid, Some(token))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        out.extend(page["messages"].as_array().cloned().unwrap_or_default());
+        next = page["next_page_uri"].as_str().map(str::to_owned);
+    }
+    out
+}
