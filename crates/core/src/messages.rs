@@ -147,7 +147,7 @@ impl Messages {
         let seg = encoding::segment(&body);
         let now = self.clock.now_millis();
         Ok(NewMessage {
-            sid: MessageSid::generate(),
+            sid: MessageSid::generate_at(now),
             account_sid: account.clone(),
             direction: Direction::OutboundApi,
             status: MessageStatus::Queued,

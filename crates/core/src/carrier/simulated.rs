@@ -70,11 +70,21 @@ fn magic(sms: &OutboundSms) -> Option<SimOutcome> {
 pub struct SimulatedCarrier {
     cfg: SimulatorConfig,
     receipts: mpsc::Sender<Receipt>,
+    /// Random per start, so references never repeat across restarts.
+    ref_prefix: String,
+    next_ref: std::sync::atomic::AtomicU64,
 }
 
 impl SimulatedCarrier {
     pub fn new(cfg: SimulatorConfig, receipts: mpsc::Sender<Receipt>) -> Self {
-        Self { cfg, receipts }
+        let mut prefix = [0u8; 4];
+        rand::thread_rng().fill_bytes(&mut prefix);
+        Self {
+            cfg,
+            receipts,
+            ref_prefix: hex::encode(prefix),
+            next_ref: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     fn outcome_for(&self, sms: &OutboundSms) -> SimOutcome {
@@ -131,9 +141,11 @@ impl Carrier for SimulatedCarrier {
             }
             _ => {}
         }
-        let mut id = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut id);
-        let carrier_ref = hex::encode(id);
+        // Like a real SMSC's ids: unique and increasing.
+        let n = self
+            .next_ref
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let carrier_ref = format!("{}{n:010x}", self.ref_prefix);
         if let Some(final_outcome) = final_outcome(&outcome) {
             let receipt = Receipt {
                 carrier_ref: carrier_ref.clone(),

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Durability of a commit (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,19 +98,26 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let mut conn = open_conn(&path, sync, false)?;
         migrate(&mut conn)?;
+        // The checkpointer thread does this work; the writer never stops to checkpoint.
+        conn.execute_batch("PRAGMA wal_autocheckpoint=0")?;
+        let checkpointer = open_conn(&path, sync, false)?;
         let (tx, rx) = mpsc::channel::<WriteJob>(16 * 1024);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| Error::Other(format!("cannot start writer thread: {e}")))?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                path,
-                writer: tx,
-                readers: Mutex::new(Vec::new()),
-                reader_slots: Semaphore::new(MAX_READERS),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            path,
+            writer: tx,
+            readers: Mutex::new(Vec::new()),
+            reader_slots: Semaphore::new(MAX_READERS),
+        });
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, weak))
+            .map_err(|e| Error::Other(format!("cannot start checkpoint thread: {e}")))?;
+        Ok(Self { inner })
     }
 
     /// Runs `f` on the writer inside the next group-committed transaction.
@@ -171,15 +179,27 @@ impl SqliteStore {
 }
 
 fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")?;
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     match f(conn) {
         Ok(v) => {
-            conn.execute_batch("RELEASE job")?;
+            conn.prepare_cached("RELEASE job")?.execute([])?;
             Ok(v)
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
             Err(e)
+        }
+    }
+}
+
+/// Checkpoints the WAL from its own connection so that copying pages into the
+/// database file (and its fsync) is off the writer's critical path. Stops once
+/// the store is dropped.
+fn checkpoint_loop(conn: Connection, store: std::sync::Weak<Inner>) {
+    while store.upgrade().is_some() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed.");
         }
     }
 }
@@ -200,8 +220,15 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<WriteJob>) {
             jobs.clear();
             continue;
         }
+        let started = std::time::Instant::now();
+        let n = jobs.len();
         let finishers: Vec<_> = jobs.drain(..).map(|job| job(&conn)).collect();
+        let executed = started.elapsed();
         let commit = conn.execute_batch("COMMIT").map_err(Error::from);
+        metrics::histogram!("switchboard_store_batch_jobs").record(n as f64);
+        metrics::histogram!("switchboard_store_execute_seconds").record(executed.as_secs_f64());
+        metrics::histogram!("switchboard_store_commit_seconds")
+            .record((started.elapsed() - executed).as_secs_f64());
         if let Err(e) = &commit {
             tracing::error!(error = %e, "SQLite group commit failed.");
             let _ = conn.execute_batch("ROLLBACK");

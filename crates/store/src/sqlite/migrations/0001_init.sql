@@ -16,7 +16,7 @@ CREATE TABLE api_keys (
 );
 
 CREATE TABLE messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     sid TEXT NOT NULL UNIQUE,
     account_sid TEXT NOT NULL,
     direction TEXT NOT NULL,
