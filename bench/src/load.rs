@@ -256,6 +256,7 @@ pub fn form_body(to_digits: u64, n: u64) -> String {
     format!("To=%2B1555{to_digits:07}&From=%2B15005550006&Body=Benchmark+message+{n}")
 }
 
+#[allow(clippy::disallowed_methods)] // a seed, not business time
 fn seed(worker: usize) -> u64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

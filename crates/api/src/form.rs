@@ -123,3 +123,25 @@ mod tests {
         }
     }
 }
+
+/// The largest request body accepted (the longest valid create is far smaller).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A form-encoded request body as [`Params`]; too large or malformed is a 400 in Twilio's shape.
+#[derive(Debug)]
+pub struct FormBody(pub Params);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, ApiError> {
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::invalid(format!(
+                    "The request body is too large or incomplete (limit {MAX_BODY_BYTES} bytes)."
+                ))
+            })?;
+        Params::parse(&body).map(FormBody)
+    }
+}

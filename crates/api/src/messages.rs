@@ -2,10 +2,9 @@
 
 use crate::auth::authorize;
 use crate::error::ApiError;
-use crate::form::Params;
+use crate::form::{FormBody, Params};
 use crate::wire::{MessagePage, MessageResource, API_VERSION};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,10 +27,9 @@ pub async fn create(
     Path(account): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Bytes,
+    FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
     let account = authorize(&state, &headers, &account, uri.path()).await?;
-    let p = Params::parse(&body)?;
     let req = SendRequest {
         to: opt(&p, "To"),
         from: opt(&p, "From"),
@@ -81,10 +79,9 @@ pub async fn update(
     Path((account, file)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Bytes,
+    FormBody(p): FormBody,
 ) -> Result<Json<MessageResource>, ApiError> {
     let (account, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
-    let p = Params::parse(&body)?;
     let messages = &state.core.messages;
     let mut result = None;
     if let Some(status) = p.get("Status") {

@@ -15,6 +15,7 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place the wall clock is read
     fn now_millis(&self) -> Millis {
         chrono::Utc::now().timestamp_millis()
     }

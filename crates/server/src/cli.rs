@@ -6,6 +6,7 @@ use crate::secrets::write_private;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
+use switchboard_domain::ids::AccountSid;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,6 +45,26 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// API keys: `SK…` SID and secret, usable instead of the auth token.
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create an API key for an account and print its SID and secret (shown once).
+    Create {
+        /// The account the key belongs to (AC…).
+        #[arg(long)]
+        account_sid: String,
+        #[arg(long, default_value = "API key")]
+        friendly_name: String,
+        /// Print {"sid": …, "secret": …, "account_sid": …}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,10 +101,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { ready_file, .. } => serve(settings, ready_file).await,
         Command::Migrate => {
             app::open_store(&settings)?;
-            println!(
-                "Database is up to date: {}",
-                settings.sqlite_path()?.display()
-            );
+            let path = settings.sqlite_path()?;
+            println!("Database is up to date: {}", path.display());
             Ok(())
         }
         Command::Config {
@@ -98,23 +117,66 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     friendly_name,
                     json,
                 },
-        } => {
-            std::fs::create_dir_all(&settings.data_dir)?;
-            let store = Arc::new(app::open_store(&settings)?);
-            let core = app::core(&settings, store)?;
-            let created = core.accounts.create_account(&friendly_name).await?;
-            if json {
-                let out = serde_json::json!({"account_sid": created.sid.as_str(), "auth_token": created.secret});
-                println!("{out}");
-            } else {
-                println!(
-                    "Account SID: {}\nAuth token:  {}",
-                    created.sid, created.secret
-                );
-            }
-            Ok(())
-        }
+        } => create_account(&settings, &friendly_name, json).await,
+        Command::ApiKeys {
+            command:
+                ApiKeysCommand::Create {
+                    account_sid,
+                    friendly_name,
+                    json,
+                },
+        } => create_api_key(&settings, &account_sid, &friendly_name, json).await,
     }
+}
+
+async fn create_account(
+    settings: &Settings,
+    friendly_name: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let core = offline_core(settings)?;
+    let created = core.accounts.create_account(friendly_name).await?;
+    if json {
+        let out =
+            serde_json::json!({"account_sid": created.sid.as_str(), "auth_token": created.secret});
+        println!("{out}");
+    } else {
+        println!(
+            "Account SID: {}\nAuth token:  {}",
+            created.sid, created.secret
+        );
+    }
+    Ok(())
+}
+
+async fn create_api_key(
+    settings: &Settings,
+    account_sid: &str,
+    friendly_name: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let core = offline_core(settings)?;
+    let sid = AccountSid::parse(account_sid).map_err(|_| {
+        anyhow::anyhow!("'{account_sid}' is not an account SID (AC + 32 hex digits)")
+    })?;
+    if core.store.get_account(&sid).await?.is_none() {
+        anyhow::bail!("no account {sid} in this database");
+    }
+    let key = core.accounts.create_api_key(&sid, friendly_name).await?;
+    if json {
+        let out = serde_json::json!({"sid": key.sid.as_str(), "secret": key.secret, "account_sid": sid.as_str()});
+        println!("{out}");
+    } else {
+        println!("API key SID: {}\nSecret:      {}", key.sid, key.secret);
+    }
+    Ok(())
+}
+
+/// The use cases over the configured store, for one-shot admin commands.
+fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let store = Arc::new(app::open_store(settings)?);
+    app::core(settings, store)
 }
 
 async fn serve(settings: Settings, ready_file: Option<PathBuf>) -> anyhow::Result<()> {

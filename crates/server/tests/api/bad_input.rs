@@ -141,6 +141,12 @@ async fn malformed_bodies_and_queries_are_400_not_500() {
         .create_raw(&b"To=%2B15550001111&From=%2B15005550006&Body=\xff\xfe"[..])
         .await;
     assert_eq!(r.status, 400);
+    let huge = format!(
+        "To=%2B15550001111&From=%2B15005550006&Body={}",
+        "a".repeat(3 << 20)
+    );
+    let r = app.create_raw(huge).await;
+    assert_eq!((r.status, r.json["code"].clone()), (400, 20001.into()));
     for q in [
         "PageSize=0",
         "PageSize=1001",

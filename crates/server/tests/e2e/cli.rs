@@ -149,6 +149,14 @@ fn accounts_create_and_migrate() {
     let sid = json["account_sid"].as_str().expect("sid");
     assert!(sid.starts_with("AC") && sid.len() == 34);
     assert_eq!(json["auth_token"].as_str().expect("token").len(), 32);
+    let key: serde_json::Value = serde_json::from_str(&run_cli(
+        &exe(),
+        dir.path(),
+        &["api-keys", "create", "--account-sid", sid, "--json"],
+    ))
+    .expect("json");
+    assert!(key["sid"].as_str().expect("sid").starts_with("SK"));
+    assert_eq!(key["account_sid"], sid);
     let plain = run_cli(&exe(), dir.path(), &["accounts", "create"]);
     assert!(plain.contains("Account SID: AC"));
     assert!(
