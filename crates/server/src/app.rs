@@ -2,7 +2,7 @@
 //! read the bound address); `run_until_stopped` serves until the shutdown token
 //! fires, then stops taking requests and finishes claimed work.
 
-use crate::config::Settings;
+use crate::config::{Database, Settings};
 use crate::{secrets, wiring};
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ use switchboard_core::delivery::Pipeline;
 use switchboard_core::Core;
 use switchboard_domain::clock::{Clock, SystemClock};
 use switchboard_store::sqlite::Synchronous;
-use switchboard_store::{SqliteStore, Store};
+use switchboard_store::{PgStore, SqliteStore, Store};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -28,20 +28,30 @@ pub struct App {
     pipeline: Pipeline,
 }
 
-/// Opens the configured store and runs its migrations.
-pub fn open_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
-    let path = settings.sqlite_path()?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+/// Opens the configured store (SQLite file or PostgreSQL) and runs its migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    match settings.database()? {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+            }
+            let sync = if settings.database.synchronous == "normal" {
+                Synchronous::Normal
+            } else {
+                Synchronous::Full
+            };
+            let store = SqliteStore::open(&path, sync)
+                .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(url) => {
+            let store = PgStore::connect(&url, settings.database.max_connections)
+                .await
+                .context("cannot connect to PostgreSQL (database.url)")?;
+            Ok(Arc::new(store))
+        }
     }
-    let sync = if settings.database.synchronous == "normal" {
-        Synchronous::Normal
-    } else {
-        Synchronous::Full
-    };
-    SqliteStore::open(&path, sync)
-        .with_context(|| format!("cannot open the SQLite database {}", path.display()))
 }
 
 /// Builds the use cases over an opened store.
@@ -59,7 +69,7 @@ impl App {
                 settings.data_dir.display()
             )
         })?;
-        let store: Arc<dyn Store> = Arc::new(open_store(&settings)?);
+        let store = open_store(&settings).await?;
         let core = core(&settings, store.clone())?;
         let recovered = store.recover_leases(core.clock.now_millis()).await?;
         if recovered > 0 {

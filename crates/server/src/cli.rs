@@ -5,7 +5,6 @@ use crate::config::Settings;
 use crate::secrets::write_private;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::sync::Arc;
 use switchboard_domain::ids::AccountSid;
 
 #[derive(Debug, Parser)]
@@ -100,9 +99,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { ready_file, .. } => serve(settings, ready_file).await,
         Command::Migrate => {
-            app::open_store(&settings)?;
-            let path = settings.sqlite_path()?;
-            println!("Database is up to date: {}", path.display());
+            app::open_store(&settings).await?;
+            println!("Database is up to date.");
             Ok(())
         }
         Command::Config {
@@ -134,7 +132,7 @@ async fn create_account(
     friendly_name: &str,
     json: bool,
 ) -> anyhow::Result<()> {
-    let core = offline_core(settings)?;
+    let core = offline_core(settings).await?;
     let created = core.accounts.create_account(friendly_name).await?;
     if json {
         let out =
@@ -155,7 +153,7 @@ async fn create_api_key(
     friendly_name: &str,
     json: bool,
 ) -> anyhow::Result<()> {
-    let core = offline_core(settings)?;
+    let core = offline_core(settings).await?;
     let sid = AccountSid::parse(account_sid).map_err(|_| {
         anyhow::anyhow!("'{account_sid}' is not an account SID (AC + 32 hex digits)")
     })?;
@@ -173,9 +171,9 @@ async fn create_api_key(
 }
 
 /// The use cases over the configured store, for one-shot admin commands.
-fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
+async fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
     std::fs::create_dir_all(&settings.data_dir)?;
-    let store = Arc::new(app::open_store(settings)?);
+    let store = app::open_store(settings).await?;
     app::core(settings, store)
 }
 

@@ -58,11 +58,24 @@ pub struct HttpSettings {
     pub bind: String,
 }
 
+/// The storage backend chosen by `database.url`'s scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
-    /// `sqlite://PATH`; empty means `sqlite://<data_dir>/switchboard.db`.
+    /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://<data_dir>/switchboard.db`.
+    /// The URL may hold a password: it is redacted by `config check` (use `url_file` to keep it out of the config).
+    #[serde(serialize_with = "redact_url")]
     pub url: String,
+    /// Read the URL from this file instead (a secret's `*_file` form).
+    pub url_file: Option<PathBuf>,
+    /// PostgreSQL pool size per node.
+    pub max_connections: u32,
     /// `full` (fsync every commit) or `normal`.
     pub synchronous: String,
 }
@@ -141,6 +154,8 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: String::new(),
+            url_file: None,
+            max_connections: 16,
             synchronous: "full".into(),
         }
     }
@@ -180,6 +195,23 @@ impl Default for LogSettings {
     }
 }
 
+/// Shows a database URL without its password.
+fn redact_url<S: Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let shown = if userinfo.contains(':') {
+                format!("{}{user}:<redacted>{}", &url[..scheme + 3], &url[at..])
+            } else {
+                url.to_owned()
+            };
+            s.serialize_str(&shown)
+        }
+        _ => s.serialize_str(url),
+    }
+}
+
 fn env_provider() -> Env {
     Env::prefixed("SWITCHBOARD_")
         .filter(|k| {
@@ -213,6 +245,15 @@ impl Settings {
         if let Ok(key) = std::env::var("SWITCHBOARD_MASTER_KEY") {
             settings.master_key = Some(Secret(key));
         }
+        if let Some(file) = &settings.database.url_file {
+            if !settings.database.url.is_empty() {
+                bail!("set database.url or database.url_file, not both");
+            }
+            settings.database.url = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read database.url_file {}", file.display()))?
+                .trim()
+                .to_owned();
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -239,26 +280,26 @@ impl Settings {
                     self.http.bind
                 )
             })?;
-        self.sqlite_path()?;
+        self.database()?;
         for r in &self.simulator.rules {
             crate::wiring::sim_rule(r)?;
         }
         Ok(())
     }
 
-    /// The SQLite file the database URL points at.
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+    /// Which backend the database URL selects.
+    pub fn database(&self) -> anyhow::Result<Database> {
         let url = self.database.url.trim();
         if url.is_empty() {
-            return Ok(self.data_dir.join("switchboard.db"));
+            return Ok(Database::Sqlite(self.data_dir.join("switchboard.db")));
         }
         if let Some(p) = url.strip_prefix("sqlite://") {
-            return Ok(PathBuf::from(p));
+            return Ok(Database::Sqlite(PathBuf::from(p)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            bail!("the PostgreSQL backend is not available in this version; use sqlite://PATH");
+            return Ok(Database::Postgres(url.to_owned()));
         }
-        bail!("database.url must start with sqlite:// (got '{url}')")
+        bail!("database.url must start with sqlite:// or postgres:// (got '{url}')")
     }
 
     /// The effective configuration as TOML, secrets redacted.

@@ -42,6 +42,12 @@ pub fn master_key(s: &Settings) -> anyhow::Result<MasterKey> {
     if !create {
         anyhow::bail!("master_key_file {} does not exist", path.display());
     }
+    if matches!(s.database()?, crate::config::Database::Postgres(_)) {
+        anyhow::bail!(
+            "with PostgreSQL every node must share one master key: set master_key or master_key_file \
+             (generate one with `openssl rand -hex 32`)"
+        );
+    }
     let key = MasterKey::generate();
     write_private(&path, key.to_hex().as_bytes())?;
     tracing::info!(path = %path.display(), "Generated a new master key.");

@@ -15,6 +15,22 @@ pub fn exe() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_switchboard")))
 }
 
+/// `SWITCHBOARD_TEST_PG_URL`, or `None` (the test is skipped) unless
+/// `SWITCHBOARD_REQUIRE_PG` is set, as CI does.
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("SWITCHBOARD_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        assert!(
+            std::env::var_os("SWITCHBOARD_REQUIRE_PG").is_none(),
+            "SWITCHBOARD_REQUIRE_PG is set but SWITCHBOARD_TEST_PG_URL is not"
+        );
+        eprintln!("skipped: SWITCHBOARD_TEST_PG_URL is not set");
+    }
+    url
+}
+
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

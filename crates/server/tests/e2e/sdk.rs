@@ -56,9 +56,13 @@ fn require(path: PathBuf, what: &str) -> PathBuf {
     path
 }
 
-fn run_sdk(program: PathBuf, script: PathBuf) {
+fn run_sdk(program: PathBuf, script: PathBuf, extra_config: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("switchboard.toml"), CONFIG).expect("config");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        format!("{extra_config}\n{CONFIG}"),
+    )
+    .expect("config");
     let server = ServerProcess::start(&exe(), dir.path(), &["--config", "switchboard.toml"], &[]);
     let out = Command::new(&program)
         .arg(&script)
@@ -76,6 +80,12 @@ fn run_sdk(program: PathBuf, script: PathBuf) {
         server.log()
     );
     assert!(stdout.contains(", 0 failed"), "{stdout}");
+    if extra_config.contains("postgres://") {
+        assert!(
+            server.log().contains("PostgreSQL migration"),
+            "the server must have run on PostgreSQL"
+        );
+    }
 }
 
 #[test]
@@ -87,7 +97,33 @@ fn twilio_python_sdk() {
     run_sdk(
         require(python, "the SDK venv"),
         root.join("sdk-tests/python/messages_test.py"),
+        "",
     );
+}
+
+/// The same SDK checks against a server on PostgreSQL (a fresh schema).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_python_sdk_on_postgres() {
+    let Some(url) = crate::pg_url() else { return };
+    let schema = switchboard_store::postgres::testing::FreshSchema::create(&url)
+        .await
+        .expect("schema");
+    let config = format!(
+        "master_key = \"{}\"\n[database]\nurl = \"{}\"\n",
+        "ef".repeat(32),
+        schema.url
+    );
+    let root = workspace_root();
+    let python = require(root.join(".tools/venv/bin/python"), "the SDK venv");
+    tokio::task::spawn_blocking(move || {
+        run_sdk(
+            python,
+            root.join("sdk-tests/python/messages_test.py"),
+            &config,
+        )
+    })
+    .await
+    .expect("sdk run");
 }
 
 #[test]
@@ -100,5 +136,6 @@ fn twilio_node_sdk() {
     run_sdk(
         PathBuf::from("node"),
         root.join("sdk-tests/node/messages_test.mjs"),
+        "",
     );
 }

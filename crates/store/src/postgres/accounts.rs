@@ -1,0 +1,89 @@
+use super::rows::account_sid;
+use super::PgStore;
+use crate::error::{Error, Result};
+use crate::model::{AccountRecord, ApiKeyRecord, NewAccount, NewApiKey};
+use crate::AccountStore;
+use async_trait::async_trait;
+use sqlx::Row;
+use switchboard_domain::ids::{AccountSid, ApiKeySid};
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn create_account(&self, a: NewAccount) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO accounts (sid, friendly_name, status, auth_token_sealed, date_created, date_updated) \
+             VALUES ($1, $2, 'active', $3, $4, $4)",
+        )
+        .bind(a.sid.as_str())
+        .bind(&a.friendly_name)
+        .bind(&a.auth_token_sealed)
+        .bind(a.now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn get_account(&self, sid: &AccountSid) -> Result<Option<AccountRecord>> {
+        let row = sqlx::query(
+            "SELECT sid, friendly_name, status, auth_token_sealed, date_created, date_updated \
+             FROM accounts WHERE sid = $1",
+        )
+        .bind(sid.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(AccountRecord {
+                sid: account_sid(r.try_get(0)?)?,
+                friendly_name: r.try_get(1)?,
+                status: r.try_get(2)?,
+                auth_token_sealed: r.try_get(3)?,
+                date_created: r.try_get(4)?,
+                date_updated: r.try_get(5)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn count_accounts(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_api_key(&self, k: NewApiKey) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (sid, account_sid, friendly_name, secret_hash, date_created) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(k.sid.as_str())
+        .bind(k.account_sid.as_str())
+        .bind(&k.friendly_name)
+        .bind(&k.secret_hash)
+        .bind(k.now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn get_api_key(&self, sid: &ApiKeySid) -> Result<Option<ApiKeyRecord>> {
+        let row = sqlx::query(
+            "SELECT sid, account_sid, friendly_name, secret_hash, date_created FROM api_keys WHERE sid = $1",
+        )
+        .bind(sid.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            let sid: &str = r.try_get(0)?;
+            Ok(ApiKeyRecord {
+                sid: ApiKeySid::parse(sid)
+                    .map_err(|_| Error::Other(format!("invalid key sid {sid}")))?,
+                account_sid: account_sid(r.try_get(1)?)?,
+                friendly_name: r.try_get(2)?,
+                secret_hash: r.try_get(3)?,
+                date_created: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+}

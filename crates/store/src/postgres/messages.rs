@@ -1,0 +1,197 @@
+use super::rows::{self, i32_of, MESSAGE_COLUMNS};
+use super::PgStore;
+use crate::error::Result;
+use crate::model::{CancelResult, MessageFilter, MessageRecord, NewMessage};
+use crate::MessageStore;
+use async_trait::async_trait;
+use sqlx::{PgConnection, Row};
+
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::MessageStatus;
+
+pub(super) async fn fetch(
+    c: &mut PgConnection,
+    account: &str,
+    sid: &str,
+) -> Result<Option<MessageRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sid = $1 AND account_sid = $2"
+    ))
+    .bind(sid)
+    .bind(account)
+    .fetch_optional(c)
+    .await?;
+    row.as_ref().map(rows::message).transpose()
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
+        let mut tx = self.pool().begin().await?;
+        let media = (!m.media_urls.is_empty())
+            .then(|| serde_json::Value::from(m.media_urls.clone()).to_string());
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
+             media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING seq",
+        )
+        .bind(m.sid.as_str())
+        .bind(m.account_sid.as_str())
+        .bind(m.direction.as_str())
+        .bind(m.status.as_str())
+        .bind(&m.to)
+        .bind(&m.from)
+        .bind(&m.body)
+        .bind(i32_of(m.num_segments))
+        .bind(media)
+        .bind(&m.encoding)
+        .bind(&m.messaging_service_sid)
+        .bind(&m.status_callback)
+        .bind(m.validity_secs.map(i32_of))
+        .bind(m.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        if m.status == MessageStatus::Queued {
+            sqlx::query("INSERT INTO queue (message_seq, due_at, phase) VALUES ($1, $2, 'submit')")
+                .bind(seq)
+                .bind(m.due_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(MessageRecord::stored(m, seq))
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>> {
+        let mut c = self.pool().acquire().await?;
+        fetch(&mut c, account.as_str(), sid.as_str()).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: &AccountSid,
+        f: &MessageFilter,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = $1 \
+             AND ($2::TEXT IS NULL OR to_addr = $2) AND ($3::TEXT IS NULL OR from_addr = $3) \
+             AND ($4::BIGINT IS NULL OR date_sent >= $4) AND ($5::BIGINT IS NULL OR date_sent < $5) \
+             AND ($6::BIGINT IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7"
+        ))
+        .bind(account.as_str())
+        .bind(&f.to)
+        .bind(&f.from)
+        .bind(f.sent_from)
+        .bind(f.sent_until)
+        .bind(f.before_seq)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(rows::message).collect()
+    }
+
+    async fn redact_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<Option<MessageRecord>> {
+        let mut c = self.pool().acquire().await?;
+        sqlx::query(
+            "UPDATE messages SET body = '', date_updated = $3 WHERE sid = $1 AND account_sid = $2",
+        )
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        fetch(&mut c, account.as_str(), sid.as_str()).await
+    }
+
+    async fn cancel_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<CancelResult> {
+        let mut tx = self.pool().begin().await?;
+        // Locks are taken queue row first, then message row — the order every
+        // writer here uses — so a concurrent claim cannot deadlock with us.
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM messages WHERE sid = $1 AND account_sid = $2")
+                .bind(sid.as_str())
+                .bind(account.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(seq) = seq else {
+            return Ok(CancelResult::NotFound);
+        };
+        sqlx::query("SELECT 1 FROM queue WHERE message_seq = $1 FOR UPDATE")
+            .bind(seq)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM messages WHERE seq = $1 FOR UPDATE")
+                .bind(seq)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(status) = status else {
+            return Ok(CancelResult::NotFound);
+        };
+        let status = rows::status(&status)?;
+        if !status.is_cancelable() {
+            return Ok(CancelResult::NotCancelable(status));
+        }
+        sqlx::query("DELETE FROM queue WHERE message_seq = $1")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET status = 'canceled', date_updated = $2 WHERE seq = $1")
+            .bind(seq)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let updated = fetch(&mut tx, account.as_str(), sid.as_str()).await?;
+        tx.commit().await?;
+        Ok(updated.map_or(CancelResult::NotFound, |m| {
+            CancelResult::Canceled(Box::new(m))
+        }))
+    }
+
+    async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM messages WHERE sid = $1 AND account_sid = $2 RETURNING seq",
+        )
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(seq) = seq {
+            sqlx::query("DELETE FROM queue WHERE message_seq = $1")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(seq.is_some())
+    }
+
+    async fn status_counts(&self) -> Result<Vec<(MessageStatus, u64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM messages GROUP BY status")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.try_get(1)?;
+                Ok((rows::status(r.try_get(0)?)?, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,269 @@
+use super::rows::{account_sid, message_sid, status, u32_of};
+use super::PgStore;
+use crate::error::Result;
+use crate::model::{Claimed, Phase, QueueUpdate, Receipt, ReceiptStats};
+use crate::QueueStore;
+use async_trait::async_trait;
+use sqlx::{PgConnection, Row};
+use switchboard_domain::clock::Millis;
+use switchboard_domain::message::DeliveryOutcome;
+
+// Lock order everywhere: queue row, then message row.
+
+async fn finish(c: &mut PgConnection, seq: i64, o: &DeliveryOutcome, now: Millis) -> Result<()> {
+    sqlx::query("DELETE FROM queue WHERE message_seq = $1")
+        .bind(seq)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "UPDATE messages SET status = $2, error_code = $3, error_message = $4, date_updated = $5 \
+         WHERE seq = $1 AND status NOT IN ('delivered', 'undelivered', 'failed', 'canceled', 'received')",
+    )
+    .bind(seq)
+    .bind(o.status.as_str())
+    .bind(o.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
+    .bind(&o.error_message)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Result<()> {
+    let sid = match u {
+        QueueUpdate::Sent { sid, .. }
+        | QueueUpdate::Retry { sid, .. }
+        | QueueUpdate::Finish { sid, .. }
+        | QueueUpdate::StopWaiting { sid } => sid,
+    };
+    let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM messages WHERE sid = $1")
+        .bind(sid.as_str())
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some(seq) = seq else {
+        return Ok(());
+    };
+    match u {
+        QueueUpdate::Sent {
+            carrier_ref,
+            receipt_due,
+            ..
+        } => {
+            sqlx::query("UPDATE queue SET phase = 'receipt', due_at = $2, leased = FALSE WHERE message_seq = $1")
+                .bind(seq)
+                .bind(receipt_due)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE messages SET status = 'sent', carrier_ref = $2, date_sent = $3, date_updated = $3 \
+                 WHERE seq = $1 AND status = 'sending'",
+            )
+            .bind(seq)
+            .bind(carrier_ref)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            let orphan = sqlx::query(
+                "DELETE FROM orphan_receipts WHERE carrier_ref = $1 RETURNING status, error_code, error_message",
+            )
+            .bind(carrier_ref)
+            .fetch_optional(&mut *c)
+            .await?;
+            if let Some(row) = orphan {
+                let code: Option<i32> = row.try_get(1)?;
+                let outcome = DeliveryOutcome {
+                    status: status(row.try_get(0)?)?,
+                    error_code: code.map(u32_of),
+                    error_message: row.try_get(2)?,
+                };
+                finish(c, seq, &outcome, now).await?;
+            }
+        }
+        QueueUpdate::Retry { due_at, error, .. } => {
+            sqlx::query("UPDATE queue SET phase = 'submit', due_at = $2, leased = FALSE WHERE message_seq = $1")
+                .bind(seq)
+                .bind(due_at)
+                .execute(&mut *c)
+                .await?;
+            let (code, msg) = error.clone().unzip();
+            sqlx::query(
+                "UPDATE messages SET status = 'queued', error_code = $2, error_message = $3, date_updated = $4 \
+                 WHERE seq = $1 AND status = 'sending'",
+            )
+            .bind(seq)
+            .bind(code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
+            .bind(msg)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
+        QueueUpdate::Finish { outcome, .. } => finish(c, seq, outcome, now).await?,
+        QueueUpdate::StopWaiting { .. } => {
+            sqlx::query("DELETE FROM queue WHERE message_seq = $1")
+                .bind(seq)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A claimed entry from a row `seq, CLAIM_COLUMNS…`.
+fn claimed_at(r: &sqlx::postgres::PgRow, submit: bool) -> Result<Claimed> {
+    let carrier_ref: Option<String> = r.try_get(10)?;
+    let validity: Option<i32> = r.try_get(9)?;
+    Ok(Claimed {
+        sid: message_sid(r.try_get(1)?)?,
+        account_sid: account_sid(r.try_get(2)?)?,
+        to: r.try_get(3)?,
+        from: r.try_get(4)?,
+        body: r.try_get(5)?,
+        encoding: r.try_get(6)?,
+        attempts: u32_of(r.try_get(7)?),
+        date_created: r.try_get(8)?,
+        validity_secs: validity.map(u32_of),
+        phase: match (submit, carrier_ref) {
+            (false, Some(carrier_ref)) => Phase::AwaitReceipt { carrier_ref },
+            _ => Phase::Submit,
+        },
+    })
+}
+
+const CLAIM_COLUMNS: &str = "sid, account_sid, to_addr, from_addr, body, encoding, attempts, date_created, validity_secs, carrier_ref";
+
+#[async_trait]
+impl QueueStore for PgStore {
+    async fn claim_due(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<Claimed>> {
+        let mut tx = self.pool().begin().await?;
+        let leased = sqlx::query(
+            "WITH due AS (SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             UPDATE queue q SET due_at = $3, leased = TRUE FROM due WHERE q.message_seq = due.message_seq \
+             RETURNING q.message_seq, q.phase",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(lease_until)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut submit = Vec::new();
+        let mut waiting = Vec::new();
+        for r in &leased {
+            let seq: i64 = r.try_get(0)?;
+            let phase: String = r.try_get(1)?;
+            if phase == "submit" {
+                submit.push(seq);
+            } else {
+                waiting.push(seq);
+            }
+        }
+        let mut out = Vec::with_capacity(leased.len());
+        let mut found = Vec::with_capacity(leased.len());
+        if !submit.is_empty() {
+            let rows = sqlx::query(&format!(
+                "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = $2 \
+                 WHERE seq = ANY($1) AND status IN ('queued', 'sending') RETURNING seq, {CLAIM_COLUMNS}"
+            ))
+            .bind(&submit)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in rows {
+                found.push(r.try_get::<i64, _>(0)?);
+                out.push(claimed_at(&r, true)?);
+            }
+        }
+        if !waiting.is_empty() {
+            let rows = sqlx::query(&format!(
+                "SELECT seq, {CLAIM_COLUMNS} FROM messages WHERE seq = ANY($1)"
+            ))
+            .bind(&waiting)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in rows {
+                found.push(r.try_get::<i64, _>(0)?);
+                out.push(claimed_at(&r, false)?);
+            }
+        }
+        let stale: Vec<i64> = submit
+            .iter()
+            .chain(waiting.iter())
+            .filter(|s| !found.contains(s))
+            .copied()
+            .collect();
+        if !stale.is_empty() {
+            sqlx::query("DELETE FROM queue WHERE message_seq = ANY($1)")
+                .bind(&stale)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for u in &updates {
+            apply_update(&mut tx, now, u).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats> {
+        let mut tx = self.pool().begin().await?;
+        let mut stats = ReceiptStats::default();
+        for r in &receipts {
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM messages WHERE carrier_ref = $1")
+                    .bind(&r.carrier_ref)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match seq {
+                Some(seq) => {
+                    finish(&mut tx, seq, &r.outcome, now).await?;
+                    stats.matched += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (carrier_ref) DO UPDATE SET status = EXCLUDED.status, \
+                         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at",
+                    )
+                    .bind(&r.carrier_ref)
+                    .bind(r.outcome.status.as_str())
+                    .bind(r.outcome.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
+                    .bind(&r.outcome.error_message)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    stats.orphaned += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    async fn queue_depth(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn next_due(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM queue")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    async fn recover_leases(&self, _now: Millis) -> Result<u64> {
+        // Shared by several nodes: another node's lease must run out, not be broken.
+        Ok(0)
+    }
+}
