@@ -177,8 +177,8 @@ impl Dispatcher {
                 metrics::counter!("switchboard_carrier_submits_total", "carrier" => self.carrier.name().to_owned(), "outcome" => outcome_label(&outcome)).increment(1);
                 self.classify(c.sid, c.attempts, outcome)
             }
-            Phase::AwaitReceipt { carrier_ref } => {
-                match self.carrier.query(&sms, &carrier_ref).await {
+            Phase::AwaitReceipt { carrier_refs } => {
+                match self.carrier.query(&sms, &carrier_refs).await {
                     QueryOutcome::Final(outcome) => QueueUpdate::Finish {
                         sid: c.sid,
                         outcome,
@@ -197,9 +197,9 @@ impl Dispatcher {
     ) -> QueueUpdate {
         let now = self.clock.now_millis();
         match outcome {
-            SubmitOutcome::Accepted { carrier_ref } => QueueUpdate::Sent {
+            SubmitOutcome::Accepted { carrier_refs } => QueueUpdate::Sent {
                 sid,
-                carrier_ref,
+                carrier_refs,
                 receipt_due: now + millis(self.cfg.receipt_timeout),
             },
             SubmitOutcome::Permanent { code, .. } => finish_failed(sid, code),

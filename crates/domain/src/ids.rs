@@ -77,6 +77,11 @@ sid_type!(
     "SM"
 );
 sid_type!(
+    /// An incoming phone number (`PN…`).
+    PhoneNumberSid,
+    "PN"
+);
+sid_type!(
     /// An API key (`SK…`).
     ApiKeySid,
     "SK"

@@ -96,6 +96,16 @@ pub trait QueueStore: Send + Sync {
     async fn recover_leases(&self, now: Millis) -> Result<u64>;
 }
 
+/// Phone numbers held by accounts (inbound messages to a number belong to its account).
+#[async_trait]
+pub trait NumberStore: Send + Sync {
+    /// Registers a number; a number belongs to exactly one account (`Conflict` otherwise).
+    async fn add_number(&self, number: NewNumber) -> Result<()>;
+    /// The record for an E.164 number, whichever account holds it.
+    async fn find_number(&self, phone_number: &str) -> Result<Option<NumberRecord>>;
+    async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>>;
+}
+
 /// Everything the application needs from storage.
-pub trait Store: AccountStore + MessageStore + QueueStore {}
-impl<T: AccountStore + MessageStore + QueueStore> Store for T {}
+pub trait Store: AccountStore + MessageStore + QueueStore + NumberStore {}
+impl<T: AccountStore + MessageStore + QueueStore + NumberStore> Store for T {}

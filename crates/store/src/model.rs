@@ -1,7 +1,7 @@
 //! Records exchanged with the store. Plain data; no wire formats.
 
 use switchboard_domain::clock::Millis;
-use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid};
+use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid};
 use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
 
 #[derive(Debug, Clone)]
@@ -142,8 +142,8 @@ pub enum CancelResult {
 pub enum Phase {
     /// To be handed to a carrier.
     Submit,
-    /// Handed over; waiting for a delivery receipt.
-    AwaitReceipt { carrier_ref: String },
+    /// Handed over; waiting for delivery receipts for these parts.
+    AwaitReceipt { carrier_refs: Vec<String> },
 }
 
 /// A leased queue entry with what the pipeline needs to act on it.
@@ -165,10 +165,11 @@ pub struct Claimed {
 /// The result of acting on a claimed entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueUpdate {
-    /// The carrier accepted it: `sent`, then wait for a receipt until `receipt_due`.
+    /// The carrier accepted it (one reference per part): `sent`, then wait for
+    /// receipts until `receipt_due`. The message is final once every part is.
     Sent {
         sid: MessageSid,
-        carrier_ref: String,
+        carrier_refs: Vec<String>,
         receipt_due: Millis,
     },
     /// Try again at `due_at`; the message goes back to `queued`.
@@ -186,7 +187,9 @@ pub enum QueueUpdate {
     StopWaiting { sid: MessageSid },
 }
 
-/// A delivery receipt matched by carrier reference.
+/// A delivery receipt for one part, matched by carrier reference. A message is
+/// `delivered` when all its parts are; otherwise it takes the first failed part's
+/// status and error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     pub carrier_ref: String,
@@ -197,4 +200,24 @@ pub struct Receipt {
 pub struct ReceiptStats {
     pub matched: u64,
     pub orphaned: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNumber {
+    pub sid: PhoneNumberSid,
+    pub account_sid: AccountSid,
+    /// E.164.
+    pub phone_number: String,
+    pub friendly_name: String,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberRecord {
+    pub sid: PhoneNumberSid,
+    pub account_sid: AccountSid,
+    pub phone_number: String,
+    pub friendly_name: String,
+    pub date_created: Millis,
+    pub date_updated: Millis,
 }

@@ -14,7 +14,38 @@ pub async fn suite(store: &dyn Store) {
     messages_are_scoped_and_paged(store).await;
     queue_lifecycle(store).await;
     early_receipt_is_kept(store).await;
+    multipart_is_final_when_every_part_is(store).await;
     cancel_and_delete(store).await;
+    numbers_belong_to_one_account(store).await;
+}
+
+async fn numbers_belong_to_one_account(store: &dyn Store) {
+    use switchboard_domain::ids::PhoneNumberSid;
+    let a = account(store).await;
+    let b = account(store).await;
+    let n = |acct: &AccountSid, num: &str| NewNumber {
+        sid: PhoneNumberSid::generate(),
+        account_sid: acct.clone(),
+        phone_number: num.into(),
+        friendly_name: "salon".into(),
+        now: 600_000,
+    };
+    store.add_number(n(&a, "+15550008001")).await.expect("add");
+    let dup = store.add_number(n(&b, "+15550008001")).await;
+    assert!(matches!(dup, Err(crate::Error::Conflict(_))), "{dup:?}");
+    let found = store
+        .find_number("+15550008001")
+        .await
+        .expect("find")
+        .expect("some");
+    assert_eq!(found.account_sid, a);
+    assert!(store
+        .find_number("+15550008002")
+        .await
+        .expect("find")
+        .is_none());
+    assert_eq!(store.list_numbers(&a).await.expect("list").len(), 1);
+    assert!(store.list_numbers(&b).await.expect("list").is_empty());
 }
 
 async fn account(store: &dyn Store) -> AccountSid {
@@ -192,7 +223,7 @@ async fn queue_lifecycle(store: &dyn Store) {
             66_000,
             vec![QueueUpdate::Sent {
                 sid: sid.clone(),
-                carrier_ref: "ref-1".into(),
+                carrier_refs: vec!["ref-1".into()],
                 receipt_due: 90_000,
             }],
         )
@@ -279,7 +310,7 @@ async fn early_receipt_is_kept(store: &dyn Store) {
             100_002,
             vec![QueueUpdate::Sent {
                 sid: sid.clone(),
-                carrier_ref: "early-1".into(),
+                carrier_refs: vec!["early-1".into()],
                 receipt_due: 200_000,
             }],
         )
@@ -292,6 +323,107 @@ async fn early_receipt_is_kept(store: &dyn Store) {
         .expect("some");
     assert_eq!(msg.status, MessageStatus::Undelivered);
     assert_eq!(msg.error_code, Some(30003));
+}
+
+fn receipt(carrier_ref: &str, status: MessageStatus, code: Option<u32>) -> Receipt {
+    Receipt {
+        carrier_ref: carrier_ref.into(),
+        outcome: DeliveryOutcome {
+            status,
+            error_code: code,
+            error_message: None,
+        },
+    }
+}
+
+async fn multipart_is_final_when_every_part_is(store: &dyn Store) {
+    let a = account(store).await;
+    let mut sids = vec![];
+    for to in ["+15550007001", "+15550007002"] {
+        let m = new_message(&a, to, 400_000);
+        sids.push(m.sid.clone());
+        store.insert_message(m).await.expect("insert");
+    }
+    let claimed = store
+        .claim_due(400_000, 1000, 410_000)
+        .await
+        .expect("claim");
+    assert!(sids.iter().all(|s| claimed.iter().any(|c| &c.sid == s)));
+    let parts = |p: &str| (1..=3).map(|i| format!("{p}-{i}")).collect::<Vec<_>>();
+    let updates = vec![
+        QueueUpdate::Sent {
+            sid: sids[0].clone(),
+            carrier_refs: parts("mp-a"),
+            receipt_due: 500_000,
+        },
+        QueueUpdate::Sent {
+            sid: sids[1].clone(),
+            carrier_refs: parts("mp-b"),
+            receipt_due: 500_000,
+        },
+    ];
+    store.record_updates(400_001, updates).await.expect("sent");
+    let ok = MessageStatus::Delivered;
+    store
+        .apply_receipts(
+            400_002,
+            vec![receipt("mp-a-1", ok, None), receipt("mp-a-3", ok, None)],
+        )
+        .await
+        .expect("receipts");
+    let m = store
+        .get_message(&a, &sids[0])
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(m.status, MessageStatus::Sent, "one part is still pending");
+    // after the receipt timeout only the pending part is asked about
+    let due = store
+        .claim_due(500_000, 1000, 510_000)
+        .await
+        .expect("claim");
+    let waiting = due
+        .iter()
+        .find(|c| c.sid == sids[0])
+        .expect("awaiting receipt");
+    assert_eq!(
+        waiting.phase,
+        Phase::AwaitReceipt {
+            carrier_refs: vec!["mp-a-2".into()]
+        }
+    );
+    store
+        .apply_receipts(500_001, vec![receipt("mp-a-2", ok, None)])
+        .await
+        .expect("receipt");
+    let m = store
+        .get_message(&a, &sids[0])
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(m.status, MessageStatus::Delivered);
+
+    let bad = MessageStatus::Undelivered;
+    store
+        .apply_receipts(
+            500_002,
+            vec![
+                receipt("mp-b-1", ok, None),
+                receipt("mp-b-2", bad, Some(30003)),
+                receipt("mp-b-3", ok, None),
+            ],
+        )
+        .await
+        .expect("receipts");
+    let m = store
+        .get_message(&a, &sids[1])
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(
+        (m.status, m.error_code),
+        (MessageStatus::Undelivered, Some(30003))
+    );
 }
 
 async fn cancel_and_delete(store: &dyn Store) {

@@ -25,8 +25,9 @@ pub struct OutboundSms {
 /// The classification of one submit attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
-    /// The carrier took it; a receipt will reference `carrier_ref`.
-    Accepted { carrier_ref: String },
+    /// The carrier took it: one reference per part (a concatenated SMS is
+    /// several submissions); each part's receipt references its own.
+    Accepted { carrier_refs: Vec<String> },
     /// Try again later (throttled, link down, queue full); maybe elsewhere.
     Temporary {
         reason: String,
@@ -48,5 +49,6 @@ pub enum QueryOutcome {
 pub trait Carrier: Send + Sync + 'static {
     fn name(&self) -> &str;
     async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome;
-    async fn query(&self, sms: &OutboundSms, carrier_ref: &str) -> QueryOutcome;
+    /// Asked after the receipt timeout, with the parts still pending.
+    async fn query(&self, sms: &OutboundSms, carrier_refs: &[String]) -> QueryOutcome;
 }

@@ -159,10 +159,12 @@ impl Carrier for SimulatedCarrier {
                 let _ = tx.send(receipt).await;
             });
         }
-        SubmitOutcome::Accepted { carrier_ref }
+        SubmitOutcome::Accepted {
+            carrier_refs: vec![carrier_ref],
+        }
     }
 
-    async fn query(&self, sms: &OutboundSms, _carrier_ref: &str) -> QueryOutcome {
+    async fn query(&self, sms: &OutboundSms, _carrier_refs: &[String]) -> QueryOutcome {
         final_outcome(&self.outcome_for(sms)).map_or(QueryOutcome::Unknown, QueryOutcome::Final)
     }
 }
@@ -186,11 +188,11 @@ mod tests {
     async fn delivers_and_sends_a_receipt() {
         let (tx, mut rx) = mpsc::channel(4);
         let c = SimulatedCarrier::new(SimulatorConfig::default(), tx);
-        let SubmitOutcome::Accepted { carrier_ref } = c.submit(&sms("+15550001111")).await else {
+        let SubmitOutcome::Accepted { carrier_refs } = c.submit(&sms("+15550001111")).await else {
             panic!("not accepted");
         };
         let r = rx.recv().await.expect("receipt");
-        assert_eq!(r.carrier_ref, carrier_ref);
+        assert_eq!(vec![r.carrier_ref], carrier_refs);
         assert_eq!(r.outcome.status, MessageStatus::Delivered);
     }
 
@@ -215,7 +217,7 @@ mod tests {
             SubmitOutcome::Temporary { .. }
         ));
         assert!(matches!(
-            c.query(&sms("+15550001111"), "x").await,
+            c.query(&sms("+15550001111"), &["x".to_owned()]).await,
             QueryOutcome::Final(DeliveryOutcome {
                 status: MessageStatus::Delivered,
                 ..

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod messages;
+mod numbers;
 mod queue;
 mod rows;
 
@@ -16,7 +17,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_parts_numbers.sql")),
+];
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {

@@ -29,6 +29,60 @@ async fn finish(c: &mut PgConnection, seq: i64, o: &DeliveryOutcome, now: Millis
     Ok(())
 }
 
+/// Records one part's outcome; once no part is pending, settles the message.
+async fn part_receipt(
+    c: &mut PgConnection,
+    seq: i64,
+    carrier_ref: &str,
+    o: &DeliveryOutcome,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query("UPDATE message_parts SET status = $2, error_code = $3, error_message = $4 WHERE carrier_ref = $1")
+        .bind(carrier_ref)
+        .bind(o.status.as_str())
+        .bind(o.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
+        .bind(&o.error_message)
+        .execute(&mut *c)
+        .await?;
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_parts WHERE message_seq = $1 AND status IS NULL",
+    )
+    .bind(seq)
+    .fetch_one(&mut *c)
+    .await?;
+    if pending > 0 {
+        return Ok(());
+    }
+    let worst = sqlx::query(
+        "SELECT status, error_code, error_message FROM message_parts \
+         WHERE message_seq = $1 AND status != 'delivered' ORDER BY part LIMIT 1",
+    )
+    .bind(seq)
+    .fetch_optional(&mut *c)
+    .await?;
+    let outcome = match worst {
+        Some(row) => {
+            let code: Option<i32> = row.try_get(1)?;
+            DeliveryOutcome {
+                status: status(row.try_get(0)?)?,
+                error_code: code.map(u32_of),
+                error_message: row.try_get(2)?,
+            }
+        }
+        None => o.clone(),
+    };
+    finish(c, seq, &outcome, now).await
+}
+
+async fn pending_refs(c: &mut PgConnection, seq: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT carrier_ref FROM message_parts WHERE message_seq = $1 AND status IS NULL ORDER BY part",
+    )
+    .bind(seq)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
 async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Result<()> {
     let sid = match u {
         QueueUpdate::Sent { sid, .. }
@@ -45,7 +99,7 @@ async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Res
     };
     match u {
         QueueUpdate::Sent {
-            carrier_ref,
+            carrier_refs,
             receipt_due,
             ..
         } => {
@@ -59,24 +113,37 @@ async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Res
                  WHERE seq = $1 AND status = 'sending'",
             )
             .bind(seq)
-            .bind(carrier_ref)
+            .bind(carrier_refs.first())
             .bind(now)
             .execute(&mut *c)
             .await?;
-            let orphan = sqlx::query(
-                "DELETE FROM orphan_receipts WHERE carrier_ref = $1 RETURNING status, error_code, error_message",
-            )
-            .bind(carrier_ref)
-            .fetch_optional(&mut *c)
-            .await?;
-            if let Some(row) = orphan {
-                let code: Option<i32> = row.try_get(1)?;
-                let outcome = DeliveryOutcome {
-                    status: status(row.try_get(0)?)?,
-                    error_code: code.map(u32_of),
-                    error_message: row.try_get(2)?,
-                };
-                finish(c, seq, &outcome, now).await?;
+            for (i, r) in carrier_refs.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO message_parts (message_seq, part, carrier_ref) VALUES ($1, $2, $3) \
+                     ON CONFLICT (message_seq, part) DO UPDATE SET carrier_ref = EXCLUDED.carrier_ref, status = NULL",
+                )
+                .bind(seq)
+                .bind(i32::try_from(i).unwrap_or(i32::MAX))
+                .bind(r)
+                .execute(&mut *c)
+                .await?;
+            }
+            for r in carrier_refs {
+                let orphan = sqlx::query(
+                    "DELETE FROM orphan_receipts WHERE carrier_ref = $1 RETURNING status, error_code, error_message",
+                )
+                .bind(r)
+                .fetch_optional(&mut *c)
+                .await?;
+                if let Some(row) = orphan {
+                    let code: Option<i32> = row.try_get(1)?;
+                    let outcome = DeliveryOutcome {
+                        status: status(row.try_get(0)?)?,
+                        error_code: code.map(u32_of),
+                        error_message: row.try_get(2)?,
+                    };
+                    part_receipt(c, seq, r, &outcome, now).await?;
+                }
             }
         }
         QueueUpdate::Retry { due_at, error, .. } => {
@@ -122,9 +189,12 @@ fn claimed_at(r: &sqlx::postgres::PgRow, submit: bool) -> Result<Claimed> {
         attempts: u32_of(r.try_get(7)?),
         date_created: r.try_get(8)?,
         validity_secs: validity.map(u32_of),
-        phase: match (submit, carrier_ref) {
-            (false, Some(carrier_ref)) => Phase::AwaitReceipt { carrier_ref },
-            _ => Phase::Submit,
+        phase: if submit || carrier_ref.is_none() {
+            Phase::Submit
+        } else {
+            Phase::AwaitReceipt {
+                carrier_refs: Vec::new(),
+            }
         },
     })
 }
@@ -185,8 +255,13 @@ impl QueueStore for PgStore {
             .fetch_all(&mut *tx)
             .await?;
             for r in rows {
-                found.push(r.try_get::<i64, _>(0)?);
-                out.push(claimed_at(&r, false)?);
+                let seq = r.try_get::<i64, _>(0)?;
+                found.push(seq);
+                let mut claimed = claimed_at(&r, false)?;
+                if let Phase::AwaitReceipt { carrier_refs } = &mut claimed.phase {
+                    *carrier_refs = pending_refs(&mut tx, seq).await?;
+                }
+                out.push(claimed);
             }
         }
         let stale: Vec<i64> = submit
@@ -219,13 +294,13 @@ impl QueueStore for PgStore {
         let mut stats = ReceiptStats::default();
         for r in &receipts {
             let seq: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM messages WHERE carrier_ref = $1")
+                sqlx::query_scalar("SELECT message_seq FROM message_parts WHERE carrier_ref = $1")
                     .bind(&r.carrier_ref)
                     .fetch_optional(&mut *tx)
                     .await?;
             match seq {
                 Some(seq) => {
-                    finish(&mut tx, seq, &r.outcome, now).await?;
+                    part_receipt(&mut tx, seq, &r.carrier_ref, &r.outcome, now).await?;
                     stats.matched += 1;
                 }
                 None => {

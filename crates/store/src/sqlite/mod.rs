@@ -9,6 +9,7 @@
 
 mod accounts;
 mod messages;
+mod numbers;
 mod queue;
 mod rows;
 
@@ -18,7 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_parts_numbers.sql")),
+];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);

@@ -44,9 +44,12 @@ fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result
                 attempts: r.get(6)?,
                 date_created: r.get(7)?,
                 validity_secs: r.get(8)?,
-                phase: match (submit, carrier_ref) {
-                    (false, Some(carrier_ref)) => Phase::AwaitReceipt { carrier_ref },
-                    _ => Phase::Submit,
+                phase: if submit || carrier_ref.is_none() {
+                    Phase::Submit
+                } else {
+                    Phase::AwaitReceipt {
+                        carrier_refs: Vec::new(),
+                    }
                 },
             })
         };
@@ -57,7 +60,12 @@ fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result
         }
         .optional()?;
         match found {
-            Some(claimed) => out.push(claimed),
+            Some(mut claimed) => {
+                if let Phase::AwaitReceipt { carrier_refs } = &mut claimed.phase {
+                    *carrier_refs = pending_refs(c, seq)?;
+                }
+                out.push(claimed)
+            }
             // The message was deleted or already final: the entry is stale.
             None => {
                 drop_entry.execute([seq])?;
@@ -102,7 +110,7 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
     };
     match u {
         QueueUpdate::Sent {
-            carrier_ref,
+            carrier_refs,
             receipt_due,
             ..
         } => {
@@ -110,27 +118,34 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
                 "UPDATE messages SET status = 'sent', carrier_ref = ?2, date_sent = ?3, date_updated = ?3 \
                  WHERE seq = ?1 AND status = 'sending'",
             )?
-            .execute(params![seq, carrier_ref, now])?;
+            .execute(params![seq, carrier_refs.first(), now])?;
             c.prepare_cached(
                 "UPDATE queue SET phase = 'receipt', due_at = ?2, leased = 0 WHERE message_seq = ?1",
             )?
             .execute(params![seq, receipt_due])?;
-            let orphan = c
-                .prepare_cached(
-                    "DELETE FROM orphan_receipts WHERE carrier_ref = ?1 RETURNING status, error_code, error_message",
-                )?
-                .query_row([carrier_ref], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()?;
-            if let Some((status, error_code, error_message)) = orphan {
-                let status = super::rows::status(status)?;
-                let outcome = DeliveryOutcome {
-                    status,
-                    error_code,
-                    error_message,
-                };
-                finish(c, seq, &outcome, now)?;
+            let mut add_part = c.prepare_cached(
+                "INSERT OR REPLACE INTO message_parts (message_seq, part, carrier_ref) VALUES (?1, ?2, ?3)",
+            )?;
+            for (i, r) in carrier_refs.iter().enumerate() {
+                add_part.execute(params![seq, i as i64, r])?;
+            }
+            let mut take_orphan = c.prepare_cached(
+                "DELETE FROM orphan_receipts WHERE carrier_ref = ?1 RETURNING status, error_code, error_message",
+            )?;
+            for r in carrier_refs {
+                let orphan = take_orphan
+                    .query_row([r], |row| {
+                        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()?;
+                if let Some((status, error_code, error_message)) = orphan {
+                    let outcome = DeliveryOutcome {
+                        status: super::rows::status(status)?,
+                        error_code,
+                        error_message,
+                    };
+                    part_receipt(c, seq, r, &outcome, now)?;
+                }
             }
         }
         QueueUpdate::Retry { due_at, error, .. } => {
@@ -154,14 +169,66 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
     Ok(())
 }
 
+/// Carrier references of the parts still waiting for a receipt.
+fn pending_refs(c: &Connection, seq: i64) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT carrier_ref FROM message_parts WHERE message_seq = ?1 AND status IS NULL ORDER BY part",
+    )?;
+    let refs = stmt
+        .query_map([seq], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(refs)
+}
+
+/// Records one part's outcome; once no part is pending, settles the message.
+fn part_receipt(
+    c: &Connection,
+    seq: i64,
+    carrier_ref: &str,
+    o: &DeliveryOutcome,
+    now: Millis,
+) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE message_parts SET status = ?2, error_code = ?3, error_message = ?4 WHERE carrier_ref = ?1",
+    )?
+    .execute(params![carrier_ref, o.status.as_str(), o.error_code, o.error_message])?;
+    let (pending, worst): (i64, Option<(String, Option<u32>, Option<String>)>) = {
+        let pending = c
+            .prepare_cached(
+                "SELECT COUNT(*) FROM message_parts WHERE message_seq = ?1 AND status IS NULL",
+            )?
+            .query_row([seq], |r| r.get(0))?;
+        let worst = c
+            .prepare_cached(
+                "SELECT status, error_code, error_message FROM message_parts \
+                 WHERE message_seq = ?1 AND status IS NOT NULL AND status != 'delivered' ORDER BY part LIMIT 1",
+            )?
+            .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        (pending, worst)
+    };
+    if pending > 0 {
+        return Ok(());
+    }
+    let outcome = match worst {
+        Some((status, error_code, error_message)) => DeliveryOutcome {
+            status: super::rows::status(status)?,
+            error_code,
+            error_message,
+        },
+        None => o.clone(),
+    };
+    finish(c, seq, &outcome, now)
+}
+
 fn apply_receipt(c: &Connection, now: Millis, r: &Receipt) -> Result<bool> {
     let seq: Option<i64> = c
-        .prepare_cached("SELECT seq FROM messages WHERE carrier_ref = ?1")?
+        .prepare_cached("SELECT message_seq FROM message_parts WHERE carrier_ref = ?1")?
         .query_row([&r.carrier_ref], |row| row.get(0))
         .optional()?;
     match seq {
         Some(seq) => {
-            finish(c, seq, &r.outcome, now)?;
+            part_receipt(c, seq, &r.carrier_ref, &r.outcome, now)?;
             Ok(true)
         }
         None => {
