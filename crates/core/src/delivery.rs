@@ -7,7 +7,7 @@
 //! entries are claimed again, so delivery is at-least-once per attempt and no
 //! accepted message is lost.
 
-use crate::carrier::{Carrier, OutboundSms, QueryOutcome, SubmitOutcome};
+use crate::carrier::{Carrier, CarrierEvent, OutboundSms, QueryOutcome, SubmitOutcome};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use switchboard_domain::clock::Clock;
 use switchboard_domain::error_codes;
 use switchboard_domain::message::{DeliveryOutcome, MessageStatus};
 use switchboard_domain::retry::{next_attempt, RetryPolicy};
-use switchboard_store::{Claimed, Phase, QueueUpdate, Receipt, Store};
+use switchboard_store::{Claimed, Phase, QueueUpdate, Store};
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -61,7 +61,7 @@ impl Pipeline {
         clock: Arc<dyn Clock>,
         cfg: PipelineConfig,
         wake: Arc<Notify>,
-        receipts: mpsc::Receiver<Receipt>,
+        receipts: mpsc::Receiver<CarrierEvent>,
         shutdown: CancellationToken,
     ) -> Self {
         let (updates_tx, updates_rx) = mpsc::channel(cfg.max_in_flight.max(1) * 2);
@@ -288,7 +288,7 @@ async fn record_loop(
 async fn receipt_loop(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    mut rx: mpsc::Receiver<Receipt>,
+    mut rx: mpsc::Receiver<CarrierEvent>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -296,14 +296,36 @@ async fn receipt_loop(
             _ = shutdown.cancelled() => break,
             b = next_batch(&mut rx, 1024) => match b { Some(b) => b, None => break },
         };
-        match store.apply_receipts(clock.now_millis(), batch).await {
+        let mut receipts = Vec::new();
+        let mut acks = Vec::new();
+        for event in batch {
+            match event {
+                CarrierEvent::Receipt { receipt, ack } => {
+                    receipts.push(receipt);
+                    acks.extend(ack);
+                }
+                CarrierEvent::Inbound { sms, ack } => {
+                    match crate::inbound::receive(store.as_ref(), clock.as_ref(), sms).await {
+                        Ok(_) => ack.into_iter().for_each(|a| a.done()),
+                        // Not acknowledged: the network redelivers it.
+                        Err(e) => tracing::warn!(error = %e, "Storing an inbound message failed."),
+                    }
+                }
+            }
+        }
+        if receipts.is_empty() {
+            continue;
+        }
+        match store.apply_receipts(clock.now_millis(), receipts).await {
             Ok(stats) => {
+                acks.into_iter().for_each(|a| a.done());
                 metrics::counter!("switchboard_receipts_total", "matched" => "true")
                     .increment(stats.matched);
                 metrics::counter!("switchboard_receipts_total", "matched" => "false")
                     .increment(stats.orphaned);
             }
-            // Lost receipts are recovered by the receipt-timeout query.
+            // Unacknowledged receipts are redelivered by the network; the
+            // receipt-timeout query covers carriers that do not.
             Err(e) => tracing::warn!(error = %e, "Applying delivery receipts failed."),
         }
     }

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod carrier;
 pub mod crypto;
 pub mod delivery;
+pub mod inbound;
 pub mod messages;
 
 /// The store types `api` renders (re-exported so `api` needs no direct store dependency).

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use switchboard_api::AppState;
-use switchboard_core::carrier::simulated::SimulatedCarrier;
 use switchboard_core::delivery::Pipeline;
 use switchboard_core::Core;
 use switchboard_domain::clock::{Clock, SystemClock};
@@ -79,10 +78,7 @@ impl App {
 
         let shutdown = CancellationToken::new();
         let (receipts_tx, receipts_rx) = tokio::sync::mpsc::channel(16 * 1024);
-        let carrier = Arc::new(SimulatedCarrier::new(
-            wiring::simulator(&settings.simulator)?,
-            receipts_tx,
-        ));
+        let carrier = crate::carriers::start(&settings, receipts_tx, shutdown.clone()).await?;
         let pipeline = Pipeline::start(
             store,
             carrier,

@@ -49,6 +49,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub pipeline: PipelineSettings,
     pub simulator: SimulatorSettings,
+    /// SMPP connections to SMSCs. Empty: `serve` starts the built-in SMSC simulator.
+    pub carriers: Vec<crate::carrier_settings::CarrierSettings>,
+    pub smsc_sim: crate::carrier_settings::SmscSimSettings,
     pub log: LogSettings,
 }
 
@@ -96,6 +99,9 @@ pub struct PipelineSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SimulatorSettings {
+    /// Use the in-process simulated carrier (no SMPP) instead of the built-in
+    /// SMSC simulator; for fast tests and Twilio's magic numbers.
+    pub in_process: bool,
     pub submit_latency_ms: u64,
     pub receipt_latency_ms: u64,
     pub rules: Vec<SimRuleSettings>,
@@ -137,6 +143,8 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             pipeline: PipelineSettings::default(),
             simulator: SimulatorSettings::default(),
+            carriers: Vec::new(),
+            smsc_sim: Default::default(),
             log: LogSettings::default(),
         }
     }
@@ -179,6 +187,7 @@ impl Default for PipelineSettings {
 impl Default for SimulatorSettings {
     fn default() -> Self {
         Self {
+            in_process: false,
             submit_latency_ms: 0,
             receipt_latency_ms: 20,
             rules: Vec::new(),
@@ -284,6 +293,10 @@ impl Settings {
         for r in &self.simulator.rules {
             crate::wiring::sim_rule(r)?;
         }
+        for c in &self.carriers {
+            c.link_config()?;
+        }
+        self.smsc_sim.rules()?;
         Ok(())
     }
 

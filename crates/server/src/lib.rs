@@ -9,6 +9,8 @@
 //! - [`cli`]: the subcommands.
 
 pub mod app;
+pub mod carrier_settings;
+pub mod carriers;
 pub mod cli;
 pub mod config;
 pub mod secrets;

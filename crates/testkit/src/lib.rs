@@ -55,6 +55,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     };
     s.http.bind = "127.0.0.1:0".into();
     s.pipeline.poll_interval_ms = 20;
+    // In-process carrier by default (fast, magic numbers); SMPP tests switch it off.
+    s.simulator.in_process = true;
     s.simulator.receipt_latency_ms = 5;
     s.log.level = "warn".into();
     s

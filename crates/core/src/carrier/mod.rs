@@ -5,11 +5,14 @@
 //! their own, through the `Receipt` channel the carrier was built with.
 
 pub mod simulated;
+pub mod smpp;
 
 use async_trait::async_trait;
 use std::time::Duration;
 use switchboard_domain::ids::MessageSid;
 use switchboard_domain::message::DeliveryOutcome;
+use switchboard_store::Receipt;
+use tokio::sync::mpsc;
 
 /// What a carrier is asked to send.
 #[derive(Debug, Clone)]
@@ -51,4 +54,42 @@ pub trait Carrier: Send + Sync + 'static {
     async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome;
     /// Asked after the receipt timeout, with the parts still pending.
     async fn query(&self, sms: &OutboundSms, carrier_refs: &[String]) -> QueryOutcome;
+}
+
+/// A mobile-originated message as a carrier delivered it (parts reassembled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundSms {
+    /// E.164 where the carrier gave an international number.
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub num_segments: u32,
+    /// Some parts never arrived before the reassembly timeout.
+    pub incomplete: bool,
+}
+
+/// Tells the carrier that an event is safely stored, so it may acknowledge it
+/// to the network (for SMPP: send `deliver_sm_resp`). Dropping it unacknowledged
+/// leaves the network to redeliver.
+#[derive(Debug)]
+pub struct Ack {
+    sequence: u32,
+    to: mpsc::UnboundedSender<u32>,
+}
+
+impl Ack {
+    pub fn new(sequence: u32, to: mpsc::UnboundedSender<u32>) -> Self {
+        Self { sequence, to }
+    }
+
+    pub fn done(self) {
+        let _ = self.to.send(self.sequence);
+    }
+}
+
+/// What carriers report back on their own.
+#[derive(Debug)]
+pub enum CarrierEvent {
+    Receipt { receipt: Receipt, ack: Option<Ack> },
+    Inbound { sms: InboundSms, ack: Option<Ack> },
 }

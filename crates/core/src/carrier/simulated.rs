@@ -1,7 +1,7 @@
 //! An in-process carrier for development and tests: configurable latency and
 //! outcome rules by destination prefix, and Twilio's magic test numbers.
 
-use super::{Carrier, OutboundSms, QueryOutcome, SubmitOutcome};
+use super::{Carrier, CarrierEvent, OutboundSms, QueryOutcome, SubmitOutcome};
 use async_trait::async_trait;
 use rand::RngCore;
 use std::time::Duration;
@@ -69,14 +69,14 @@ fn magic(sms: &OutboundSms) -> Option<SimOutcome> {
 
 pub struct SimulatedCarrier {
     cfg: SimulatorConfig,
-    receipts: mpsc::Sender<Receipt>,
+    receipts: mpsc::Sender<CarrierEvent>,
     /// Random per start, so references never repeat across restarts.
     ref_prefix: String,
     next_ref: std::sync::atomic::AtomicU64,
 }
 
 impl SimulatedCarrier {
-    pub fn new(cfg: SimulatorConfig, receipts: mpsc::Sender<Receipt>) -> Self {
+    pub fn new(cfg: SimulatorConfig, receipts: mpsc::Sender<CarrierEvent>) -> Self {
         let mut prefix = [0u8; 4];
         rand::thread_rng().fill_bytes(&mut prefix);
         Self {
@@ -156,7 +156,7 @@ impl Carrier for SimulatedCarrier {
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 // A closed channel means shutdown: the receipt timeout's query recovers it.
-                let _ = tx.send(receipt).await;
+                let _ = tx.send(CarrierEvent::Receipt { receipt, ack: None }).await;
             });
         }
         SubmitOutcome::Accepted {
@@ -191,7 +191,9 @@ mod tests {
         let SubmitOutcome::Accepted { carrier_refs } = c.submit(&sms("+15550001111")).await else {
             panic!("not accepted");
         };
-        let r = rx.recv().await.expect("receipt");
+        let Some(CarrierEvent::Receipt { receipt: r, .. }) = rx.recv().await else {
+            panic!("no receipt");
+        };
         assert_eq!(vec![r.carrier_ref], carrier_refs);
         assert_eq!(r.outcome.status, MessageStatus::Delivered);
     }

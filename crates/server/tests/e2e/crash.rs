@@ -12,14 +12,15 @@ const TOTAL: usize = 2000;
 // Slow carrier: 16 submissions at a time, 40 ms each, receipts after 500 ms,
 // so at the kill most messages are queued, some sending, some sent.
 const CONFIG: &str = r#"
+[simulator]
+in_process = true
+submit_latency_ms = 40
+receipt_latency_ms = 500
 [pipeline]
 poll_interval_ms = 20
 max_in_flight = 16
 batch_size = 16
 receipt_timeout_secs = 2
-[simulator]
-submit_latency_ms = 40
-receipt_latency_ms = 500
 "#;
 
 const FINAL: [&str; 4] = ["delivered", "undelivered", "failed", "canceled"];

@@ -7,6 +7,8 @@ use std::process::Command;
 use switchboard_testkit::process::{run_cli, ServerProcess};
 
 const CONFIG: &str = r#"
+[simulator]
+in_process = true
 [pipeline]
 poll_interval_ms = 20
 [[simulator.rules]]

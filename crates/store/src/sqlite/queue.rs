@@ -180,6 +180,9 @@ fn pending_refs(c: &Connection, seq: i64) -> Result<Vec<String>> {
     Ok(refs)
 }
 
+/// A part's stored status, error code and error message.
+type PartOutcome = (String, Option<u32>, Option<String>);
+
 /// Records one part's outcome; once no part is pending, settles the message.
 fn part_receipt(
     c: &Connection,
@@ -192,7 +195,7 @@ fn part_receipt(
         "UPDATE message_parts SET status = ?2, error_code = ?3, error_message = ?4 WHERE carrier_ref = ?1",
     )?
     .execute(params![carrier_ref, o.status.as_str(), o.error_code, o.error_message])?;
-    let (pending, worst): (i64, Option<(String, Option<u32>, Option<String>)>) = {
+    let (pending, worst): (i64, Option<PartOutcome>) = {
         let pending = c
             .prepare_cached(
                 "SELECT COUNT(*) FROM message_parts WHERE message_seq = ?1 AND status IS NULL",
