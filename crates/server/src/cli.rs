@@ -49,6 +49,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeysCommand,
     },
+    /// Phone numbers held by accounts (inbound messages to them belong to the account).
+    Numbers {
+        #[command(subcommand)]
+        command: crate::cli_sim::NumbersCommand,
+    },
+    /// Run the SMSC simulator on its own: an SMPP 3.4 server for development and tests.
+    SmscSim(crate::cli_sim::SmscSimArgs),
+    /// Talk to the SMSC simulator (e.g. reply "from a phone").
+    Sim {
+        #[command(subcommand)]
+        command: crate::cli_sim::SimCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +136,26 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     json,
                 },
         } => create_api_key(&settings, &account_sid, &friendly_name, json).await,
+        Command::Numbers {
+            command:
+                crate::cli_sim::NumbersCommand::Add {
+                    account_sid,
+                    phone_number,
+                    friendly_name,
+                },
+        } => {
+            crate::cli_sim::add_number(&settings, &account_sid, &phone_number, &friendly_name).await
+        }
+        Command::SmscSim(args) => crate::cli_sim::smsc_sim(args).await,
+        Command::Sim {
+            command:
+                crate::cli_sim::SimCommand::Reply {
+                    from,
+                    to,
+                    text,
+                    control,
+                },
+        } => crate::cli_sim::sim_reply(&settings, &from, &to, &text, control).await,
     }
 }
 
@@ -171,7 +203,7 @@ async fn create_api_key(
 }
 
 /// The use cases over the configured store, for one-shot admin commands.
-async fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
+pub(crate) async fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let store = app::open_store(settings).await?;
     app::core(settings, store)
@@ -191,7 +223,7 @@ async fn serve(settings: Settings, ready_file: Option<PathBuf>) -> anyhow::Resul
     app.run_until_stopped().await
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {

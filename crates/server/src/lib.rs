@@ -12,6 +12,7 @@ pub mod app;
 pub mod carrier_settings;
 pub mod carriers;
 pub mod cli;
+pub mod cli_sim;
 pub mod config;
 pub mod secrets;
 pub mod wiring;

@@ -43,6 +43,7 @@ pub struct TestApp {
     pub auth_token: String,
     pub http: reqwest::Client,
     pub app_core: switchboard_core::Core,
+    pub data_dir: std::path::PathBuf,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
 }
@@ -73,6 +74,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         serde_json::from_slice(&std::fs::read(&creds_path).expect("credentials.json"))
             .expect("json");
     let base = format!("http://{}", app.http_addr);
+    let data_dir = app.settings.data_dir.clone();
     let app_core = app.core.clone();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
@@ -82,6 +84,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         auth_token: creds["auth_token"].as_str().expect("token").to_owned(),
         http: reqwest::Client::new(),
         app_core,
+        data_dir,
         shutdown,
         _dir: dir,
     }

@@ -6,3 +6,4 @@ mod bad_input;
 mod isolation;
 mod messages;
 mod ops;
+mod smpp;

@@ -164,3 +164,65 @@ fn accounts_create_and_migrate() {
         "master_key_file is used"
     );
 }
+
+#[tokio::test]
+async fn sim_reply_from_a_phone_reaches_the_account_over_smpp() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(&exe(), dir.path(), &[], &[]);
+    let creds = server.credentials();
+    let added = run_cli(
+        &exe(),
+        dir.path(),
+        &[
+            "numbers",
+            "add",
+            "--account-sid",
+            &creds.account_sid,
+            "+1 555 000 1111",
+        ],
+    );
+    assert!(
+        added.starts_with("PN") && added.contains("+15550001111"),
+        "{added}"
+    );
+    let out = run_cli(
+        &exe(),
+        dir.path(),
+        &[
+            "sim",
+            "reply",
+            "--from",
+            "+393331234567",
+            "--to",
+            "+15550001111",
+            "1",
+        ],
+    );
+    assert!(out.contains("Sent"), "{out}");
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/Messages.json?From=%2B393331234567",
+        server.base, creds.account_sid
+    );
+    let m = wait_until(Duration::from_secs(20), "the inbound reply", || async {
+        let page: serde_json::Value = http
+            .get(&url)
+            .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        page["messages"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(
+        (
+            m["direction"].as_str(),
+            m["status"].as_str(),
+            m["body"].as_str()
+        ),
+        (Some("inbound"), Some("received"), Some("1"))
+    );
+}
