@@ -1,4 +1,9 @@
 use clap::Parser;
+
+// mimalloc: the API's many small, short-lived allocations are a measurable
+// share of CPU with the system allocator (see bench/README.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use switchboard_server::cli::{self, Cli};
 use tracing_subscriber::EnvFilter;
 

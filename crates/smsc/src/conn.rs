@@ -268,44 +268,60 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
         Outcome::Undeliverable { err } => format!("{err:03}"),
         _ => "000".into(),
     };
-    let (shared, session) = (shared.clone(), s.id);
-    let delay = shared.cfg.receipt_delay;
-    tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        // The simulated network's own clock, as a real SMSC stamps receipts.
-        #[allow(clippy::disallowed_methods)]
-        let now = chrono::Utc::now().format("%y%m%d%H%M").to_string();
-        let r = DeliveryReceipt {
-            message_id: id.clone(),
-            stat: stat.clone(),
-            err: Some(err),
-            submit_date: Some(now.clone()),
-            done_date: Some(now),
-            sub: Some(1),
-            dlvrd: Some(u32::from(stat == ReceiptState::Delivered)),
-            text: Some(
-                charset::decode_for(sm.data_coding, &sm.short_message)
-                    .chars()
-                    .take(20)
-                    .collect(),
-            ),
-            network_error: None,
+    // The simulated network's own clock, as a real SMSC stamps receipts.
+    #[allow(clippy::disallowed_methods)]
+    let now = chrono::Utc::now().format("%y%m%d%H%M").to_string();
+    let r = DeliveryReceipt {
+        message_id: id.clone(),
+        stat: stat.clone(),
+        err: Some(err),
+        submit_date: Some(now.clone()),
+        done_date: Some(now),
+        sub: Some(1),
+        dlvrd: Some(u32::from(stat == ReceiptState::Delivered)),
+        text: Some(
+            charset::decode_for(sm.data_coding, &sm.short_message)
+                .chars()
+                .take(20)
+                .collect(),
+        ),
+        network_error: None,
+    };
+    let mut tlvs = vec![Tlv::cstring(tags::RECEIPTED_MESSAGE_ID, &id)];
+    if let Some(state) = stat.message_state() {
+        tlvs.push(Tlv::u8(tags::MESSAGE_STATE, state));
+    }
+    let dlr = ShortMessage {
+        source: sm.dest,
+        dest: sm.source,
+        esm_class: switchboard_smpp::pdu::esm::RECEIPT,
+        short_message: receipt::format(&r).into_bytes(),
+        tlvs,
+        ..ShortMessage::default()
+    };
+    let due = tokio::time::Instant::now() + shared.cfg.receipt_delay;
+    let _ = shared.receipts.send((due, dlr, s.id));
+}
+
+/// Sends receipts when they are due. Every receipt has the same delay, so
+/// arrival order is due order: one timer at a time, however many are waiting.
+pub(crate) async fn receipt_scheduler(
+    shared: Arc<Shared>,
+    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, ShortMessage, u64)>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            n = rx.recv() => n,
         };
-        let mut tlvs = vec![Tlv::cstring(tags::RECEIPTED_MESSAGE_ID, &id)];
-        if let Some(state) = stat.message_state() {
-            tlvs.push(Tlv::u8(tags::MESSAGE_STATE, state));
-        }
-        let dlr = ShortMessage {
-            source: sm.dest.clone(),
-            dest: sm.source.clone(),
-            esm_class: switchboard_smpp::pdu::esm::RECEIPT,
-            short_message: receipt::format(&r).into_bytes(),
-            tlvs,
-            ..ShortMessage::default()
+        let Some((due, dlr, session)) = next else {
+            break;
         };
+        tokio::time::sleep_until(due).await;
         shared.stats.receipts_sent.fetch_add(1, Ordering::Relaxed);
         shared.deliver(dlr, Some(session));
-    });
+    }
 }
 
 /// Splits `text` into `deliver_sm`s (UDH-concatenated when long) and delivers them.

@@ -87,6 +87,8 @@ pub(crate) struct Shared {
     throttle_counts: Mutex<HashMap<String, u32>>,
     stats: Stats,
     submit_log: Mutex<Option<std::fs::File>>,
+    /// Receipts waiting for their delay (see `conn::receipt_scheduler`).
+    receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64)>,
 }
 
 impl Shared {
@@ -189,6 +191,7 @@ impl Smsc {
             ),
             None => None,
         };
+        let (receipts, receipts_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             cfg: cfg.clone(),
             next_message_id: AtomicU64::new(0x1000),
@@ -198,7 +201,13 @@ impl Smsc {
             throttle_counts: Mutex::new(HashMap::new()),
             stats: Stats::default(),
             submit_log: Mutex::new(log),
+            receipts,
         });
+        tokio::spawn(conn::receipt_scheduler(
+            shared.clone(),
+            receipts_rx,
+            shutdown.clone(),
+        ));
         let control_addr = match cfg.control_bind {
             Some(addr) => Some(control::start(addr, shared.clone(), shutdown.clone()).await?),
             None => None,

@@ -195,20 +195,21 @@ fn part_receipt(
         "UPDATE message_parts SET status = ?2, error_code = ?3, error_message = ?4 WHERE carrier_ref = ?1",
     )?
     .execute(params![carrier_ref, o.status.as_str(), o.error_code, o.error_message])?;
-    let (pending, worst): (i64, Option<PartOutcome>) = {
-        let pending = c
+    // One pass over the message's parts: how many are pending, and the first that failed.
+    let (pending, first_bad): (i64, Option<i64>) = c
+        .prepare_cached(
+            "SELECT COALESCE(SUM(status IS NULL), 0), MIN(CASE WHEN status != 'delivered' THEN part END) \
+             FROM message_parts WHERE message_seq = ?1",
+        )?
+        .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let worst: Option<PartOutcome> = match first_bad.filter(|_| pending == 0) {
+        Some(part) => c
             .prepare_cached(
-                "SELECT COUNT(*) FROM message_parts WHERE message_seq = ?1 AND status IS NULL",
+                "SELECT status, error_code, error_message FROM message_parts WHERE message_seq = ?1 AND part = ?2",
             )?
-            .query_row([seq], |r| r.get(0))?;
-        let worst = c
-            .prepare_cached(
-                "SELECT status, error_code, error_message FROM message_parts \
-                 WHERE message_seq = ?1 AND status IS NOT NULL AND status != 'delivered' ORDER BY part LIMIT 1",
-            )?
-            .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        (pending, worst)
+            .query_row(params![seq, part], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?,
+        None => None,
     };
     if pending > 0 {
         return Ok(());

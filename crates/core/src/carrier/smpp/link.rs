@@ -119,6 +119,9 @@ impl Link {
         let interval = (cfg.max_tps > 0).then(|| Duration::from_secs(1) / cfg.max_tps);
         let mut next_send = Instant::now();
         loop {
+            if flush(&mut wr, &mut out).await.is_err() {
+                break;
+            }
             let now = Instant::now();
             let can_send = session.state() == State::Bound
                 && self.kind.can_transmit()
@@ -155,8 +158,8 @@ impl Link {
             let take_jobs = can_send && self.jobs.is_some();
             tokio::select! {
                 _ = shutdown.cancelled() => {
-                    let frame = session.unbind(Instant::now());
-                    let _ = write(&mut wr, &mut out, frame).await;
+                    codec::encode(&session.unbind(Instant::now()), &mut out);
+                    let _ = flush(&mut wr, &mut out).await;
                     break;
                 }
                 n = rd.read_buf(&mut buf) => {
@@ -200,11 +203,21 @@ impl Link {
                     if self.send_job(&mut session, &mut wr, &mut out, job, 0, &mut inflight).await.is_err() {
                         break;
                     }
+                    // Without a TPS limit, fill the window in one write.
+                    if interval.is_none() {
+                        while session.outstanding() < cfg.window.max(1) {
+                            let Some(job) = self.jobs.as_mut().and_then(|j| j.try_recv().ok()) else { break };
+                            if self.send_job(&mut session, &mut wr, &mut out, job, 0, &mut inflight).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
                     next_send = interval.map_or(Instant::now(), |i| Instant::now() + i);
                 }
                 Some(seq) = ack_rx.recv() => {
-                    if write(&mut wr, &mut out, session.respond_deliver(seq)).await.is_err() {
-                        break;
+                    codec::encode(&session.respond_deliver(seq), &mut out);
+                    while let Ok(seq) = ack_rx.try_recv() {
+                        codec::encode(&session.respond_deliver(seq), &mut out);
                     }
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
@@ -386,8 +399,16 @@ async fn recv_job(jobs: &mut Option<mpsc::Receiver<Job>>) -> Option<Job> {
     }
 }
 
-async fn write(wr: &mut OwnedWriteHalf, out: &mut BytesMut, frame: Frame) -> std::io::Result<()> {
-    out.clear();
+/// Queues a frame; frames are written together at the top of the next loop turn.
+async fn write(_wr: &mut OwnedWriteHalf, out: &mut BytesMut, frame: Frame) -> std::io::Result<()> {
     codec::encode(&frame, out);
-    wr.write_all(out).await
+    Ok(())
+}
+
+async fn flush(wr: &mut OwnedWriteHalf, out: &mut BytesMut) -> std::io::Result<()> {
+    if !out.is_empty() {
+        wr.write_all(out).await?;
+        out.clear();
+    }
+    Ok(())
 }
