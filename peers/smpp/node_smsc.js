@@ -84,6 +84,8 @@ function scheduleReceipt(session, pdu, id, delivered, text) {
   }, DLR_DELAY_MS);
 }
 
+const HANDLED = new Set(['bind_transceiver', 'bind_transmitter', 'bind_receiver', 'enquire_link', 'unbind', 'submit_sm']);
+
 const server = smpp.createServer((session) => {
   session.bindType = null;  // set on a successful bind
   const onBind = (pdu) => {
@@ -99,14 +101,20 @@ const server = smpp.createServer((session) => {
     if (parked && canReceive(session)) { pending.delete(pdu.system_id); parked.forEach((r) => sendReceipt(session, r)); }
   };
   ['bind_transceiver', 'bind_transmitter', 'bind_receiver'].forEach((c) => session.on(c, onBind));
-  session.on('enquire_link', (pdu) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu) => { log('enquire_link', { system_id: session.systemId || null }); session.send(pdu.response()); });
   session.on('unbind', (pdu) => {
     log('unbind', { system_id: session.systemId || null });
     session.bindType = null;
     session.send(pdu.response());
     session.close();  // socket.end(): the unbind_resp is flushed first
   });
-  session.on('unknown', (pdu) => session.send(pdu.response()));  // generic_nack ESME_RINVCMDID
+  // Any other request (query_sm, data_sm, unknown ids...) -> its _resp or generic_nack, ESME_RINVCMDID.
+  session.on('pdu', (pdu) => {
+    if (pdu.isResponse() || HANDLED.has(pdu.command)) return;
+    log('unsupported', { command: pdu.command, command_id: pdu.command_id });
+    session.send(smpp.commands[pdu.command + '_resp'] ? pdu.response({ command_status: smpp.ESME_RINVCMDID })
+      : new smpp.PDU('generic_nack', { sequence_number: pdu.sequence_number, command_status: smpp.ESME_RINVCMDID }));
+  });
 
   session.on('submit_sm', (pdu) => {
     const { udh, text } = decodeBody(pdu);

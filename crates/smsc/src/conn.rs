@@ -127,6 +127,7 @@ fn handle(s: &mut Session, shared: &Arc<Shared>, frame: Frame) -> bool {
         Pdu::SubmitSm(sm) => submit(s, shared, seq, sm),
         Pdu::DeliverSmResp { .. } => {
             shared.stats.deliver_sm_resp.fetch_add(1, Ordering::Relaxed);
+            shared.acked(s.id, seq);
         }
         Pdu::QuerySm { message_id, .. } => reply(
             s,
@@ -231,7 +232,7 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
             &stats.rejected
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        shared.log_submit(&dest, &format!("status:{st:#x}"));
+        shared.journal(|j| j.refused(st, &sm.source.addr, &dest));
         reply(
             s,
             seq,
@@ -244,7 +245,7 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
     }
     let id = shared.next_id();
     stats.submit_ok.fetch_add(1, Ordering::Relaxed);
-    shared.log_submit(&dest, &id);
+    shared.journal(|j| j.submit(&id, &sm.source.addr, &dest, sm.registered_delivery));
     reply(
         s,
         seq,
@@ -268,46 +269,57 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
         Outcome::Undeliverable { err } => format!("{err:03}"),
         _ => "000".into(),
     };
+    let text: String = charset::decode_for(sm.data_coding, &sm.short_message)
+        .chars()
+        .take(20)
+        .collect();
+    let dlr = receipt_for(&id, &sm.source.addr, &dest, stat, &err, &text);
+    let due = tokio::time::Instant::now() + shared.cfg.receipt_delay;
+    let _ = shared.receipts.send((due, dlr, s.id, id));
+}
+
+/// A receipt `deliver_sm` for message `id` that went from `src` to `dst`.
+pub(crate) fn receipt_for(
+    id: &str,
+    src: &str,
+    dst: &str,
+    stat: ReceiptState,
+    err: &str,
+    text: &str,
+) -> ShortMessage {
     // The simulated network's own clock, as a real SMSC stamps receipts.
     #[allow(clippy::disallowed_methods)]
     let now = chrono::Utc::now().format("%y%m%d%H%M").to_string();
     let r = DeliveryReceipt {
-        message_id: id.clone(),
+        message_id: id.to_owned(),
         stat: stat.clone(),
-        err: Some(err),
+        err: Some(err.to_owned()),
         submit_date: Some(now.clone()),
         done_date: Some(now),
         sub: Some(1),
         dlvrd: Some(u32::from(stat == ReceiptState::Delivered)),
-        text: Some(
-            charset::decode_for(sm.data_coding, &sm.short_message)
-                .chars()
-                .take(20)
-                .collect(),
-        ),
+        text: Some(text.to_owned()),
         network_error: None,
     };
-    let mut tlvs = vec![Tlv::cstring(tags::RECEIPTED_MESSAGE_ID, &id)];
+    let mut tlvs = vec![Tlv::cstring(tags::RECEIPTED_MESSAGE_ID, id)];
     if let Some(state) = stat.message_state() {
         tlvs.push(Tlv::u8(tags::MESSAGE_STATE, state));
     }
-    let dlr = ShortMessage {
-        source: sm.dest,
-        dest: sm.source,
+    ShortMessage {
+        source: Address::new(1, 1, dst),
+        dest: Address::new(1, 1, src),
         esm_class: switchboard_smpp::pdu::esm::RECEIPT,
         short_message: receipt::format(&r).into_bytes(),
         tlvs,
         ..ShortMessage::default()
-    };
-    let due = tokio::time::Instant::now() + shared.cfg.receipt_delay;
-    let _ = shared.receipts.send((due, dlr, s.id));
+    }
 }
 
 /// Sends receipts when they are due. Every receipt has the same delay, so
 /// arrival order is due order: one timer at a time, however many are waiting.
 pub(crate) async fn receipt_scheduler(
     shared: Arc<Shared>,
-    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, ShortMessage, u64)>,
+    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, ShortMessage, u64, String)>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -315,11 +327,12 @@ pub(crate) async fn receipt_scheduler(
             _ = shutdown.cancelled() => break,
             n = rx.recv() => n,
         };
-        let Some((due, dlr, session)) = next else {
+        let Some((due, dlr, session, id)) = next else {
             break;
         };
         tokio::time::sleep_until(due).await;
         shared.stats.receipts_sent.fetch_add(1, Ordering::Relaxed);
+        let _ = id; // journaled when the ESME answers (Shared::acked)
         shared.deliver(dlr, Some(session));
     }
 }

@@ -14,6 +14,7 @@
 
 mod conn;
 mod control;
+pub mod journal;
 pub mod rules;
 
 use rules::Rule;
@@ -86,9 +87,11 @@ pub(crate) struct Shared {
     pending: Mutex<VecDeque<ShortMessage>>,
     throttle_counts: Mutex<HashMap<String, u32>>,
     stats: Stats,
-    submit_log: Mutex<Option<std::fs::File>>,
+    journal: Mutex<Option<journal::Journal>>,
+    /// Receipts written to a session and not yet answered: (session, sequence) → message id.
+    unacked: Mutex<HashMap<(u64, u32), String>>,
     /// Receipts waiting for their delay (see `conn::receipt_scheduler`).
-    receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64)>,
+    receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64, String)>,
 }
 
 impl Shared {
@@ -130,11 +133,22 @@ impl Shared {
         }
     }
 
-    fn log_submit(&self, dest: &str, result: &str) {
-        use std::io::Write;
-        if let Ok(mut guard) = self.submit_log.lock() {
-            if let Some(f) = guard.as_mut() {
-                let _ = writeln!(f, "{dest}\t{result}");
+    /// A `deliver_sm_resp` arrived: a receipt is only settled (journaled) once answered.
+    fn acked(&self, session: u64, sequence: u32) {
+        let id = self
+            .unacked
+            .lock()
+            .ok()
+            .and_then(|mut u| u.remove(&(session, sequence)));
+        if let Some(id) = id {
+            self.journal(|j| j.receipt(&id));
+        }
+    }
+
+    fn journal(&self, f: impl FnOnce(&mut journal::Journal)) {
+        if let Ok(mut guard) = self.journal.lock() {
+            if let Some(j) = guard.as_mut() {
+                f(j);
             }
         }
     }
@@ -181,26 +195,24 @@ impl Smsc {
             addr: cfg.bind,
             source,
         })?;
-        let log = match &cfg.submit_log {
-            Some(p) => Some(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(p)
-                    .map_err(SmscError::Log)?,
+        let (log, recovered) = match &cfg.submit_log {
+            Some(p) => (
+                Some(journal::Journal::open(p).map_err(SmscError::Log)?),
+                journal::read(p),
             ),
-            None => None,
+            None => (None, journal::Recovered::default()),
         };
         let (receipts, receipts_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             cfg: cfg.clone(),
-            next_message_id: AtomicU64::new(0x1000),
+            next_message_id: AtomicU64::new(recovered.max_id.map_or(0x1000, |m| m + 1)),
             next_session: AtomicU64::new(1),
             receivers: Mutex::new(Vec::new()),
             pending: Mutex::new(VecDeque::new()),
             throttle_counts: Mutex::new(HashMap::new()),
             stats: Stats::default(),
-            submit_log: Mutex::new(log),
+            journal: Mutex::new(log),
+            unacked: Mutex::new(HashMap::new()),
             receipts,
         });
         tokio::spawn(conn::receipt_scheduler(

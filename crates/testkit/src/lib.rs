@@ -10,6 +10,7 @@
 // A test-only crate (dev-dependency): failing loudly is its job.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod peer;
 pub mod process;
 
 use std::future::Future;

@@ -6,6 +6,7 @@
 mod cli;
 mod crash;
 mod sdk;
+mod smpp_peers;
 
 use std::path::PathBuf;
 
