@@ -267,20 +267,39 @@ async fn record_loop(
     mut rx: mpsc::Receiver<QueueUpdate>,
 ) {
     while let Some(batch) = next_batch(&mut rx, 1024).await {
-        let mut delay = Duration::from_millis(50);
-        loop {
-            match store
-                .record_updates(clock.now_millis(), batch.clone())
-                .await
-            {
-                Ok(()) => break,
-                // The leases still protect these entries; keep trying rather than drop them.
-                Err(e) => {
-                    tracing::warn!(error = %e, count = batch.len(), "Recording delivery updates failed; retrying.");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
+        record_batch(store.as_ref(), clock.as_ref(), batch).await;
+    }
+}
+
+/// Writes a batch of updates. While the store is unavailable it keeps trying
+/// (the leases still protect the entries). If the batch is refused for another
+/// reason, each update is tried on its own so one bad update cannot block the
+/// rest; an update that still fails is dropped and its lease expiry retries it.
+async fn record_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<QueueUpdate>) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match store
+            .record_updates(clock.now_millis(), batch.clone())
+            .await
+        {
+            Ok(()) => return,
+            Err(switchboard_store::Error::Unavailable(e)) => {
+                tracing::warn!(error = %e, count = batch.len(), "Recording delivery updates failed; retrying.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
             }
+            Err(e) => {
+                tracing::warn!(error = %e, count = batch.len(), "A batch of delivery updates was refused; recording them one by one.");
+                break;
+            }
+        }
+    }
+    for update in batch {
+        if let Err(e) = store
+            .record_updates(clock.now_millis(), vec![update.clone()])
+            .await
+        {
+            tracing::error!(error = %e, update = ?update, "Dropped a delivery update; the lease will bring the message back.");
         }
     }
 }

@@ -220,6 +220,14 @@ impl Smsc {
             receipts_rx,
             shutdown.clone(),
         ));
+        // Receipts an earlier run accepted a message for but never got answered.
+        for (id, src, dst) in recovered.owed_receipts {
+            let state = switchboard_smpp::receipt::ReceiptState::Delivered;
+            let dlr = conn::receipt_for(&id, &src, &dst, state, "000", "");
+            let _ = shared
+                .receipts
+                .send((tokio::time::Instant::now(), dlr, 0, id));
+        }
         let control_addr = match cfg.control_bind {
             Some(addr) => Some(control::start(addr, shared.clone(), shutdown.clone()).await?),
             None => None,

@@ -17,6 +17,46 @@ pub async fn suite(store: &dyn Store) {
     multipart_is_final_when_every_part_is(store).await;
     cancel_and_delete(store).await;
     numbers_belong_to_one_account(store).await;
+    a_reused_carrier_reference_goes_to_the_newest_message(store).await;
+}
+
+async fn a_reused_carrier_reference_goes_to_the_newest_message(store: &dyn Store) {
+    let a = account(store).await;
+    let (m1, m2) = (
+        new_message(&a, "+15550009001", 700_000),
+        new_message(&a, "+15550009002", 700_000),
+    );
+    let (s1, s2) = (m1.sid.clone(), m2.sid.clone());
+    store.insert_message(m1).await.expect("insert");
+    store.insert_message(m2).await.expect("insert");
+    store
+        .claim_due(700_000, 1000, 710_000)
+        .await
+        .expect("claim");
+    for sid in [&s1, &s2] {
+        let sent = QueueUpdate::Sent {
+            sid: sid.clone(),
+            carrier_refs: vec!["reused-1".into()],
+            receipt_due: 800_000,
+        };
+        store
+            .record_updates(700_001, vec![sent])
+            .await
+            .expect("a reused reference is not an error");
+    }
+    store
+        .apply_receipts(
+            700_002,
+            vec![receipt("reused-1", MessageStatus::Delivered, None)],
+        )
+        .await
+        .expect("receipt");
+    let newest = store
+        .get_message(&a, &s2)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(newest.status, MessageStatus::Delivered);
 }
 
 async fn numbers_belong_to_one_account(store: &dyn Store) {

@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod sdk;
 mod smpp_peers;
+mod smsc_fault;
 
 use std::path::PathBuf;
 

@@ -118,6 +118,14 @@ async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Res
             .execute(&mut *c)
             .await?;
             for (i, r) in carrier_refs.iter().enumerate() {
+                // An SMSC may reuse ids (e.g. after losing its state): the newest owner wins.
+                sqlx::query(
+                    "DELETE FROM message_parts WHERE carrier_ref = $1 AND message_seq <> $2",
+                )
+                .bind(r)
+                .bind(seq)
+                .execute(&mut *c)
+                .await?;
                 sqlx::query(
                     "INSERT INTO message_parts (message_seq, part, carrier_ref) VALUES ($1, $2, $3) \
                      ON CONFLICT (message_seq, part) DO UPDATE SET carrier_ref = EXCLUDED.carrier_ref, status = NULL",
