@@ -181,3 +181,85 @@ fn smpplib_esme_against_our_smsc_simulator() {
         sim.stderr_text()
     );
 }
+
+/// A destination whose first-priority carrier is down goes to the next priority;
+/// that carrier binds as a transmitter + receiver pair, and receipts come back
+/// on the receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_to_the_next_priority_over_a_tx_rx_pair() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = exe();
+    let mut sim = PeerProcess::start(
+        exe.to_str().expect("exe"),
+        &[
+            "smsc-sim",
+            "--bind",
+            "127.0.0.1:0",
+            "--control-bind",
+            "127.0.0.1:0",
+            "--receipt-delay-ms",
+            "10",
+        ],
+        dir.path(),
+        dir.path(),
+        "smsc-sim",
+    );
+    let addr = sim.wait_line(Duration::from_secs(20), |l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        v["smpp_addr"].as_str().map(str::to_owned)
+    });
+    let port = addr
+        .rsplit_once(':')
+        .map(|(_, p)| p.to_owned())
+        .expect("port");
+    let config = format!(
+        "[[carriers]]\nname = \"down\"\nhost = \"127.0.0.1\"\nport = 1\nsystem_id = \"x\"\npriority = 1\n\
+         [[carriers]]\nname = \"backup\"\nhost = \"127.0.0.1\"\nport = {port}\nsystem_id = \"sb\"\npassword = \"pw\"\n\
+         bind = \"tx_rx\"\npriority = 2\nroutes = [\"+39\"]\n[pipeline]\npoll_interval_ms = 20\nretry_base_ms = 100\n"
+    );
+    std::fs::write(dir.path().join("switchboard.toml"), config).expect("config");
+    let server = ServerProcess::start(&exe, dir.path(), &["--config", "switchboard.toml"], &[]);
+    let creds = server.credentials();
+    let http = reqwest::Client::new();
+    let m: serde_json::Value = http
+        .post(format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            server.base, creds.account_sid
+        ))
+        .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+        .form(&[
+            ("To", "+393331234567"),
+            ("From", "+15005550006"),
+            ("Body", "via the backup"),
+        ])
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let url = format!("{}{}", server.base, m["uri"].as_str().expect("uri"));
+    wait_until(
+        Duration::from_secs(30),
+        "delivery over the backup carrier",
+        || async {
+            let m: serde_json::Value = http
+                .get(&url)
+                .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (m["status"] == "delivered").then_some(())
+        },
+    )
+    .await;
+    let log = server.log();
+    assert!(
+        log.contains("link=backup#0rx"),
+        "a receiver link bound:\n{log}"
+    );
+    sim.kill();
+}

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_smpp::codec;
-use switchboard_smpp::pdu::{esm, Bind, BindKind, Frame};
+use switchboard_smpp::pdu::{esm, find_tlv, tags, Bind, BindKind, Frame, Pdu};
 use switchboard_smpp::session::{Event, Session, SessionConfig, State};
 use switchboard_smpp::status::{self, Class};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,7 +31,33 @@ pub(crate) struct Link {
     pub bound: Arc<AtomicBool>,
     pub events: mpsc::Sender<CarrierEvent>,
     pub reassembly: Arc<Reassembly>,
+    /// When each accepted message id was answered, for the receipt latency histogram.
+    pub submitted: Arc<SubmitTimes>,
 }
+
+/// Submit times by carrier reference, bounded (ids whose receipt never comes are forgotten).
+#[derive(Default)]
+pub(crate) struct SubmitTimes(std::sync::Mutex<HashMap<String, Instant>>);
+
+impl SubmitTimes {
+    const MAX: usize = 1_000_000;
+
+    fn record(&self, carrier_ref: String) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= Self::MAX {
+                m.clear();
+            }
+            m.insert(carrier_ref, Instant::now());
+        }
+    }
+
+    fn take(&self, carrier_ref: &str) -> Option<Duration> {
+        self.0.lock().ok()?.remove(carrier_ref).map(|t| t.elapsed())
+    }
+}
+
+/// Acks for `data_sm` carry this bit (sequence numbers never use it).
+const DATA_SM_ACK: u32 = 0x8000_0000;
 
 fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(200).saturating_mul(1 << attempt.min(8));
@@ -215,9 +241,13 @@ impl Link {
                     next_send = interval.map_or(Instant::now(), |i| Instant::now() + i);
                 }
                 Some(seq) = ack_rx.recv() => {
-                    codec::encode(&session.respond_deliver(seq), &mut out);
-                    while let Ok(seq) = ack_rx.try_recv() {
-                        codec::encode(&session.respond_deliver(seq), &mut out);
+                    for seq in std::iter::once(seq).chain(std::iter::from_fn(|| ack_rx.try_recv().ok())) {
+                        let frame = if seq & DATA_SM_ACK != 0 {
+                            session.respond_data_sm(seq & !DATA_SM_ACK, 0)
+                        } else {
+                            session.respond_deliver(seq)
+                        };
+                        codec::encode(&frame, &mut out);
                     }
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
@@ -303,6 +333,8 @@ impl Link {
                 };
                 match status::classify(st) {
                     Class::Accepted => {
+                        self.submitted
+                            .record(super::carrier_ref(&self.cfg.name, &message_id));
                         let _ = job.reply.send(PartResult::Accepted(message_id));
                     }
                     Class::Throttled if throttles < MAX_THROTTLE_RETRIES => {
@@ -344,12 +376,39 @@ impl Link {
                     ack.done(); // a part held for reassembly
                 }
             }
-            Event::DataSm { sequence, .. } => {
-                if write(wr, out, session.respond_data_sm(sequence, 0))
-                    .await
-                    .is_err()
-                {
-                    return Flow::Close;
+            Event::DataSm { sequence, pdu } => {
+                let receipt = match &pdu {
+                    Pdu::DataSm {
+                        esm_class,
+                        data_coding,
+                        tlvs,
+                        ..
+                    } => {
+                        let payload = find_tlv(tlvs, tags::MESSAGE_PAYLOAD).unwrap_or(&[]);
+                        switchboard_smpp::receipt::parse_parts(
+                            *esm_class,
+                            *data_coding,
+                            payload,
+                            tlvs,
+                        )
+                    }
+                    _ => None,
+                };
+                match receipt {
+                    Some(r) => {
+                        self.send_receipt(r, Ack::new(sequence | DATA_SM_ACK, acks.clone()))
+                            .await
+                    }
+                    None => {
+                        // Only receipts are expected in data_sm; anything else is acknowledged and logged.
+                        tracing::warn!(link = %self.label, "Ignored a data_sm that is not a delivery receipt.");
+                        if write(wr, out, session.respond_data_sm(sequence, 0))
+                            .await
+                            .is_err()
+                        {
+                            return Flow::Close;
+                        }
+                    }
                 }
             }
             Event::Response { .. } => {}
@@ -365,6 +424,10 @@ impl Link {
             ack.done();
             return;
         };
+        self.send_receipt(r, ack).await;
+    }
+
+    async fn send_receipt(&self, r: switchboard_smpp::receipt::DeliveryReceipt, ack: Ack) {
         let Some(outcome) = codes::receipt_outcome(&r) else {
             ack.done(); // intermediate state
             return;
@@ -373,6 +436,10 @@ impl Link {
             carrier_ref: super::carrier_ref(&self.cfg.name, &r.message_id),
             outcome,
         };
+        if let Some(latency) = self.submitted.take(&receipt.carrier_ref) {
+            metrics::histogram!("switchboard_smpp_receipt_latency_seconds", "carrier" => self.cfg.name.clone())
+                .record(latency.as_secs_f64());
+        }
         metrics::counter!("switchboard_smpp_receipts_total", "link" => self.label.clone())
             .increment(1);
         let _ = self

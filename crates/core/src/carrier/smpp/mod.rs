@@ -113,6 +113,7 @@ impl SmppCarrier {
         shutdown: CancellationToken,
     ) -> Self {
         let reassembly = Arc::new(Reassembly::new(Duration::from_secs(60)));
+        let submitted = Arc::new(link::SubmitTimes::default());
         let mut routes = Vec::new();
         for cfg in configs {
             let cfg = Arc::new(cfg);
@@ -133,6 +134,7 @@ impl SmppCarrier {
                         bound,
                         events: events.clone(),
                         reassembly: reassembly.clone(),
+                        submitted: submitted.clone(),
                     };
                     tokio::spawn(link.run(shutdown.clone()));
                 };
