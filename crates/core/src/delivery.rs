@@ -20,6 +20,9 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// Tasks writing delivery outcomes to the store.
+const RECORDERS: usize = 3;
+
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
     /// Most entries claimed per store round trip.
@@ -64,8 +67,20 @@ impl Pipeline {
         receipts: mpsc::Receiver<CarrierEvent>,
         shutdown: CancellationToken,
     ) -> Self {
-        let (updates_tx, updates_rx) = mpsc::channel(cfg.max_in_flight.max(1) * 2);
-        let recorder = tokio::spawn(record_loop(store.clone(), clock.clone(), updates_rx));
+        let (updates_tx, updates_rx) =
+            mpsc::channel::<(i64, QueueUpdate)>(cfg.max_in_flight.max(1) * 2);
+        // Several recorders, so a slow transaction (PostgreSQL under load) does not
+        // hold every update back past its lease.
+        let updates_rx = Arc::new(tokio::sync::Mutex::new(updates_rx));
+        let mut handles: Vec<JoinHandle<()>> = (0..RECORDERS)
+            .map(|_| {
+                tokio::spawn(record_loop(
+                    store.clone(),
+                    clock.clone(),
+                    updates_rx.clone(),
+                ))
+            })
+            .collect();
         let receipt_task = tokio::spawn(receipt_loop(
             store.clone(),
             clock.clone(),
@@ -82,7 +97,11 @@ impl Pipeline {
         };
         let dispatch = tokio::spawn(dispatcher.run(shutdown));
         Self {
-            handles: vec![dispatch, recorder, receipt_task],
+            handles: {
+                handles.push(dispatch);
+                handles.push(receipt_task);
+                handles
+            },
         }
     }
 
@@ -100,7 +119,7 @@ struct Dispatcher {
     clock: Arc<dyn Clock>,
     cfg: PipelineConfig,
     wake: Arc<Notify>,
-    updates: mpsc::Sender<QueueUpdate>,
+    updates: mpsc::Sender<(i64, QueueUpdate)>,
 }
 
 impl Dispatcher {
@@ -143,8 +162,10 @@ impl Dispatcher {
                 };
                 let this = this.clone();
                 tokio::spawn(async move {
-                    let update = this.handle(entry).await;
-                    let _ = this.updates.send(update).await;
+                    let lease = entry.lease_until;
+                    if let Some(update) = this.handle(entry).await {
+                        let _ = this.updates.send((lease, update)).await;
+                    }
                     drop(permit);
                 });
             }
@@ -156,13 +177,28 @@ impl Dispatcher {
         tracing::info!("Delivery dispatcher stopped.");
     }
 
-    async fn handle(&self, c: Claimed) -> QueueUpdate {
+    /// Acts on a claimed entry; `None` when the claim is too close to its end
+    /// to hand the message over safely (it is left for the next claim).
+    async fn handle(&self, c: Claimed) -> Option<QueueUpdate> {
+        let now = self.clock.now_millis();
+        // The carrier must have answered before the lease ends, or another node
+        // could claim and send the message again.
+        // …and its outcome recorded: a quarter of the lease is kept for that.
+        let record_margin = millis(self.cfg.lease) / 4;
+        let budget = c.lease_until - now - millis(self.carrier.submit_timeout()) - record_margin;
+        if budget <= 0 {
+            tracing::warn!(message_sid = %c.sid, "Claim too close to its lease end; leaving it for the next claim.");
+            return None;
+        }
+        let not_after =
+            std::time::Instant::now() + Duration::from_millis(u64::try_from(budget).unwrap_or(0));
         let sms = OutboundSms {
             sid: c.sid.clone(),
             to: c.to,
             from: c.from,
             body: c.body,
             encoding: c.encoding,
+            not_after,
         };
         match c.phase {
             Phase::Submit => {
@@ -171,20 +207,20 @@ impl Dispatcher {
                     .validity_secs
                     .is_some_and(|v| now > c.date_created + i64::from(v) * 1000);
                 if expired {
-                    return finish_failed(c.sid, 30001);
+                    return Some(finish_failed(c.sid, 30001));
                 }
                 let outcome = self.carrier.submit(&sms).await;
                 metrics::counter!("switchboard_carrier_submits_total", "carrier" => self.carrier.name().to_owned(), "outcome" => outcome_label(&outcome)).increment(1);
-                self.classify(c.sid, c.attempts, outcome)
+                Some(self.classify(c.sid, c.attempts, outcome))
             }
             Phase::AwaitReceipt { carrier_refs } => {
-                match self.carrier.query(&sms, &carrier_refs).await {
+                Some(match self.carrier.query(&sms, &carrier_refs).await {
                     QueryOutcome::Final(outcome) => QueueUpdate::Finish {
                         sid: c.sid,
                         outcome,
                     },
                     QueryOutcome::Unknown => QueueUpdate::StopWaiting { sid: c.sid },
-                }
+                })
             }
         }
     }
@@ -264,9 +300,14 @@ async fn next_batch<T>(rx: &mut mpsc::Receiver<T>, max: usize) -> Option<Vec<T>>
 async fn record_loop(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    mut rx: mpsc::Receiver<QueueUpdate>,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<(i64, QueueUpdate)>>>,
 ) {
-    while let Some(batch) = next_batch(&mut rx, 1024).await {
+    loop {
+        let batch = {
+            let mut rx = rx.lock().await;
+            next_batch(&mut rx, 1024).await
+        };
+        let Some(batch) = batch else { break };
         record_batch(store.as_ref(), clock.as_ref(), batch).await;
     }
 }
@@ -275,13 +316,10 @@ async fn record_loop(
 /// (the leases still protect the entries). If the batch is refused for another
 /// reason, each update is tried on its own so one bad update cannot block the
 /// rest; an update that still fails is dropped and its lease expiry retries it.
-async fn record_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<QueueUpdate>) {
+async fn record_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<(i64, QueueUpdate)>) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match store
-            .record_updates(clock.now_millis(), batch.clone())
-            .await
-        {
+        match store.record_fenced(clock.now_millis(), batch.clone()).await {
             Ok(()) => return,
             Err(switchboard_store::Error::Unavailable(e)) => {
                 tracing::warn!(error = %e, count = batch.len(), "Recording delivery updates failed; retrying.");
@@ -296,7 +334,7 @@ async fn record_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<QueueUpda
     }
     for update in batch {
         if let Err(e) = store
-            .record_updates(clock.now_millis(), vec![update.clone()])
+            .record_fenced(clock.now_millis(), vec![update.clone()])
             .await
         {
             tracing::error!(error = %e, update = ?update, "Dropped a delivery update; the lease will bring the message back.");
@@ -310,9 +348,16 @@ async fn receipt_loop(
     mut rx: mpsc::Receiver<CarrierEvent>,
     shutdown: CancellationToken,
 ) {
+    let mut settle = tokio::time::interval(Duration::from_secs(2));
     loop {
         let batch = tokio::select! {
             _ = shutdown.cancelled() => break,
+            _ = settle.tick() => {
+                if let Err(e) = store.settle_orphans(clock.now_millis()).await {
+                    tracing::warn!(error = %e, "Settling kept receipts failed.");
+                }
+                continue;
+            }
             b = next_batch(&mut rx, 1024) => match b { Some(b) => b, None => break },
         };
         let mut receipts = Vec::new();

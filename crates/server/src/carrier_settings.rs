@@ -30,7 +30,7 @@ fn d_enquire() -> u64 {
     30
 }
 fn d_timeout() -> u64 {
-    30
+    10
 }
 
 /// One SMSC connection group.

@@ -77,7 +77,7 @@ pub async fn start(
         routes: vec!["*".into()],
         priority: 1,
         enquire_link: Duration::from_secs(30),
-        response_timeout: Duration::from_secs(30),
+        response_timeout: Duration::from_secs(5),
     };
     // Its tasks keep serving until `shutdown`; the handle is not needed.
     drop(smsc);

@@ -174,7 +174,7 @@ impl Default for PipelineSettings {
         Self {
             batch_size: 512,
             max_in_flight: 2048,
-            lease_secs: 30,
+            lease_secs: 60,
             poll_interval_ms: 250,
             receipt_timeout_secs: 600,
             retry_base_ms: 1000,
@@ -295,6 +295,16 @@ impl Settings {
         }
         for c in &self.carriers {
             c.link_config()?;
+            // A claim must outlive the carrier's answer plus time to record it (see core::delivery).
+            if c.response_timeout_secs.saturating_mul(4)
+                >= self.pipeline.lease_secs.saturating_mul(3)
+            {
+                bail!(
+                    "carrier '{}': response_timeout_secs ({}) must be well under pipeline.lease_secs ({}): \
+                     at most three quarters of it",
+                    c.name, c.response_timeout_secs, self.pipeline.lease_secs
+                );
+            }
         }
         self.smsc_sim.rules()?;
         Ok(())

@@ -106,6 +106,7 @@ async fn session(stream: TcpStream, shared: Arc<Shared>, shutdown: CancellationT
     if let Ok(mut r) = shared.receivers.lock() {
         r.retain(|r| r.id != s.id);
     }
+    shared.session_closed(s.id);
     drop(s);
     let _ = writer.await;
 }

@@ -89,7 +89,7 @@ pub(crate) struct Shared {
     stats: Stats,
     journal: Mutex<Option<journal::Journal>>,
     /// Receipts written to a session and not yet answered: (session, sequence) → message id.
-    unacked: Mutex<HashMap<(u64, u32), String>>,
+    unacked: Mutex<HashMap<(u64, u32), (String, ShortMessage)>>,
     /// Receipts waiting for their delay (see `conn::receipt_scheduler`).
     receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64, String)>,
 }
@@ -114,6 +114,14 @@ impl Shared {
                 .send(Frame::new(seq, Pdu::DeliverSm(sm.clone())))
                 .is_ok()
             {
+                // Receipts stay owed until answered (see `acked`, `session_closed`).
+                let receipt_id = switchboard_smpp::pdu::esm::is_receipt(sm.esm_class)
+                    .then(|| sm.tlv(switchboard_smpp::pdu::tags::RECEIPTED_MESSAGE_ID))
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(b).trim_end_matches('\0').to_owned());
+                if let (Some(id), Ok(mut u)) = (receipt_id, self.unacked.lock()) {
+                    u.insert((r.id, seq), (id, sm));
+                }
                 return;
             }
         }
@@ -140,8 +148,27 @@ impl Shared {
             .lock()
             .ok()
             .and_then(|mut u| u.remove(&(session, sequence)));
-        if let Some(id) = id {
+        if let Some((id, _)) = id {
             self.journal(|j| j.receipt(&id));
+        }
+    }
+
+    /// A session ended: receipts it never answered go to another receiver (or
+    /// wait for one), as an SMSC redelivers unacknowledged `deliver_sm`.
+    fn session_closed(&self, session: u64) {
+        let owed: Vec<ShortMessage> = match self.unacked.lock() {
+            Ok(mut u) => {
+                let keys: Vec<(u64, u32)> =
+                    u.keys().filter(|(s, _)| *s == session).copied().collect();
+                keys.into_iter()
+                    .filter_map(|k| u.remove(&k))
+                    .map(|(_, sm)| sm)
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        for sm in owed {
+            self.deliver(sm, None);
         }
     }
 

@@ -84,10 +84,17 @@ pub trait QueueStore: Send + Sync {
         -> Result<Vec<Claimed>>;
     /// Records what happened to claimed entries, all in one transaction.
     async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()>;
+    /// Like `record_updates`, but each update is fenced by its claim's
+    /// `lease_until`: an update whose entry was claimed again since (its lease
+    /// ran out) is skipped, so a slow node cannot undo a newer claim.
+    async fn record_fenced(&self, now: Millis, updates: Vec<(Millis, QueueUpdate)>) -> Result<()>;
     /// Applies delivery receipts by carrier reference; unknown references are kept
     /// as orphans and applied when the matching `Sent` update is recorded.
     async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats>;
     async fn queue_depth(&self) -> Result<u64>;
+    /// Applies kept (orphan) receipts whose part is now known. Covers a receipt
+    /// and its `Sent` update committing concurrently, each missing the other.
+    async fn settle_orphans(&self, now: Millis) -> Result<u64>;
     /// The earliest `due_at` of any entry, if the queue is not empty.
     async fn next_due(&self) -> Result<Option<Millis>>;
     /// Called once at start-up by the only node using this store: makes every

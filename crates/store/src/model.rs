@@ -160,6 +160,9 @@ pub struct Claimed {
     pub date_created: Millis,
     pub validity_secs: Option<u32>,
     pub phase: Phase,
+    /// The end of this claim's lease, also its fencing token: updates recorded
+    /// with it apply only while no one else has claimed the entry since.
+    pub lease_until: Millis,
 }
 
 /// The result of acting on a claimed entry.

@@ -18,6 +18,67 @@ pub async fn suite(store: &dyn Store) {
     cancel_and_delete(store).await;
     numbers_belong_to_one_account(store).await;
     a_reused_carrier_reference_goes_to_the_newest_message(store).await;
+    updates_from_an_expired_claim_are_fenced_off(store).await;
+}
+
+async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
+    let a = account(store).await;
+    let m = new_message(&a, "+15550009101", 900_000);
+    let sid = m.sid.clone();
+    store.insert_message(m).await.expect("insert");
+    let first = store
+        .claim_due(900_000, 1000, 905_000)
+        .await
+        .expect("claim");
+    let first = first.into_iter().find(|c| c.sid == sid).expect("claimed");
+    assert_eq!(first.lease_until, 905_000);
+    // the lease runs out and another worker claims it
+    let second = store
+        .claim_due(905_000, 1000, 910_000)
+        .await
+        .expect("claim");
+    let second = second
+        .into_iter()
+        .find(|c| c.sid == sid)
+        .expect("claimed again");
+    let retry = |due_at| QueueUpdate::Retry {
+        sid: sid.clone(),
+        due_at,
+        error: None,
+    };
+    store
+        .record_fenced(905_001, vec![(first.lease_until, retry(999_999))])
+        .await
+        .expect("fenced");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(
+        msg.status,
+        MessageStatus::Sending,
+        "the stale update was skipped"
+    );
+    let sent = QueueUpdate::Sent {
+        sid: sid.clone(),
+        carrier_refs: vec!["fence-1".into()],
+        receipt_due: 990_000,
+    };
+    store
+        .record_fenced(905_002, vec![(second.lease_until, sent)])
+        .await
+        .expect("fenced");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(
+        msg.status,
+        MessageStatus::Sent,
+        "the current claim's update applies"
+    );
 }
 
 async fn a_reused_carrier_reference_goes_to_the_newest_message(store: &dyn Store) {

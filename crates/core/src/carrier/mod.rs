@@ -23,6 +23,9 @@ pub struct OutboundSms {
     pub body: String,
     /// "GSM-7" or "UCS-2".
     pub encoding: String,
+    /// Do not start sending after this instant: the claim's lease would end
+    /// before the carrier's answer could arrive.
+    pub not_after: std::time::Instant,
 }
 
 /// The classification of one submit attempt.
@@ -51,6 +54,11 @@ pub enum QueryOutcome {
 #[async_trait]
 pub trait Carrier: Send + Sync + 'static {
     fn name(&self) -> &str;
+    /// The longest a `submit` can take once the message has been handed over;
+    /// claims must outlive it (see `delivery`).
+    fn submit_timeout(&self) -> Duration {
+        Duration::from_secs(5)
+    }
     async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome;
     /// Asked after the receipt timeout, with the parts still pending.
     async fn query(&self, sms: &OutboundSms, carrier_refs: &[String]) -> QueryOutcome;

@@ -121,6 +121,10 @@ impl Carrier for SimulatedCarrier {
         "simulator"
     }
 
+    fn submit_timeout(&self) -> Duration {
+        self.cfg.submit_latency + Duration::from_secs(1)
+    }
+
     async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome {
         if !self.cfg.submit_latency.is_zero() {
             tokio::time::sleep(self.cfg.submit_latency).await;
@@ -181,6 +185,7 @@ mod tests {
             from: "+15005550006".into(),
             body: "hi".into(),
             encoding: "GSM-7".into(),
+            not_after: std::time::Instant::now() + std::time::Duration::from_secs(60),
         }
     }
 

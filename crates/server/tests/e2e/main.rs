@@ -5,6 +5,7 @@
 
 mod cli;
 mod crash;
+mod multinode;
 mod sdk;
 mod smpp_peers;
 mod smsc_fault;

@@ -83,7 +83,12 @@ async fn pending_refs(c: &mut PgConnection, seq: i64) -> Result<Vec<String>> {
     .await?)
 }
 
-async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Result<()> {
+async fn apply_update(
+    c: &mut PgConnection,
+    now: Millis,
+    u: &QueueUpdate,
+    fence: Option<Millis>,
+) -> Result<()> {
     let sid = match u {
         QueueUpdate::Sent { sid, .. }
         | QueueUpdate::Retry { sid, .. }
@@ -97,6 +102,19 @@ async fn apply_update(c: &mut PgConnection, now: Millis, u: &QueueUpdate) -> Res
     let Some(seq) = seq else {
         return Ok(());
     };
+    if let Some(lease) = fence {
+        // Lock the entry and check the claim is still ours.
+        let current: Option<i64> = sqlx::query_scalar(
+            "SELECT due_at FROM queue WHERE message_seq = $1 AND leased FOR UPDATE",
+        )
+        .bind(seq)
+        .fetch_optional(&mut *c)
+        .await?;
+        if current != Some(lease) {
+            tracing::warn!(message_sid = %sid, "Skipped an update from an expired claim.");
+            return Ok(());
+        }
+    }
     match u {
         QueueUpdate::Sent {
             carrier_refs,
@@ -197,6 +215,7 @@ fn claimed_at(r: &sqlx::postgres::PgRow, submit: bool) -> Result<Claimed> {
         attempts: u32_of(r.try_get(7)?),
         date_created: r.try_get(8)?,
         validity_secs: validity.map(u32_of),
+        lease_until: 0,
         phase: if submit || carrier_ref.is_none() {
             Phase::Submit
         } else {
@@ -252,7 +271,9 @@ impl QueueStore for PgStore {
             .await?;
             for r in rows {
                 found.push(r.try_get::<i64, _>(0)?);
-                out.push(claimed_at(&r, true)?);
+                let mut claimed = claimed_at(&r, true)?;
+                claimed.lease_until = lease_until;
+                out.push(claimed);
             }
         }
         if !waiting.is_empty() {
@@ -266,6 +287,7 @@ impl QueueStore for PgStore {
                 let seq = r.try_get::<i64, _>(0)?;
                 found.push(seq);
                 let mut claimed = claimed_at(&r, false)?;
+                claimed.lease_until = lease_until;
                 if let Phase::AwaitReceipt { carrier_refs } = &mut claimed.phase {
                     *carrier_refs = pending_refs(&mut tx, seq).await?;
                 }
@@ -291,7 +313,16 @@ impl QueueStore for PgStore {
     async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         for u in &updates {
-            apply_update(&mut tx, now, u).await?;
+            apply_update(&mut tx, now, u, None).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_fenced(&self, now: Millis, updates: Vec<(Millis, QueueUpdate)>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for (lease, u) in &updates {
+            apply_update(&mut tx, now, u, Some(*lease)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -330,6 +361,37 @@ impl QueueStore for PgStore {
         }
         tx.commit().await?;
         Ok(stats)
+    }
+
+    async fn settle_orphans(&self, now: Millis) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT o.carrier_ref, o.status, o.error_code, o.error_message FROM orphan_receipts o \
+             JOIN message_parts p ON p.carrier_ref = o.carrier_ref LIMIT 1000",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut receipts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let code: Option<i32> = r.try_get(2)?;
+            receipts.push(Receipt {
+                carrier_ref: r.try_get(0)?,
+                outcome: DeliveryOutcome {
+                    status: status(r.try_get(1)?)?,
+                    error_code: code.map(u32_of),
+                    error_message: r.try_get(3)?,
+                },
+            });
+        }
+        let refs: Vec<String> = receipts.iter().map(|r| r.carrier_ref.clone()).collect();
+        let stats = self.apply_receipts(now, receipts).await?;
+        sqlx::query("DELETE FROM orphan_receipts WHERE carrier_ref = ANY($1)")
+            .bind(&refs)
+            .execute(self.pool())
+            .await?;
+        Ok(stats.matched)
     }
 
     async fn queue_depth(&self) -> Result<u64> {

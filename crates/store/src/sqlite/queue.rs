@@ -44,6 +44,7 @@ fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result
                 attempts: r.get(6)?,
                 date_created: r.get(7)?,
                 validity_secs: r.get(8)?,
+                lease_until,
                 phase: if submit || carrier_ref.is_none() {
                     Phase::Submit
                 } else {
@@ -98,7 +99,7 @@ fn seq_of(c: &Connection, sid: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
-fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
+fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate, fence: Option<Millis>) -> Result<()> {
     let sid = match u {
         QueueUpdate::Sent { sid, .. }
         | QueueUpdate::Retry { sid, .. }
@@ -108,6 +109,16 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate) -> Result<()> {
     let Some(seq) = seq_of(c, sid.as_str())? else {
         return Ok(()); // deleted meanwhile
     };
+    if let Some(lease) = fence {
+        let current: Option<i64> = c
+            .prepare_cached("SELECT due_at FROM queue WHERE message_seq = ?1 AND leased = 1")?
+            .query_row([seq], |r| r.get(0))
+            .optional()?;
+        if current != Some(lease) {
+            tracing::warn!(message_sid = %sid, "Skipped an update from an expired claim.");
+            return Ok(());
+        }
+    }
     match u {
         QueueUpdate::Sent {
             carrier_refs,
@@ -264,8 +275,21 @@ impl QueueStore for SqliteStore {
     }
 
     async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
-        self.write(move |c| updates.iter().try_for_each(|u| apply_update(c, now, u)))
-            .await
+        self.write(move |c| {
+            updates
+                .iter()
+                .try_for_each(|u| apply_update(c, now, u, None))
+        })
+        .await
+    }
+
+    async fn record_fenced(&self, now: Millis, updates: Vec<(Millis, QueueUpdate)>) -> Result<()> {
+        self.write(move |c| {
+            updates
+                .iter()
+                .try_for_each(|(lease, u)| apply_update(c, now, u, Some(*lease)))
+        })
+        .await
     }
 
     async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats> {
@@ -281,6 +305,11 @@ impl QueueStore for SqliteStore {
             Ok(stats)
         })
         .await
+    }
+
+    async fn settle_orphans(&self, _now: Millis) -> Result<u64> {
+        // One writer: a receipt and its `Sent` update never interleave here.
+        Ok(0)
     }
 
     async fn queue_depth(&self) -> Result<u64> {

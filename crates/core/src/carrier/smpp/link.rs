@@ -282,6 +282,11 @@ impl Link {
         throttles: u32,
         inflight: &mut HashMap<u32, (Job, u32)>,
     ) -> std::io::Result<()> {
+        if Instant::now() > job.not_after {
+            // Too late: the claim ends before an answer could come; leave it for the next claim.
+            let _ = job.reply.send(PartResult::NotSent);
+            return Ok(());
+        }
         match session.submit(job.sm.clone(), Instant::now()) {
             Ok((seq, frame)) => {
                 inflight.insert(seq, (job, throttles));

@@ -69,6 +69,8 @@ pub(crate) enum PartResult {
 pub(crate) struct Job {
     pub sm: ShortMessage,
     pub reply: oneshot::Sender<PartResult>,
+    /// Not written to the SMSC after this (the claim would expire before the answer).
+    pub not_after: std::time::Instant,
 }
 
 struct Route {
@@ -218,6 +220,14 @@ impl Carrier for SmppCarrier {
         "smpp"
     }
 
+    fn submit_timeout(&self) -> Duration {
+        self.routes
+            .iter()
+            .map(|r| r.cfg.response_timeout)
+            .max()
+            .unwrap_or(Duration::from_secs(30))
+    }
+
     async fn submit(&self, sms: &OutboundSms) -> SubmitOutcome {
         let Some((cfg, link)) = self.pick(&sms.to) else {
             return temporary(
@@ -229,7 +239,15 @@ impl Carrier for SmppCarrier {
         let mut replies = Vec::new();
         for sm in parts::submit_parts(&sms.from, &sms.to, &sms.body, reference) {
             let (tx, rx) = oneshot::channel();
-            if link.send(Job { sm, reply: tx }).await.is_err() {
+            if link
+                .send(Job {
+                    sm,
+                    reply: tx,
+                    not_after: sms.not_after,
+                })
+                .await
+                .is_err()
+            {
                 return temporary("SMPP connection closed", Duration::from_millis(200));
             }
             replies.push(rx);
