@@ -135,7 +135,7 @@ pub async fn run_level(
 }
 
 /// One keep-alive HTTP/1.1 client per level, auth and content type preset.
-fn build_client(ready: &Ready, level: usize) -> Result<reqwest::Client> {
+pub fn build_client(ready: &Ready, level: usize) -> Result<reqwest::Client> {
     let auth = reqwest::Client::new()
         .get("http://localhost/")
         .basic_auth(&ready.account_sid, Some(&ready.auth_token))
@@ -257,7 +257,7 @@ pub fn form_body(to_digits: u64, n: u64) -> String {
 }
 
 #[allow(clippy::disallowed_methods)] // a seed, not business time
-fn seed(worker: usize) -> u64 {
+pub fn seed(worker: usize) -> u64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -266,7 +266,7 @@ fn seed(worker: usize) -> u64 {
 }
 
 /// xorshift64*: plenty for random phone-number digits.
-fn next_rand(state: &mut u64) -> u64 {
+pub fn next_rand(state: &mut u64) -> u64 {
     let mut x = *state;
     x ^= x >> 12;
     x ^= x << 25;
