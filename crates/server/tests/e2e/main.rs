@@ -34,6 +34,31 @@ pub fn pg_url() -> Option<String> {
     url
 }
 
+/// Starts `switchboard smsc-sim` (SMPP on `bind`, control on any port) with
+/// `extra` arguments; returns the process and its SMPP address.
+pub fn start_smsc_sim(
+    dir: &std::path::Path,
+    name: &str,
+    bind: &str,
+    extra: &[&str],
+) -> (switchboard_testkit::peer::PeerProcess, String) {
+    let exe = exe();
+    let mut args = vec!["smsc-sim", "--bind", bind, "--control-bind", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut sim = switchboard_testkit::peer::PeerProcess::start(
+        exe.to_str().expect("exe"),
+        &args,
+        dir,
+        dir,
+        name,
+    );
+    let addr = sim.wait_line(std::time::Duration::from_secs(20), |l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        v["smpp_addr"].as_str().map(str::to_owned)
+    });
+    (sim, addr)
+}
+
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -39,27 +39,14 @@ struct Cluster {
 async fn cluster(schema: &FreshSchema, max_tps: u32) -> Cluster {
     let base = tempfile::tempdir().expect("tempdir");
     let journal = base.path().join("smsc.journal");
-    let mut sim = PeerProcess::start(
-        exe().to_str().expect("exe"),
-        &[
-            "smsc-sim",
-            "--bind",
-            "127.0.0.1:0",
-            "--control-bind",
-            "127.0.0.1:0",
-            "--receipt-delay-ms",
-            "20",
-            "--submit-log",
-            journal.to_str().expect("path"),
-        ],
-        base.path(),
-        base.path(),
-        "smsc-sim",
-    );
-    let addr = sim.wait_line(Duration::from_secs(20), |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        v["smpp_addr"].as_str().map(str::to_owned)
-    });
+    let journal_arg = journal.to_str().expect("path").to_owned();
+    let extra = [
+        "--receipt-delay-ms",
+        "20",
+        "--submit-log",
+        journal_arg.as_str(),
+    ];
+    let (sim, addr) = crate::start_smsc_sim(base.path(), "smsc-sim", "127.0.0.1:0", &extra);
     let port = addr
         .rsplit_once(':')
         .map(|(_, p)| p.to_owned())

@@ -147,26 +147,13 @@ fn smpplib_esme_against_our_smsc_simulator() {
     let python = require(root.join(".tools/venv/bin/python"));
     let dir = tempfile::tempdir().expect("tempdir");
     let ready = dir.path().join("sim.json");
-    let exe = exe();
-    let mut sim = PeerProcess::start(
-        exe.to_str().expect("exe"),
-        &[
-            "smsc-sim",
-            "--bind",
-            "127.0.0.1:0",
-            "--control-bind",
-            "127.0.0.1:0",
-            "--ready-file",
-            ready.to_str().expect("path"),
-        ],
-        dir.path(),
+    let ready = ready.to_str().expect("path").to_owned();
+    let (sim, addr) = crate::start_smsc_sim(
         dir.path(),
         "smsc-sim",
+        "127.0.0.1:0",
+        &["--ready-file", &ready],
     );
-    let addr = sim.wait_line(Duration::from_secs(20), |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        v["smpp_addr"].as_str().map(str::to_owned)
-    });
     let (host, port) = addr.rsplit_once(':').expect("host:port");
     let script = require(root.join("peers/smpp/smpplib_esme.py"));
     let out = std::process::Command::new(python)
@@ -189,25 +176,12 @@ fn smpplib_esme_against_our_smsc_simulator() {
 async fn failover_to_the_next_priority_over_a_tx_rx_pair() {
     let dir = tempfile::tempdir().expect("tempdir");
     let exe = exe();
-    let mut sim = PeerProcess::start(
-        exe.to_str().expect("exe"),
-        &[
-            "smsc-sim",
-            "--bind",
-            "127.0.0.1:0",
-            "--control-bind",
-            "127.0.0.1:0",
-            "--receipt-delay-ms",
-            "10",
-        ],
-        dir.path(),
+    let (mut sim, addr) = crate::start_smsc_sim(
         dir.path(),
         "smsc-sim",
+        "127.0.0.1:0",
+        &["--receipt-delay-ms", "10"],
     );
-    let addr = sim.wait_line(Duration::from_secs(20), |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        v["smpp_addr"].as_str().map(str::to_owned)
-    });
     let port = addr
         .rsplit_once(':')
         .map(|(_, p)| p.to_owned())

@@ -16,28 +16,9 @@ const WINDOW: usize = 10;
 
 fn start_sim(dir: &Path, bind: &str, n: usize) -> (PeerProcess, String) {
     let journal = dir.join("smsc.journal");
-    let mut sim = PeerProcess::start(
-        exe().to_str().expect("exe"),
-        &[
-            "smsc-sim",
-            "--bind",
-            bind,
-            "--control-bind",
-            "127.0.0.1:0",
-            "--receipt-delay-ms",
-            "200",
-            "--submit-log",
-            journal.to_str().expect("path"),
-        ],
-        dir,
-        dir,
-        &format!("smsc-{n}"),
-    );
-    let addr = sim.wait_line(Duration::from_secs(20), |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        v["smpp_addr"].as_str().map(str::to_owned)
-    });
-    (sim, addr)
+    let journal = journal.to_str().expect("path");
+    let extra = ["--receipt-delay-ms", "200", "--submit-log", journal];
+    crate::start_smsc_sim(dir, &format!("smsc-{n}"), bind, &extra)
 }
 
 fn submits_by_destination(journal: &Path) -> HashMap<String, usize> {
