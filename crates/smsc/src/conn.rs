@@ -276,7 +276,7 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
         .collect();
     let dlr = receipt_for(&id, &sm.source.addr, &dest, stat, &err, &text);
     let due = tokio::time::Instant::now() + shared.cfg.receipt_delay;
-    let _ = shared.receipts.send((due, dlr, s.id, id));
+    let _ = shared.receipts.send((due, dlr, s.id));
 }
 
 /// A receipt `deliver_sm` for message `id` that went from `src` to `dst`.
@@ -320,7 +320,7 @@ pub(crate) fn receipt_for(
 /// arrival order is due order: one timer at a time, however many are waiting.
 pub(crate) async fn receipt_scheduler(
     shared: Arc<Shared>,
-    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, ShortMessage, u64, String)>,
+    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, ShortMessage, u64)>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -328,12 +328,11 @@ pub(crate) async fn receipt_scheduler(
             _ = shutdown.cancelled() => break,
             n = rx.recv() => n,
         };
-        let Some((due, dlr, session, id)) = next else {
+        let Some((due, dlr, session)) = next else {
             break;
         };
         tokio::time::sleep_until(due).await;
         shared.stats.receipts_sent.fetch_add(1, Ordering::Relaxed);
-        let _ = id; // journaled when the ESME answers (Shared::acked)
         shared.deliver(dlr, Some(session));
     }
 }

@@ -91,7 +91,8 @@ pub(crate) struct Shared {
     /// Receipts written to a session and not yet answered: (session, sequence) → message id.
     unacked: Mutex<HashMap<(u64, u32), (String, ShortMessage)>>,
     /// Receipts waiting for their delay (see `conn::receipt_scheduler`).
-    receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64, String)>,
+    /// Receipts are journaled when the ESME answers them (`acked`), not here.
+    receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64)>,
 }
 
 impl Shared {
@@ -251,9 +252,7 @@ impl Smsc {
         for (id, src, dst) in recovered.owed_receipts {
             let state = switchboard_smpp::receipt::ReceiptState::Delivered;
             let dlr = conn::receipt_for(&id, &src, &dst, state, "000", "");
-            let _ = shared
-                .receipts
-                .send((tokio::time::Instant::now(), dlr, 0, id));
+            let _ = shared.receipts.send((tokio::time::Instant::now(), dlr, 0));
         }
         let control_addr = match cfg.control_bind {
             Some(addr) => Some(control::start(addr, shared.clone(), shutdown.clone()).await?),
