@@ -125,6 +125,19 @@ pub mod testing {
                 name,
             })
         }
+
+        /// Runs `sql` in this schema and returns its first column as text,
+        /// so tests can look at what the nodes left in the shared store.
+        pub async fn strings(&self, sql: &str) -> Result<Vec<String>> {
+            let pool = PgPool::connect(&self.url).await?;
+            let rows = sqlx::query(sql).fetch_all(&pool).await?;
+            pool.close().await;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(sqlx::Row::try_get::<String, _>(&r, 0)?);
+            }
+            Ok(out)
+        }
     }
 
     impl Drop for FreshSchema {
