@@ -15,7 +15,10 @@ pub mod auth;
 pub mod error;
 pub mod form;
 pub mod messages;
+pub mod numbers;
 pub mod ops;
+pub mod signature;
+pub mod webhook_client;
 pub mod wire;
 
 use axum::routing::get;
@@ -65,7 +68,18 @@ pub fn router(state: AppState) -> Router {
             get(messages::fetch)
                 .post(messages::update)
                 .delete(messages::delete),
-        );
+        )
+        .route(
+            "/Accounts/{account}/IncomingPhoneNumbers.json",
+            get(numbers::list).post(numbers::create),
+        )
+        .route(
+            "/Accounts/{account}/IncomingPhoneNumbers/{file}",
+            get(numbers::fetch)
+                .post(numbers::update)
+                .delete(numbers::delete),
+        )
+        .route("/Accounts/{account}/OptOuts.json", get(numbers::opt_outs));
     Router::new()
         .nest("/2010-04-01", accounts)
         .route("/healthz", get(ops::healthz))

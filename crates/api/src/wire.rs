@@ -1,7 +1,7 @@
 //! Twilio 2010 wire shapes: the Message resource and the list envelope.
 
 use serde::Serialize;
-use switchboard_core::store::MessageRecord;
+use switchboard_core::store::{MessageRecord, NumberRecord};
 
 pub const API_VERSION: &str = "2010-04-01";
 
@@ -80,6 +80,113 @@ impl From<&MessageRecord> for MessageResource {
 #[derive(Debug, Serialize)]
 pub struct MessagePage {
     pub messages: Vec<MessageResource>,
+    pub page: u32,
+    pub page_size: u32,
+    pub start: u64,
+    pub end: u64,
+    pub uri: String,
+    pub first_page_uri: String,
+    pub previous_page_uri: Option<String>,
+    pub next_page_uri: Option<String>,
+}
+
+/// `api.v2010.account.incoming_phone_number` (the fields Switchboard has).
+#[derive(Debug, Serialize)]
+pub struct NumberResource {
+    pub sid: String,
+    pub account_sid: String,
+    pub phone_number: String,
+    pub friendly_name: String,
+    pub capabilities: serde_json::Value,
+    pub sms_url: String,
+    pub sms_method: String,
+    pub sms_fallback_url: String,
+    pub sms_fallback_method: String,
+    pub sms_application_sid: String,
+    pub status_callback: String,
+    pub status_callback_method: String,
+    pub voice_url: String,
+    pub voice_method: String,
+    pub voice_fallback_url: String,
+    pub voice_fallback_method: String,
+    pub voice_application_sid: String,
+    pub voice_caller_id_lookup: bool,
+    pub origin: &'static str,
+    pub status: &'static str,
+    pub beta: bool,
+    pub api_version: &'static str,
+    pub date_created: Option<String>,
+    pub date_updated: Option<String>,
+    pub uri: String,
+    /// Switchboard: replies to STOP / START / HELP (`null`: the default text, `""`: none).
+    pub stop_reply: Option<String>,
+    pub start_reply: Option<String>,
+    pub help_reply: Option<String>,
+}
+
+impl From<&NumberRecord> for NumberResource {
+    fn from(n: &NumberRecord) -> Self {
+        let c = &n.config;
+        Self {
+            uri: format!(
+                "/{API_VERSION}/Accounts/{}/IncomingPhoneNumbers/{}.json",
+                n.account_sid, n.sid
+            ),
+            sid: n.sid.to_string(),
+            account_sid: n.account_sid.to_string(),
+            phone_number: n.phone_number.clone(),
+            friendly_name: n.friendly_name.clone(),
+            capabilities: serde_json::json!({"voice": true, "sms": true, "mms": false, "fax": false}),
+            sms_url: c.sms_url.clone(),
+            sms_method: c.sms_method.clone(),
+            sms_fallback_url: c.sms_fallback_url.clone(),
+            sms_fallback_method: c.sms_fallback_method.clone(),
+            sms_application_sid: String::new(),
+            status_callback: c.status_callback.clone(),
+            status_callback_method: c.status_callback_method.clone(),
+            voice_url: c.voice_url.clone(),
+            voice_method: c.voice_method.clone(),
+            voice_fallback_url: c.voice_fallback_url.clone(),
+            voice_fallback_method: c.voice_fallback_method.clone(),
+            voice_application_sid: String::new(),
+            voice_caller_id_lookup: false,
+            origin: "hosted",
+            status: "in-use",
+            beta: false,
+            api_version: API_VERSION,
+            date_created: rfc2822(n.date_created),
+            date_updated: rfc2822(n.date_updated),
+            stop_reply: c.stop_reply.clone(),
+            start_reply: c.start_reply.clone(),
+            help_reply: c.help_reply.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumberPage {
+    pub incoming_phone_numbers: Vec<NumberResource>,
+    pub page: u32,
+    pub page_size: u32,
+    pub start: u64,
+    pub end: u64,
+    pub uri: String,
+    pub first_page_uri: String,
+    pub previous_page_uri: Option<String>,
+    pub next_page_uri: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptOutResource {
+    pub account_sid: String,
+    pub sender: String,
+    pub recipient: String,
+    pub date_created: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptOutPage {
+    pub opt_outs: Vec<OptOutResource>,
     pub page: u32,
     pub page_size: u32,
     pub start: u64,

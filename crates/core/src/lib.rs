@@ -19,6 +19,8 @@ pub mod crypto;
 pub mod delivery;
 pub mod inbound;
 pub mod messages;
+pub mod numbers;
+pub mod webhooks;
 
 /// The store types `api` renders (re-exported so `api` needs no direct store dependency).
 pub use switchboard_store as store;
@@ -34,17 +36,33 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     pub accounts: Arc<accounts::Accounts>,
     pub messages: Arc<messages::Messages>,
+    pub numbers: Arc<numbers::Numbers>,
 }
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: crypto::MasterKey) -> Self {
+        Self::with_policy(store, clock, key, messages::SenderPolicy::default())
+    }
+
+    pub fn with_policy(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: crypto::MasterKey,
+        policy: messages::SenderPolicy,
+    ) -> Self {
         let accounts = Arc::new(accounts::Accounts::new(store.clone(), clock.clone(), key));
-        let messages = Arc::new(messages::Messages::new(store.clone(), clock.clone()));
+        let messages = Arc::new(messages::Messages::new(
+            store.clone(),
+            clock.clone(),
+            policy,
+        ));
+        let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
         Self {
             store,
             clock,
             accounts,
             messages,
+            numbers,
         }
     }
 }

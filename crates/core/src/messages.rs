@@ -34,14 +34,14 @@ pub enum MessageError {
     Store(#[from] switchboard_store::Error),
 }
 
-fn reject(code: u32, message: impl Into<String>) -> MessageError {
+pub(crate) fn reject(code: u32, message: impl Into<String>) -> MessageError {
     MessageError::Rejected {
         code,
         message: message.into(),
     }
 }
 
-fn valid_url(u: &str) -> bool {
+pub(crate) fn valid_url(u: &str) -> bool {
     let rest = u
         .strip_prefix("https://")
         .or_else(|| u.strip_prefix("http://"));
@@ -51,20 +51,74 @@ fn valid_url(u: &str) -> bool {
     })
 }
 
+/// Which senders an account may use.
+#[derive(Debug, Clone)]
+pub struct SenderPolicy {
+    /// A number every account may send from without holding it (Twilio's
+    /// test sender `+15005550006`); `None` turns that off.
+    pub test_sender: Option<String>,
+    /// Whether alphanumeric sender IDs (`From=Salon`) are allowed.
+    pub alphanumeric: bool,
+}
+
+impl Default for SenderPolicy {
+    fn default() -> Self {
+        Self {
+            test_sender: Some("+15005550006".into()),
+            alphanumeric: true,
+        }
+    }
+}
+
 pub struct Messages {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    policy: SenderPolicy,
     /// Woken whenever a message is queued, so the pipeline does not wait for its poll.
     pub queued: Arc<Notify>,
 }
 
 impl Messages {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: SenderPolicy) -> Self {
         Self {
             store,
             clock,
+            policy,
             queued: Arc::new(Notify::new()),
         }
+    }
+
+    /// 21606 unless the account may send from `from`; 21610 if `to` opted out of it.
+    async fn check_sender(
+        &self,
+        account: &AccountSid,
+        from: &str,
+        to: &str,
+    ) -> Result<(), MessageError> {
+        let is_number = from.starts_with('+');
+        let allowed = if !is_number {
+            self.policy.alphanumeric
+        } else if self.policy.test_sender.as_deref() == Some(from) {
+            true
+        } else {
+            self.store
+                .find_number(from)
+                .await?
+                .is_some_and(|n| &n.account_sid == account)
+        };
+        if !allowed {
+            return Err(reject(
+                21606,
+                format!("The 'From' phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."),
+            ));
+        }
+        if self.store.is_opted_out(account, from, to).await? {
+            return Err(reject(
+                21610,
+                format!("Attempt to send to unsubscribed recipient: {to} replied STOP to {from}."),
+            ));
+        }
+        Ok(())
     }
 
     /// Validates and durably stores an outbound message, then wakes the pipeline.
@@ -74,6 +128,7 @@ impl Messages {
         req: SendRequest,
     ) -> Result<MessageRecord, MessageError> {
         let new = self.validate(account, req)?;
+        self.check_sender(account, &new.from, &new.to).await?;
         let stored = self.store.insert_message(new).await?;
         self.queued.notify_one();
         metrics::counter!("switchboard_messages_accepted_total").increment(1);

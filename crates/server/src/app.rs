@@ -25,6 +25,7 @@ pub struct App {
     shutdown: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
     pipeline: Pipeline,
+    webhooks: JoinHandle<()>,
 }
 
 /// Opens the configured store (SQLite file or PostgreSQL) and runs its migrations.
@@ -57,7 +58,11 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> {
     let key = secrets::master_key(settings)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(Core::new(store, clock, key))
+    let policy = switchboard_core::messages::SenderPolicy {
+        test_sender: Some(settings.messaging.test_sender.clone()).filter(|s| !s.is_empty()),
+        alphanumeric: settings.messaging.alphanumeric_senders,
+    };
+    Ok(Core::with_policy(store, clock, key, policy))
 }
 
 impl App {
@@ -89,6 +94,20 @@ impl App {
             shutdown.clone(),
         );
 
+        let client = switchboard_api::webhook_client::HttpWebhookClient::new(
+            wiring::address_policy(&settings.webhooks)?,
+        )
+        .context("cannot build the webhook HTTP client")?;
+        let dispatcher = switchboard_core::webhooks::dispatch::Dispatcher::new(
+            core.store.clone(),
+            core.clock.clone(),
+            core.accounts.clone(),
+            Arc::new(client),
+            wiring::webhooks(&settings.webhooks),
+            core.messages.queued.clone(),
+        );
+        let webhooks = tokio::spawn(dispatcher.run(shutdown.clone()));
+
         let listener = tokio::net::TcpListener::bind(&settings.http.bind)
             .await
             .with_context(|| format!("cannot listen on {} (http.bind)", settings.http.bind))?;
@@ -110,6 +129,7 @@ impl App {
             shutdown,
             server,
             pipeline,
+            webhooks,
         })
     }
 
@@ -123,6 +143,9 @@ impl App {
         tracing::info!("Shutting down: no new requests, finishing claimed work.");
         let served = self.server.await;
         self.pipeline.join().await;
+        if let Err(e) = self.webhooks.await {
+            tracing::warn!(error = %e, "The webhook dispatcher ended abnormally.");
+        }
         served.context("HTTP server task failed")??;
         tracing::info!("Stopped.");
         Ok(())

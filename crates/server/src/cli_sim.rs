@@ -171,6 +171,7 @@ pub async fn add_number(
             } else {
                 friendly_name.to_owned()
             },
+            config: switchboard_store::NumberConfig::default(),
             now: core.clock.now_millis(),
         })
         .await

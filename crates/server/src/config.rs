@@ -52,7 +52,63 @@ pub struct Settings {
     /// SMPP connections to SMSCs. Empty: `serve` starts the built-in SMSC simulator.
     pub carriers: Vec<crate::carrier_settings::CarrierSettings>,
     pub smsc_sim: crate::carrier_settings::SmscSimSettings,
+    pub messaging: MessagingSettings,
+    pub webhooks: WebhookSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessagingSettings {
+    /// A `From` every account may use without holding it (Twilio's test
+    /// sender); `""` turns that off.
+    pub test_sender: String,
+    /// Whether alphanumeric sender IDs are allowed as `From`.
+    pub alphanumeric_senders: bool,
+}
+
+impl Default for MessagingSettings {
+    fn default() -> Self {
+        Self {
+            test_sender: "+15005550006".into(),
+            alphanumeric_senders: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Networks webhooks may reach although they are private, loopback or
+    /// link-local. The default (a development setup) allows only loopback;
+    /// set `[]` in production unless your receivers are on such networks.
+    pub allowed_networks: Vec<String>,
+    pub connect_timeout_ms: u64,
+    pub read_timeout_ms: u64,
+    /// Attempts per webhook, the first included.
+    pub max_attempts: u32,
+    /// First retry delay; each retry doubles it (with jitter), up to `retry_max_secs`.
+    pub retry_base_ms: u64,
+    pub retry_max_secs: u64,
+    pub concurrency: usize,
+    pub poll_interval_ms: u64,
+    pub lease_secs: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allowed_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            connect_timeout_ms: 5_000,
+            read_timeout_ms: 15_000,
+            max_attempts: 8,
+            retry_base_ms: 60_000,
+            retry_max_secs: 1_800,
+            concurrency: 64,
+            poll_interval_ms: 250,
+            lease_secs: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,6 +201,8 @@ impl Default for Settings {
             simulator: SimulatorSettings::default(),
             carriers: Vec::new(),
             smsc_sim: Default::default(),
+            messaging: MessagingSettings::default(),
+            webhooks: WebhookSettings::default(),
             log: LogSettings::default(),
         }
     }

@@ -61,3 +61,37 @@ pub fn pipeline(p: &PipelineSettings) -> PipelineConfig {
         },
     }
 }
+
+/// The webhook dispatcher's settings.
+pub fn webhooks(
+    w: &crate::config::WebhookSettings,
+) -> switchboard_core::webhooks::dispatch::WebhookConfig {
+    switchboard_core::webhooks::dispatch::WebhookConfig {
+        concurrency: w.concurrency,
+        lease: Duration::from_secs(w.lease_secs),
+        poll_interval: Duration::from_millis(w.poll_interval_ms),
+        connect_timeout: Duration::from_millis(w.connect_timeout_ms),
+        read_timeout: Duration::from_millis(w.read_timeout_ms),
+        retry: RetryPolicy {
+            base: Duration::from_millis(w.retry_base_ms),
+            max: Duration::from_secs(w.retry_max_secs),
+            max_attempts: w.max_attempts.max(1),
+        },
+        ..Default::default()
+    }
+}
+
+/// The address policy of webhooks; an unparsable network is a startup error.
+pub fn address_policy(
+    w: &crate::config::WebhookSettings,
+) -> anyhow::Result<switchboard_api::webhook_client::AddressPolicy> {
+    let mut allowed = Vec::new();
+    for n in &w.allowed_networks {
+        let net = n
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| anyhow::anyhow!("webhooks.allowed_networks: '{n}' is not a network (e.g. 10.0.0.0/8) or an address"))?;
+        allowed.push(net);
+    }
+    Ok(switchboard_api::webhook_client::AddressPolicy { allowed })
+}

@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
-use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid};
+use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid};
 use switchboard_domain::message::MessageStatus;
 
 /// Accounts and their credentials (auth tokens arrive already encrypted, API key secrets already hashed).
@@ -111,8 +111,77 @@ pub trait NumberStore: Send + Sync {
     /// The record for an E.164 number, whichever account holds it.
     async fn find_number(&self, phone_number: &str) -> Result<Option<NumberRecord>>;
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>>;
+    async fn get_number(
+        &self,
+        account: &AccountSid,
+        sid: &PhoneNumberSid,
+    ) -> Result<Option<NumberRecord>>;
+    /// Replaces the friendly name and settings; `false` if the account holds no such number.
+    async fn update_number(
+        &self,
+        account: &AccountSid,
+        sid: &PhoneNumberSid,
+        friendly_name: String,
+        config: NumberConfig,
+        now: Millis,
+    ) -> Result<bool>;
+    async fn delete_number(&self, account: &AccountSid, sid: &PhoneNumberSid) -> Result<bool>;
+}
+
+/// Recipients who replied STOP to a sender; they get nothing more from it until START.
+#[async_trait]
+pub trait OptOutStore: Send + Sync {
+    /// Records the opt-out (idempotent).
+    async fn opt_out(
+        &self,
+        account: &AccountSid,
+        sender: &str,
+        recipient: &str,
+        now: Millis,
+    ) -> Result<()>;
+    /// Removes it; `false` if there was none.
+    async fn opt_in(&self, account: &AccountSid, sender: &str, recipient: &str) -> Result<bool>;
+    async fn is_opted_out(
+        &self,
+        account: &AccountSid,
+        sender: &str,
+        recipient: &str,
+    ) -> Result<bool>;
+    async fn list_opt_outs(&self, account: &AccountSid) -> Result<Vec<OptOutRecord>>;
+}
+
+/// The durable webhook outbox. Rows are written by the store itself, in the
+/// transaction that changes a message (status callbacks) or stores an inbound
+/// message for a number with an `sms_url`.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Claims up to `limit` due rows until `lease_until`, counting an attempt
+    /// on each. Only the oldest pending row of a message is ever due, so one
+    /// message's webhooks go out in order, across nodes too.
+    async fn claim_webhooks(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<WebhookRecord>>;
+    /// Records how an attempt ended (and stores any replies in the same transaction).
+    async fn record_webhook(&self, id: i64, now: Millis, outcome: WebhookOutcome) -> Result<()>;
+    /// The webhook rows of one message, oldest first.
+    async fn list_webhooks(
+        &self,
+        account: &AccountSid,
+        message: &MessageSid,
+    ) -> Result<Vec<WebhookRecord>>;
+    /// When the next pending row is due, if any.
+    async fn next_webhook_due(&self) -> Result<Option<Millis>>;
 }
 
 /// Everything the application needs from storage.
-pub trait Store: AccountStore + MessageStore + QueueStore + NumberStore {}
-impl<T: AccountStore + MessageStore + QueueStore + NumberStore> Store for T {}
+pub trait Store:
+    AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore
+{
+}
+impl<T> Store for T where
+    T: AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore
+{
+}

@@ -205,6 +205,46 @@ pub struct ReceiptStats {
     pub orphaned: u64,
 }
 
+/// A number's webhook settings (Twilio's IncomingPhoneNumber fields; `""` = unset)
+/// and its replies to opt-out keywords (`None`: the default text, `Some("")`: none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberConfig {
+    pub sms_url: String,
+    pub sms_method: String,
+    pub sms_fallback_url: String,
+    pub sms_fallback_method: String,
+    pub status_callback: String,
+    pub status_callback_method: String,
+    pub voice_url: String,
+    pub voice_method: String,
+    pub voice_fallback_url: String,
+    pub voice_fallback_method: String,
+    pub stop_reply: Option<String>,
+    pub start_reply: Option<String>,
+    pub help_reply: Option<String>,
+}
+
+impl Default for NumberConfig {
+    fn default() -> Self {
+        let post = || "POST".to_owned();
+        Self {
+            sms_url: String::new(),
+            sms_method: post(),
+            sms_fallback_url: String::new(),
+            sms_fallback_method: post(),
+            status_callback: String::new(),
+            status_callback_method: post(),
+            voice_url: String::new(),
+            voice_method: post(),
+            voice_fallback_url: String::new(),
+            voice_fallback_method: post(),
+            stop_reply: None,
+            start_reply: None,
+            help_reply: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewNumber {
     pub sid: PhoneNumberSid,
@@ -212,6 +252,7 @@ pub struct NewNumber {
     /// E.164.
     pub phone_number: String,
     pub friendly_name: String,
+    pub config: NumberConfig,
     pub now: Millis,
 }
 
@@ -221,6 +262,113 @@ pub struct NumberRecord {
     pub account_sid: AccountSid,
     pub phone_number: String,
     pub friendly_name: String,
+    pub config: NumberConfig,
     pub date_created: Millis,
     pub date_updated: Millis,
+}
+
+/// A recipient's opt-out from one sender of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutRecord {
+    pub account_sid: AccountSid,
+    pub sender: String,
+    pub recipient: String,
+    pub date_created: Millis,
+}
+
+/// What a webhook row carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookKind {
+    /// An inbound message for its number's `sms_url`; the answer is TwiML.
+    Incoming,
+    /// A message status change for its `StatusCallback`.
+    Status,
+}
+
+impl WebhookKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Status => "status",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "incoming" => Some(Self::Incoming),
+            "status" => Some(Self::Status),
+            _ => None,
+        }
+    }
+}
+
+/// Where a webhook row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookState {
+    Pending,
+    Delivered,
+    /// Given up after its attempts.
+    Failed,
+    /// Never sent: the destination is not allowed (e.g. a private address).
+    Refused,
+}
+
+impl WebhookState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "failed" => Some(Self::Failed),
+            "refused" => Some(Self::Refused),
+            _ => None,
+        }
+    }
+}
+
+/// A webhook row, with the message it is about.
+#[derive(Debug, Clone)]
+pub struct WebhookRecord {
+    pub id: i64,
+    pub kind: WebhookKind,
+    pub url: String,
+    pub method: String,
+    pub fallback_url: String,
+    pub fallback_method: String,
+    /// The message status this row reports (status rows) or had (incoming rows).
+    pub status: MessageStatus,
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+    pub created_at: Millis,
+    /// Attempts so far, counting the current claim.
+    pub attempts: u32,
+    pub state: WebhookState,
+    pub last_error: Option<String>,
+    pub response_code: Option<u16>,
+    pub message: MessageRecord,
+}
+
+/// How one webhook attempt ended.
+#[derive(Debug, Clone)]
+pub enum WebhookOutcome {
+    /// Done: delivered, or given up / refused, with the messages its answer
+    /// asked for (TwiML replies), stored in the same transaction.
+    Finish {
+        state: WebhookState,
+        response_code: Option<u16>,
+        error: Option<String>,
+        replies: Vec<NewMessage>,
+    },
+    /// Try again at `due_at`.
+    Retry {
+        due_at: Millis,
+        response_code: Option<u16>,
+        error: String,
+    },
 }

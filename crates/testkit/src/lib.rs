@@ -12,6 +12,7 @@
 
 pub mod peer;
 pub mod process;
+pub mod webhook_sink;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -60,6 +61,9 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     // In-process carrier by default (fast, magic numbers); SMPP tests switch it off.
     s.simulator.in_process = true;
     s.simulator.receipt_latency_ms = 5;
+    s.webhooks.poll_interval_ms = 20;
+    s.webhooks.retry_base_ms = 50;
+    s.webhooks.retry_max_secs = 1;
     s.log.level = "warn".into();
     s
 }

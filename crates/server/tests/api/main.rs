@@ -7,3 +7,4 @@ mod isolation;
 mod messages;
 mod ops;
 mod smpp;
+mod two_way;

@@ -67,6 +67,7 @@ async fn a_reply_from_a_phone_becomes_an_inbound_message() {
             account_sid: account,
             phone_number: "+15550001111".into(),
             friendly_name: "salon".into(),
+            config: Default::default(),
             now: 0,
         })
         .await

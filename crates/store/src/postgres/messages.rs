@@ -25,13 +25,14 @@ pub(super) async fn fetch(
     row.as_ref().map(rows::message).transpose()
 }
 
-#[async_trait]
-impl MessageStore for PgStore {
-    async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
-        let mut tx = self.pool().begin().await?;
-        let media = (!m.media_urls.is_empty())
-            .then(|| serde_json::Value::from(m.media_urls.clone()).to_string());
-        let seq: i64 = sqlx::query_scalar(
+/// Inserts a message (and its queue entry when it is `queued`) inside `tx`.
+pub(super) async fn insert_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    m: &NewMessage,
+) -> Result<i64> {
+    let media = (!m.media_urls.is_empty())
+        .then(|| serde_json::Value::from(m.media_urls.clone()).to_string());
+    let seq: i64 = sqlx::query_scalar(
             "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
              media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING seq",
@@ -50,15 +51,23 @@ impl MessageStore for PgStore {
         .bind(&m.status_callback)
         .bind(m.validity_secs.map(i32_of))
         .bind(m.now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        if m.status == MessageStatus::Queued {
-            sqlx::query("INSERT INTO queue (message_seq, due_at, phase) VALUES ($1, $2, 'submit')")
-                .bind(seq)
-                .bind(m.due_at)
-                .execute(&mut *tx)
-                .await?;
-        }
+    if m.status == MessageStatus::Queued {
+        sqlx::query("INSERT INTO queue (message_seq, due_at, phase) VALUES ($1, $2, 'submit')")
+            .bind(seq)
+            .bind(m.due_at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(seq)
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
+        let mut tx = self.pool().begin().await?;
+        let seq = insert_tx(&mut tx, &m).await?;
         tx.commit().await?;
         Ok(MessageRecord::stored(m, seq))
     }

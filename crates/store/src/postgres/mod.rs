@@ -11,6 +11,7 @@ mod messages;
 mod numbers;
 mod queue;
 mod rows;
+mod webhooks;
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -20,6 +21,7 @@ use std::str::FromStr;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_parts_numbers.sql")),
+    (3, include_str!("migrations/0003_webhooks.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -12,6 +12,7 @@ mod messages;
 mod numbers;
 mod queue;
 mod rows;
+mod webhooks;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
@@ -22,6 +23,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_parts_numbers.sql")),
+    (3, include_str!("migrations/0003_webhooks.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

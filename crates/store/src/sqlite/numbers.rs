@@ -1,13 +1,16 @@
 use super::rows::account_sid;
 use super::SqliteStore;
 use crate::error::Result;
-use crate::model::{NewNumber, NumberRecord};
-use crate::NumberStore;
+use crate::model::{NewNumber, NumberConfig, NumberRecord, OptOutRecord};
+use crate::{NumberStore, OptOutStore};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
+use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, PhoneNumberSid};
 
-const COLUMNS: &str = "sid, account_sid, phone_number, friendly_name, date_created, date_updated";
+const COLUMNS: &str = "sid, account_sid, phone_number, friendly_name, date_created, date_updated, \
+     sms_url, sms_method, sms_fallback_url, sms_fallback_method, status_callback, status_callback_method, \
+     voice_url, voice_method, voice_fallback_url, voice_fallback_method, stop_reply, start_reply, help_reply";
 
 fn number(r: &Row<'_>) -> rusqlite::Result<NumberRecord> {
     let sid: String = r.get(0)?;
@@ -20,6 +23,21 @@ fn number(r: &Row<'_>) -> rusqlite::Result<NumberRecord> {
         friendly_name: r.get(3)?,
         date_created: r.get(4)?,
         date_updated: r.get(5)?,
+        config: NumberConfig {
+            sms_url: r.get(6)?,
+            sms_method: r.get(7)?,
+            sms_fallback_url: r.get(8)?,
+            sms_fallback_method: r.get(9)?,
+            status_callback: r.get(10)?,
+            status_callback_method: r.get(11)?,
+            voice_url: r.get(12)?,
+            voice_method: r.get(13)?,
+            voice_fallback_url: r.get(14)?,
+            voice_fallback_method: r.get(15)?,
+            stop_reply: r.get(16)?,
+            start_reply: r.get(17)?,
+            help_reply: r.get(18)?,
+        },
     })
 }
 
@@ -27,10 +45,16 @@ fn number(r: &Row<'_>) -> rusqlite::Result<NumberRecord> {
 impl NumberStore for SqliteStore {
     async fn add_number(&self, n: NewNumber) -> Result<()> {
         self.write(move |c| {
+            let k = &n.config;
             c.execute(
-                "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, date_created, date_updated) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![n.sid.as_str(), n.account_sid.as_str(), n.phone_number, n.friendly_name, n.now],
+                &format!("INSERT INTO phone_numbers ({COLUMNS}) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
+                params![
+                    n.sid.as_str(), n.account_sid.as_str(), n.phone_number, n.friendly_name, n.now,
+                    k.sms_url, k.sms_method, k.sms_fallback_url, k.sms_fallback_method,
+                    k.status_callback, k.status_callback_method, k.voice_url, k.voice_method,
+                    k.voice_fallback_url, k.voice_fallback_method, k.stop_reply, k.start_reply, k.help_reply
+                ],
             )?;
             Ok(())
         })
@@ -56,6 +80,141 @@ impl NumberStore for SqliteStore {
                 "SELECT {COLUMNS} FROM phone_numbers WHERE account_sid = ?1 ORDER BY date_created, sid"
             ))?;
             let rows = stmt.query_map([account], number)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn get_number(
+        &self,
+        account: &AccountSid,
+        sid: &PhoneNumberSid,
+    ) -> Result<Option<NumberRecord>> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.read(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM phone_numbers WHERE sid = ?1 AND account_sid = ?2"
+            ))?
+            .query_row([sid, account], number)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn update_number(
+        &self,
+        account: &AccountSid,
+        sid: &PhoneNumberSid,
+        friendly_name: String,
+        k: NumberConfig,
+        now: Millis,
+    ) -> Result<bool> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE phone_numbers SET friendly_name = ?3, date_updated = ?4, sms_url = ?5, sms_method = ?6, \
+                 sms_fallback_url = ?7, sms_fallback_method = ?8, status_callback = ?9, status_callback_method = ?10, \
+                 voice_url = ?11, voice_method = ?12, voice_fallback_url = ?13, voice_fallback_method = ?14, \
+                 stop_reply = ?15, start_reply = ?16, help_reply = ?17 WHERE sid = ?1 AND account_sid = ?2",
+                params![
+                    sid, account, friendly_name, now, k.sms_url, k.sms_method, k.sms_fallback_url,
+                    k.sms_fallback_method, k.status_callback, k.status_callback_method, k.voice_url,
+                    k.voice_method, k.voice_fallback_url, k.voice_fallback_method, k.stop_reply,
+                    k.start_reply, k.help_reply
+                ],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn delete_number(&self, account: &AccountSid, sid: &PhoneNumberSid) -> Result<bool> {
+        let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM phone_numbers WHERE sid = ?1 AND account_sid = ?2",
+                [sid, account],
+            )? == 1)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl OptOutStore for SqliteStore {
+    async fn opt_out(
+        &self,
+        account: &AccountSid,
+        sender: &str,
+        recipient: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let (a, s, r) = (
+            account.as_str().to_owned(),
+            sender.to_owned(),
+            recipient.to_owned(),
+        );
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO opt_outs (account_sid, sender, recipient, date_created) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO NOTHING",
+                params![a, s, r, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn opt_in(&self, account: &AccountSid, sender: &str, recipient: &str) -> Result<bool> {
+        let (a, s, r) = (
+            account.as_str().to_owned(),
+            sender.to_owned(),
+            recipient.to_owned(),
+        );
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM opt_outs WHERE account_sid = ?1 AND sender = ?2 AND recipient = ?3",
+                [a, s, r],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn is_opted_out(
+        &self,
+        account: &AccountSid,
+        sender: &str,
+        recipient: &str,
+    ) -> Result<bool> {
+        let (a, s, r) = (
+            account.as_str().to_owned(),
+            sender.to_owned(),
+            recipient.to_owned(),
+        );
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM opt_outs WHERE account_sid = ?1 AND sender = ?2 AND recipient = ?3)",
+            )?
+            .query_row([a, s, r], |row| row.get(0))?)
+        })
+        .await
+    }
+
+    async fn list_opt_outs(&self, account: &AccountSid) -> Result<Vec<OptOutRecord>> {
+        let account = account.as_str().to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT account_sid, sender, recipient, date_created FROM opt_outs \
+                 WHERE account_sid = ?1 ORDER BY date_created, sender, recipient",
+            )?;
+            let rows = stmt.query_map([account], |r| {
+                Ok(OptOutRecord {
+                    account_sid: account_sid(r.get(0)?)?,
+                    sender: r.get(1)?,
+                    recipient: r.get(2)?,
+                    date_created: r.get(3)?,
+                })
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await

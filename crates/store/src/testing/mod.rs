@@ -5,6 +5,8 @@
 
 use crate::model::*;
 use crate::Store;
+
+mod two_way;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
 
@@ -19,6 +21,10 @@ pub async fn suite(store: &dyn Store) {
     numbers_belong_to_one_account(store).await;
     a_reused_carrier_reference_goes_to_the_newest_message(store).await;
     updates_from_an_expired_claim_are_fenced_off(store).await;
+    two_way::numbers_have_settings(store).await;
+    two_way::opt_outs(store).await;
+    two_way::status_callbacks_are_enqueued_in_order(store).await;
+    two_way::inbound_webhook_and_replies(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
@@ -129,6 +135,7 @@ async fn numbers_belong_to_one_account(store: &dyn Store) {
         account_sid: acct.clone(),
         phone_number: num.into(),
         friendly_name: "salon".into(),
+        config: NumberConfig::default(),
         now: 600_000,
     };
     store.add_number(n(&a, "+15550008001")).await.expect("add");
@@ -149,7 +156,7 @@ async fn numbers_belong_to_one_account(store: &dyn Store) {
     assert!(store.list_numbers(&b).await.expect("list").is_empty());
 }
 
-async fn account(store: &dyn Store) -> AccountSid {
+pub(crate) async fn account(store: &dyn Store) -> AccountSid {
     let sid = AccountSid::generate();
     store
         .create_account(NewAccount {
@@ -262,7 +269,7 @@ async fn messages_are_scoped_and_paged(store: &dyn Store) {
         .is_empty());
 }
 
-async fn drain(store: &dyn Store, now: i64) {
+pub(crate) async fn drain(store: &dyn Store, now: i64) {
     loop {
         let c = store.claim_due(now, 1000, now + 1).await.expect("claim");
         if c.is_empty() {
@@ -426,7 +433,7 @@ async fn early_receipt_is_kept(store: &dyn Store) {
     assert_eq!(msg.error_code, Some(30003));
 }
 
-fn receipt(carrier_ref: &str, status: MessageStatus, code: Option<u32>) -> Receipt {
+pub(crate) fn receipt(carrier_ref: &str, status: MessageStatus, code: Option<u32>) -> Receipt {
     Receipt {
         carrier_ref: carrier_ref.into(),
         outcome: DeliveryOutcome {

@@ -1,0 +1,425 @@
+//! The webhook dispatcher: claims due outbox rows, sends them, records how it went.
+
+use super::params::build;
+use super::replies::reply;
+use super::{split_overrides, HookMethod, HookRequest, HookResponse, Overrides, WebhookClient};
+use crate::accounts::Accounts;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_domain::clock::Clock;
+use switchboard_domain::retry::{next_attempt, RetryPolicy};
+use switchboard_store::{
+    NewMessage, Store, WebhookKind, WebhookOutcome, WebhookRecord, WebhookState,
+};
+use switchboard_twiml::{parse_messaging, Limits, Verb};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// How webhooks are sent and retried.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub batch_size: u32,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    /// Attempts per row (the first included) and their spacing.
+    pub retry: RetryPolicy,
+    /// Most `<Redirect>`s followed for one inbound message.
+    pub max_redirects: usize,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            concurrency: 64,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_millis(250),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(15),
+            retry: RetryPolicy {
+                base: Duration::from_secs(60),
+                max: Duration::from_secs(1800),
+                max_attempts: 8,
+            },
+            max_redirects: 5,
+        }
+    }
+}
+
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    accounts: Arc<Accounts>,
+    client: Arc<dyn WebhookClient>,
+    config: WebhookConfig,
+    /// Woken when replies were queued, so delivery does not wait for its poll.
+    queued: Arc<Notify>,
+}
+
+/// `rel` resolved against `base` (absolute URLs and `/paths`; other forms are kept).
+fn resolve(base: &str, rel: &str) -> String {
+    if rel.starts_with("http://") || rel.starts_with("https://") {
+        return rel.to_owned();
+    }
+    let origin_end = base
+        .find("://")
+        .and_then(|s| base[s + 3..].find('/').map(|p| s + 3 + p))
+        .unwrap_or(base.len());
+    if rel.starts_with('/') {
+        return format!("{}{rel}", &base[..origin_end]);
+    }
+    let dir_end = base[..base.find(['?', '#']).unwrap_or(base.len())]
+        .rfind('/')
+        .filter(|p| *p >= origin_end)
+        .map_or(base.len(), |p| p + 1);
+    format!(
+        "{}{}{rel}",
+        &base[..dir_end],
+        if dir_end == base.len() { "/" } else { "" }
+    )
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        accounts: Arc<Accounts>,
+        client: Arc<dyn WebhookClient>,
+        config: WebhookConfig,
+        queued: Arc<Notify>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            clock,
+            accounts,
+            client,
+            config,
+            queued,
+        })
+    }
+
+    /// Runs until `stop` is cancelled, then waits for the requests in flight.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        while !stop.is_cancelled() {
+            let now = self.clock.now_millis();
+            let lease = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX / 4);
+            let free = u32::try_from(slots.available_permits()).unwrap_or(u32::MAX);
+            let limit = self.config.batch_size.min(free);
+            let claimed = if limit == 0 {
+                Vec::new()
+            } else {
+                match self.store.claim_webhooks(now, limit, now + lease).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Cannot claim webhooks; will retry.");
+                        Vec::new()
+                    }
+                }
+            };
+            let got = claimed.len();
+            for hook in claimed {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let me = self.clone();
+                tasks.spawn(async move {
+                    me.deliver(hook).await;
+                    drop(permit);
+                });
+            }
+            while tasks.try_join_next().is_some() {}
+            if got == 0 || got < limit as usize {
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = tokio::time::sleep(self.config.poll_interval) => {}
+                }
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    async fn deliver(&self, hook: WebhookRecord) {
+        let outcome = self.attempt(&hook).await;
+        let now = self.clock.now_millis();
+        let replies =
+            matches!(&outcome, WebhookOutcome::Finish { replies, .. } if !replies.is_empty());
+        if let WebhookOutcome::Finish { state, error, .. } = &outcome {
+            metrics::counter!("switchboard_webhooks_total", "kind" => hook.kind.as_str(), "state" => state.as_str()).increment(1);
+            if *state != WebhookState::Delivered {
+                tracing::warn!(message_sid = %hook.message.sid, kind = hook.kind.as_str(), state = state.as_str(), error = error.as_deref().unwrap_or(""), "Webhook not delivered.");
+            }
+        }
+        if let Err(e) = self.store.record_webhook(hook.id, now, outcome).await {
+            tracing::warn!(error = %e, id = hook.id, "Cannot record a webhook outcome; it will be sent again after its lease.");
+        } else if replies {
+            self.queued.notify_one();
+        }
+    }
+
+    fn request(
+        &self,
+        url: &str,
+        method: HookMethod,
+        params: Vec<(String, String)>,
+        token: &str,
+        o: &Overrides,
+        idem: &str,
+    ) -> HookRequest {
+        HookRequest {
+            url: url.to_owned(),
+            method,
+            params,
+            auth_token: token.to_owned(),
+            idempotency_token: idem.to_owned(),
+            connect_timeout: o.connect_timeout.unwrap_or(self.config.connect_timeout),
+            read_timeout: o.read_timeout.unwrap_or(self.config.read_timeout),
+        }
+    }
+
+    async fn attempt(&self, hook: &WebhookRecord) -> WebhookOutcome {
+        let token = match self.accounts.auth_token(&hook.message.account_sid).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return finish(
+                    WebhookState::Failed,
+                    None,
+                    Some("account not found".into()),
+                    vec![],
+                )
+            }
+            Err(e) => {
+                return self.retry(
+                    hook,
+                    &Overrides::default(),
+                    None,
+                    format!("cannot read the auth token: {e}"),
+                )
+            }
+        };
+        let (url, o) = split_overrides(&hook.url);
+        let idem = format!("{}-{}", hook.message.sid, hook.id);
+        let params = build(hook);
+        let req = self.request(
+            &url,
+            HookMethod::parse(&hook.method),
+            params.clone(),
+            &token,
+            &o,
+            &idem,
+        );
+        let mut resp = self.client.send(req).await;
+        let mut answered_url = url.clone();
+        if hook.kind == WebhookKind::Incoming
+            && !resp.ok()
+            && !hook.fallback_url.is_empty()
+            && fallback_worthy(&resp)
+        {
+            let (fb, fo) = split_overrides(&hook.fallback_url);
+            tracing::info!(message_sid = %hook.message.sid, error = %resp.describe(), "sms_url failed; trying sms_fallback_url.");
+            let req = self.request(
+                &fb,
+                HookMethod::parse(&hook.fallback_method),
+                params.clone(),
+                &token,
+                &fo,
+                &idem,
+            );
+            resp = self.client.send(req).await;
+            answered_url = fb;
+        }
+        match (&resp, hook.kind) {
+            (HookResponse::Refused(e), _) => {
+                finish(WebhookState::Refused, None, Some(e.clone()), vec![])
+            }
+            (r, WebhookKind::Status) if r.ok() => {
+                finish(WebhookState::Delivered, r.status(), None, vec![])
+            }
+            (HookResponse::Response { status, body, .. }, WebhookKind::Incoming) if resp.ok() => {
+                let (replies, error) = self
+                    .twiml(hook, &answered_url, body, &params, &token, &idem)
+                    .await;
+                finish(WebhookState::Delivered, Some(*status), error, replies)
+            }
+            (r, _) => {
+                if o.retry_connect_only == Some(true)
+                    && !matches!(r, HookResponse::ConnectFailed(_))
+                {
+                    return finish(WebhookState::Failed, r.status(), Some(r.describe()), vec![]);
+                }
+                self.retry(hook, &o, r.status(), r.describe())
+            }
+        }
+    }
+
+    fn retry(
+        &self,
+        hook: &WebhookRecord,
+        o: &Overrides,
+        status: Option<u16>,
+        error: String,
+    ) -> WebhookOutcome {
+        let mut policy = self.config.retry;
+        if let Some(rc) = o.retry_count {
+            policy.max_attempts = rc + 1;
+        }
+        match next_attempt(hook.attempts, &policy, rand::random::<f64>()) {
+            Some(delay) => WebhookOutcome::Retry {
+                due_at: self.clock.now_millis()
+                    + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4),
+                response_code: status,
+                error,
+            },
+            None => finish(
+                WebhookState::Failed,
+                status,
+                Some(format!("gave up after {} attempts: {error}", hook.attempts)),
+                vec![],
+            ),
+        }
+    }
+
+    /// Follows the TwiML answer (and its redirects) and returns the replies it
+    /// asks for; a broken document is recorded, never retried.
+    async fn twiml(
+        &self,
+        hook: &WebhookRecord,
+        url: &str,
+        body: &str,
+        params: &[(String, String)],
+        token: &str,
+        idem: &str,
+    ) -> (Vec<NewMessage>, Option<String>) {
+        let mut replies = Vec::new();
+        let mut doc = body.to_owned();
+        let mut base = url.to_owned();
+        let now = self.clock.now_millis();
+        for _ in 0..=self.config.max_redirects {
+            if doc.trim().is_empty() {
+                return (replies, None);
+            }
+            let parsed = match parse_messaging(&doc, &Limits::default()) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(message_sid = %hook.message.sid, code = e.code(), error = %e, "Invalid TwiML from the sms_url.");
+                    return (replies, Some(format!("{}: {e}", e.code())));
+                }
+            };
+            let mut redirect = None;
+            for verb in parsed.verbs {
+                match verb {
+                    Verb::Message(mut m) => {
+                        m.status_callback = m.status_callback.map(|u| resolve(&base, &u));
+                        m.action = m.action.map(|u| resolve(&base, &u));
+                        match reply(&m, &hook.message, now) {
+                            Ok(r) if self.opted_out(&r).await => {
+                                tracing::info!(message_sid = %hook.message.sid, "TwiML reply not sent: the recipient opted out (21610).");
+                            }
+                            Ok(r) => replies.push(r),
+                            Err(e) => return (replies, Some(format!("12200: {e}"))),
+                        }
+                    }
+                    Verb::Redirect(r) => {
+                        redirect = Some(r);
+                        break;
+                    }
+                }
+            }
+            let Some(r) = redirect else {
+                return (replies, None);
+            };
+            let next = resolve(&base, &r.url);
+            let (next, o) = split_overrides(&next);
+            let method = if r.method == switchboard_twiml::Method::Get {
+                HookMethod::Get
+            } else {
+                HookMethod::Post
+            };
+            let req = self.request(&next, method, params.to_vec(), token, &o, idem);
+            match self.client.send(req).await {
+                HookResponse::Response { status, body, .. } if (200..300).contains(&status) => {
+                    doc = body;
+                    base = next;
+                }
+                other => {
+                    return (
+                        replies,
+                        Some(format!(
+                            "11200: <Redirect> to {next} failed: {}",
+                            other.describe()
+                        )),
+                    )
+                }
+            }
+        }
+        (
+            replies,
+            Some(format!(
+                "12200: more than {} <Redirect>s",
+                self.config.max_redirects
+            )),
+        )
+    }
+}
+
+impl Dispatcher {
+    async fn opted_out(&self, m: &NewMessage) -> bool {
+        self.store
+            .is_opted_out(&m.account_sid, &m.from, &m.to)
+            .await
+            .unwrap_or(false)
+    }
+}
+
+fn finish(
+    state: WebhookState,
+    response_code: Option<u16>,
+    error: Option<String>,
+    replies: Vec<NewMessage>,
+) -> WebhookOutcome {
+    WebhookOutcome::Finish {
+        state,
+        response_code,
+        error,
+        replies,
+    }
+}
+
+/// Twilio tries the fallback URL on a connection error, a timeout or a 5xx.
+fn fallback_worthy(r: &HookResponse) -> bool {
+    match r {
+        HookResponse::Response { status, .. } => *status >= 500,
+        HookResponse::ConnectFailed(_) | HookResponse::Failed(_) => true,
+        HookResponse::Refused(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn relative_urls() {
+        assert_eq!(
+            resolve("https://a.example/x/sms?q=1", "/next"),
+            "https://a.example/next"
+        );
+        assert_eq!(
+            resolve("https://a.example/x/sms", "next"),
+            "https://a.example/x/next"
+        );
+        assert_eq!(
+            resolve("https://a.example", "next"),
+            "https://a.example/next"
+        );
+        assert_eq!(
+            resolve("https://a.example/x", "https://b.example/y"),
+            "https://b.example/y"
+        );
+    }
+}

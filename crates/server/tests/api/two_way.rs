@@ -1,0 +1,494 @@
+//! Two-way messaging: numbers, sender checks, signed status callbacks,
+//! inbound → webhook → TwiML replies, opt-out keywords, refused destinations.
+
+use std::time::Duration;
+use switchboard_api::signature::sign;
+use switchboard_testkit::webhook_sink::{Received, WebhookSink};
+use switchboard_testkit::{spawn_app, spawn_app_with, wait_until, TestApp};
+
+fn numbers_url(app: &TestApp) -> String {
+    format!(
+        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json",
+        app.base, app.account_sid
+    )
+}
+
+async fn add_number(app: &TestApp, number: &str, extra: &[(&str, &str)]) -> serde_json::Value {
+    let mut params = vec![("PhoneNumber", number)];
+    params.extend_from_slice(extra);
+    let r = app.post(&numbers_url(app), &params).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    r.json
+}
+
+/// Checks the signature the way twilio's RequestValidator does (POST form).
+fn signed(app: &TestApp, r: &Received) -> bool {
+    r.headers.get("x-twilio-signature").map(String::as_str)
+        == Some(&sign(&app.auth_token, &r.url, &r.params))
+}
+
+async fn received(sink: &WebhookSink, path: &str, n: usize) -> Vec<Received> {
+    wait_until(
+        Duration::from_secs(20),
+        &format!("{n} requests to {path}"),
+        || async {
+            let got: Vec<Received> = sink
+                .received()
+                .into_iter()
+                .filter(|r| r.path == path)
+                .collect();
+            (got.len() >= n).then_some(got)
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn numbers_are_managed_and_senders_checked() {
+    let app = spawn_app().await;
+    let n = add_number(
+        &app,
+        "+15550100001",
+        &[
+            ("FriendlyName", "Salon"),
+            ("SmsUrl", "https://salon.example/sms"),
+        ],
+    )
+    .await;
+    let sid = n["sid"].as_str().expect("sid").to_owned();
+    assert!(sid.starts_with("PN"));
+    assert_eq!(n["phone_number"], "+15550100001");
+    assert_eq!(n["sms_url"], "https://salon.example/sms");
+    assert_eq!(n["sms_method"], "POST");
+    assert_eq!(n["capabilities"]["sms"], true);
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers/{sid}.json",
+        app.base, app.account_sid
+    );
+    let up = app
+        .post(
+            &url,
+            &[
+                ("SmsMethod", "get"),
+                ("StatusCallback", "https://salon.example/status"),
+            ],
+        )
+        .await;
+    assert_eq!(up.status, 200, "{:?}", up.json);
+    assert_eq!(
+        (
+            up.json["sms_method"].as_str(),
+            up.json["friendly_name"].as_str()
+        ),
+        (Some("GET"), Some("Salon"))
+    );
+    let bad = app.post(&url, &[("SmsUrl", "not a url")]).await;
+    assert_eq!(bad.status, 400);
+    let list = app
+        .get(&format!("{}?PhoneNumber=%2B1555010*", numbers_url(&app)))
+        .await;
+    assert_eq!(
+        list.json["incoming_phone_numbers"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let none = app
+        .get(&format!("{}?PhoneNumber=%2B1666*", numbers_url(&app)))
+        .await;
+    assert_eq!(
+        none.json["incoming_phone_numbers"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // a number belongs to one account
+    let (other_sid, other_token) = app.other_account().await;
+    let other = app
+        .send(
+            app.http
+                .post(format!(
+                    "{}/2010-04-01/Accounts/{other_sid}/IncomingPhoneNumbers.json",
+                    app.base
+                ))
+                .basic_auth(&other_sid, Some(&other_token))
+                .form(&[("PhoneNumber", "+15550100001")]),
+        )
+        .await;
+    assert_eq!(
+        (other.status, other.json["code"].as_u64()),
+        (400, Some(21422))
+    );
+
+    // From must be a number the account holds (or the test sender)
+    let r = app
+        .create(&[
+            ("To", "+15550100099"),
+            ("From", "+15550100002"),
+            ("Body", "hi"),
+        ])
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_u64()),
+        (400, Some(21606)),
+        "{:?}",
+        r.json
+    );
+    let r = app
+        .create(&[
+            ("To", "+15550100099"),
+            ("From", "+15550100001"),
+            ("Body", "hi"),
+        ])
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let r = app
+        .create(&[("To", "+15550100099"), ("From", "Salon"), ("Body", "hi")])
+        .await;
+    assert_eq!(
+        r.status, 201,
+        "alphanumeric senders are allowed by default: {:?}",
+        r.json
+    );
+
+    assert_eq!(app.delete(&url).await.status, 204);
+    assert_eq!(app.get(&url).await.status, 404);
+    let r = app
+        .create(&[
+            ("To", "+15550100099"),
+            ("From", "+15550100001"),
+            ("Body", "hi"),
+        ])
+        .await;
+    assert_eq!(
+        r.json["code"].as_u64(),
+        Some(21606),
+        "a released number cannot be used"
+    );
+}
+
+#[tokio::test]
+async fn status_callbacks_are_signed_and_in_order() {
+    let app = spawn_app().await;
+    let sink = WebhookSink::start().await;
+    let r = app
+        .create(&[
+            ("To", "+15550100101"),
+            ("From", "+15005550006"),
+            ("Body", "hello"),
+            ("StatusCallback", &sink.url("/status?x=1")),
+        ])
+        .await;
+    assert_eq!(r.status, 201);
+    let sid = r.json["sid"].as_str().expect("sid").to_owned();
+    let got = received(&sink, "/status", 3).await;
+    let statuses: Vec<&str> = got
+        .iter()
+        .map(|r| r.param("MessageStatus").unwrap_or(""))
+        .collect();
+    assert_eq!(statuses, ["sending", "sent", "delivered"]);
+    for r in &got {
+        assert_eq!(r.param("MessageSid"), Some(sid.as_str()));
+        assert_eq!(r.param("SmsStatus"), r.param("MessageStatus"));
+        assert_eq!(r.param("AccountSid"), Some(app.account_sid.as_str()));
+        assert!(r.headers.contains_key("i-twilio-idempotency-token"));
+        assert!(signed(&app, r), "signature of {:?}", r.params);
+        let mut tampered = r.clone();
+        tampered.params[0].1.push('x');
+        assert!(
+            !signed(&app, &tampered),
+            "a tampered parameter fails validation"
+        );
+    }
+    // failures carry ErrorCode
+    let r = app
+        .create(&[
+            ("To", "+15005550002"),
+            ("From", "+15005550006"),
+            ("Body", "x"),
+            ("StatusCallback", &sink.url("/failed")),
+        ])
+        .await;
+    assert_eq!(r.status, 201);
+    let got = received(&sink, "/failed", 2).await;
+    let last = got.last().expect("one");
+    assert_eq!(last.param("MessageStatus"), Some("failed"));
+    assert!(last.param("ErrorCode").is_some(), "{:?}", last.params);
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_gets_every_callback_later_in_order() {
+    let app = spawn_app().await;
+    // reserve a port, then close it: connections are refused until the sink comes up
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let mut sids = Vec::new();
+    for i in 0..20 {
+        let r = app
+            .create(&[
+                ("To", &format!("+155501002{i:02}")),
+                ("From", "+15005550006"),
+                ("Body", "x"),
+                ("StatusCallback", &format!("http://{addr}/cb")),
+            ])
+            .await;
+        sids.push(r.json["sid"].as_str().expect("sid").to_owned());
+    }
+    for s in &sids {
+        app.wait_for_status(s, "delivered").await;
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+    let sink = WebhookSink::serve(listener);
+    let got = received(&sink, "/cb", 60).await;
+    for s in &sids {
+        let order: Vec<&str> = got
+            .iter()
+            .filter(|r| r.param("MessageSid") == Some(s.as_str()))
+            .map(|r| r.param("MessageStatus").unwrap_or(""))
+            .collect();
+        assert_eq!(order, ["sending", "sent", "delivered"], "{s}");
+    }
+}
+
+#[tokio::test]
+async fn private_and_metadata_destinations_are_refused_and_recorded() {
+    let sink = WebhookSink::start().await;
+    let port = sink.base.rsplit(':').next().expect("port").to_owned();
+    let app = spawn_app_with(|s| s.webhooks.allowed_networks = Vec::new()).await;
+    let mut sids = Vec::new();
+    for cb in [
+        "http://10.0.0.1/cb",
+        "http://169.254.169.254/latest/meta-data",
+        &format!("http://localhost:{port}/cb"),
+    ] {
+        let r = app
+            .create(&[
+                ("To", "+15550100301"),
+                ("From", "+15005550006"),
+                ("Body", "x"),
+                ("StatusCallback", cb),
+            ])
+            .await;
+        assert_eq!(r.status, 201);
+        sids.push(r.json["sid"].as_str().expect("sid").to_owned());
+    }
+    let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
+    for s in &sids {
+        let sid = switchboard_domain::ids::MessageSid::parse(s).expect("sid");
+        let rows = wait_until(Duration::from_secs(20), "refused callbacks", || async {
+            let rows = app
+                .app_core
+                .store
+                .list_webhooks(&account, &sid)
+                .await
+                .expect("list");
+            (rows.len() == 3
+                && rows
+                    .iter()
+                    .all(|r| r.state == switchboard_core::store::WebhookState::Refused))
+            .then_some(rows)
+        })
+        .await;
+        assert!(rows[0].last_error.as_deref().is_some_and(|e| !e.is_empty()));
+    }
+    assert!(
+        sink.received().is_empty(),
+        "nothing reached the loopback receiver"
+    );
+}
+
+async fn smpp_app() -> TestApp {
+    spawn_app_with(|s| {
+        s.simulator.in_process = false;
+        s.smsc_sim.receipt_delay_ms = 5;
+    })
+    .await
+}
+
+async fn mo(app: &TestApp, from: &str, to: &str, text: &str) {
+    let sim: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(app.data_dir.join("smsc-sim.json")).expect("sim file"),
+    )
+    .expect("json");
+    let control = sim["control_url"].as_str().expect("control url");
+    let r = app
+        .http
+        .post(format!("{control}/mo"))
+        .form(&[("from", from), ("to", to), ("text", text)])
+        .send()
+        .await
+        .expect("mo");
+    assert_eq!(r.status(), 200);
+}
+
+async fn messages_to(app: &TestApp, to: &str, n: usize) -> Vec<serde_json::Value> {
+    wait_until(
+        Duration::from_secs(20),
+        &format!("{n} messages to {to}"),
+        || async {
+            let r = app
+                .get(&format!(
+                    "{}?To={}",
+                    app.messages_url(),
+                    to.replace('+', "%2B")
+                ))
+                .await;
+            let list = r.json["messages"].as_array().cloned().unwrap_or_default();
+            (list.len() >= n).then_some(list)
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
+    let app = smpp_app().await;
+    let sink = WebhookSink::start().await;
+    sink.answer(
+        "/sms",
+        200,
+        "<Response><Message>Confirmed, see you at 10</Message></Response>",
+    );
+    sink.answer("/broken", 500, "");
+    sink.answer(
+        "/fallback",
+        200,
+        "<?xml version=\"1.0\"?><Response><Redirect method=\"GET\">/more</Redirect></Response>",
+    );
+    sink.answer(
+        "/more",
+        200,
+        "<Response><Message to=\"+15550100499\">Forwarded</Message></Response>",
+    );
+    add_number(&app, "+15550100401", &[("SmsUrl", &sink.url("/sms"))]).await;
+    add_number(
+        &app,
+        "+15550100402",
+        &[
+            ("SmsUrl", &sink.url("/broken")),
+            ("SmsFallbackUrl", &sink.url("/fallback")),
+        ],
+    )
+    .await;
+
+    mo(&app, "+15550100488", "+15550100401", "1").await;
+    let hook = received(&sink, "/sms", 1).await.remove(0);
+    assert!(signed(&app, &hook));
+    for (k, v) in [
+        ("Body", "1"),
+        ("From", "+15550100488"),
+        ("To", "+15550100401"),
+        ("SmsStatus", "received"),
+        ("NumMedia", "0"),
+        ("ApiVersion", "2010-04-01"),
+    ] {
+        assert_eq!(hook.param(k), Some(v), "{k}");
+    }
+    let replies = messages_to(&app, "+15550100488", 1).await;
+    assert_eq!(replies[0]["body"], "Confirmed, see you at 10");
+    assert_eq!(replies[0]["direction"], "outbound-reply");
+    assert_eq!(replies[0]["from"], "+15550100401");
+    app.wait_for_status(replies[0]["sid"].as_str().expect("sid"), "delivered")
+        .await;
+
+    // 5xx → fallback → <Redirect method=GET> → reply to another number
+    mo(&app, "+15550100488", "+15550100402", "hello").await;
+    let more = received(&sink, "/more", 1).await.remove(0);
+    assert_eq!(more.method, "GET");
+    assert_eq!(
+        more.headers.get("x-twilio-signature").map(String::as_str),
+        Some(sign(&app.auth_token, &more.url, &[]).as_str())
+    );
+    let fwd = messages_to(&app, "+15550100499", 1).await;
+    assert_eq!(fwd[0]["body"], "Forwarded");
+}
+
+#[tokio::test]
+async fn invalid_twiml_is_recorded_not_fatal() {
+    let app = smpp_app().await;
+    let sink = WebhookSink::start().await;
+    sink.answer(
+        "/sms",
+        200,
+        "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><Response><Message>&a;</Message></Response>",
+    );
+    add_number(&app, "+15550100501", &[("SmsUrl", &sink.url("/sms"))]).await;
+    mo(&app, "+15550100588", "+15550100501", "hi").await;
+    let inbound = messages_to(&app, "+15550100501", 1).await;
+    let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
+    let sid = switchboard_domain::ids::MessageSid::parse(inbound[0]["sid"].as_str().expect("sid"))
+        .expect("sid");
+    let row = wait_until(Duration::from_secs(20), "the webhook recorded", || async {
+        let rows = app
+            .app_core
+            .store
+            .list_webhooks(&account, &sid)
+            .await
+            .expect("list");
+        rows.into_iter()
+            .find(|r| r.state != switchboard_core::store::WebhookState::Pending)
+    })
+    .await;
+    assert!(
+        row.last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("12100")),
+        "{:?}",
+        row.last_error
+    );
+    let after = app
+        .get(&format!("{}?To=%2B15550100588", app.messages_url()))
+        .await;
+    assert_eq!(
+        after.json["messages"].as_array().map(Vec::len),
+        Some(0),
+        "no reply was sent"
+    );
+}
+
+#[tokio::test]
+async fn stop_blocks_sends_and_start_lifts_the_block() {
+    let app = smpp_app().await;
+    let sink = WebhookSink::start().await;
+    add_number(&app, "+15550100601", &[("SmsUrl", &sink.url("/sms"))]).await;
+    let phone = "+15550100688";
+    let params = [("To", phone), ("From", "+15550100601"), ("Body", "Reminder")];
+    let send = || app.create(&params);
+    assert_eq!(send().await.status, 201);
+
+    mo(&app, phone, "+15550100601", "STOP please").await;
+    let hook = received(&sink, "/sms", 1).await.remove(0);
+    assert_eq!(hook.param("OptOutType"), None, "not a keyword");
+    assert_eq!(send().await.status, 201, "'STOP please' does not opt out");
+
+    mo(&app, phone, "+15550100601", "stop").await;
+    let hooks = received(&sink, "/sms", 2).await;
+    assert_eq!(
+        hooks[1].param("OptOutType"),
+        Some("STOP"),
+        "still forwarded, marked"
+    );
+    let to_phone = messages_to(&app, phone, 3).await;
+    assert!(to_phone.iter().any(|m| m["body"]
+        .as_str()
+        .is_some_and(|b| b.starts_with("You have successfully been unsubscribed"))));
+    let r = send().await;
+    assert_eq!(
+        (r.status, r.json["code"].as_u64()),
+        (400, Some(21610)),
+        "{:?}",
+        r.json
+    );
+    let outs = app
+        .get(&format!(
+            "{}/2010-04-01/Accounts/{}/OptOuts.json",
+            app.base, app.account_sid
+        ))
+        .await;
+    assert_eq!(outs.json["opt_outs"][0]["recipient"], phone);
+
+    mo(&app, phone, "+15550100601", "START").await;
+    received(&sink, "/sms", 3).await;
+    wait_until(Duration::from_secs(20), "sends work again", || async {
+        (send().await.status == 201).then_some(())
+    })
+    .await;
+}

@@ -1,0 +1,173 @@
+//! The webhook outbox on PostgreSQL (rows are enqueued by triggers; see
+//! migration 0003). Claims skip locked rows, so nodes never share a claim.
+
+use super::messages::insert_tx;
+use super::rows::{self, u32_of, MESSAGE_COLUMNS};
+use super::PgStore;
+use crate::error::{Error, Result};
+use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
+use crate::WebhookStore;
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{AccountSid, MessageSid};
+
+const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
+     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code";
+
+fn select() -> String {
+    let m: Vec<String> = MESSAGE_COLUMNS
+        .split(',')
+        .map(|c| format!("m.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT {}, {HOOK_COLUMNS} FROM webhooks w JOIN messages m ON m.seq = w.message_seq",
+        m.join(", ")
+    )
+}
+
+fn hook(r: &PgRow) -> Result<WebhookRecord> {
+    const B: usize = 21;
+    let kind: &str = r.try_get(B + 1)?;
+    let state: &str = r.try_get(B + 11)?;
+    let code: Option<i32> = r.try_get(B + 13)?;
+    Ok(WebhookRecord {
+        message: rows::message(r)?,
+        id: r.try_get(B)?,
+        kind: WebhookKind::parse(kind)
+            .ok_or_else(|| Error::Other(format!("invalid webhook kind {kind}")))?,
+        url: r.try_get(B + 2)?,
+        method: r.try_get(B + 3)?,
+        fallback_url: r.try_get(B + 4)?,
+        fallback_method: r.try_get(B + 5)?,
+        status: rows::status(r.try_get(B + 6)?)?,
+        error_code: r.try_get::<Option<i32>, _>(B + 7)?.map(u32_of),
+        error_message: r.try_get(B + 8)?,
+        created_at: r.try_get(B + 9)?,
+        attempts: u32_of(r.try_get(B + 10)?),
+        state: WebhookState::parse(state)
+            .ok_or_else(|| Error::Other(format!("invalid webhook state {state}")))?,
+        last_error: r.try_get(B + 12)?,
+        response_code: code.and_then(|c| u16::try_from(c).ok()),
+    })
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn claim_webhooks(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<WebhookRecord>> {
+        let mut tx = self.pool().begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.state = 'pending' AND w.due_at <= $1 \
+               AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
+                               AND e.state = 'pending' AND e.id < w.id) \
+               ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
+             RETURNING w.id",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(lease_until)
+        .fetch_all(&mut *tx)
+        .await?;
+        let found = sqlx::query(&format!("{} WHERE w.id = ANY($1) ORDER BY w.id", select()))
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?;
+        let out = found.iter().map(hook).collect::<Result<Vec<_>>>()?;
+        let gone: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !out.iter().any(|h| h.id == *id))
+            .collect();
+        if !gone.is_empty() {
+            // Their messages were deleted: nothing left to report.
+            sqlx::query(
+                "UPDATE webhooks SET state = 'failed', last_error = 'message deleted', finished_at = $2 \
+                 WHERE id = ANY($1)",
+            )
+            .bind(&gone)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn record_webhook(&self, id: i64, now: Millis, outcome: WebhookOutcome) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        match outcome {
+            WebhookOutcome::Finish {
+                state,
+                response_code,
+                error,
+                replies,
+            } => {
+                for m in &replies {
+                    insert_tx(&mut tx, m).await?;
+                }
+                sqlx::query(
+                    "UPDATE webhooks SET state = $2, response_code = $3, last_error = $4, finished_at = $5 \
+                     WHERE id = $1 AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(state.as_str())
+                .bind(response_code.map(i32::from))
+                .bind(error)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            WebhookOutcome::Retry {
+                due_at,
+                response_code,
+                error,
+            } => {
+                sqlx::query(
+                    "UPDATE webhooks SET due_at = $2, response_code = $3, last_error = $4 \
+                     WHERE id = $1 AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(due_at)
+                .bind(response_code.map(i32::from))
+                .bind(error)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_webhooks(
+        &self,
+        account: &AccountSid,
+        message: &MessageSid,
+    ) -> Result<Vec<WebhookRecord>> {
+        let rows = sqlx::query(&format!(
+            "{} WHERE m.sid = $1 AND m.account_sid = $2 ORDER BY w.id",
+            select()
+        ))
+        .bind(message.as_str())
+        .bind(account.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(hook).collect()
+    }
+
+    async fn next_webhook_due(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(w.due_at) FROM webhooks w WHERE w.state = 'pending' \
+             AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
+                             AND e.state = 'pending' AND e.id < w.id)",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+}
