@@ -450,7 +450,11 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     let sink = WebhookSink::start().await;
     add_number(&app, "+15550100601", &[("SmsUrl", &sink.url("/sms"))]).await;
     let phone = "+15550100688";
-    let params = [("To", phone), ("From", "+15550100601"), ("Body", "Reminder")];
+    let params = [
+        ("To", phone),
+        ("From", "+15550100601"),
+        ("Body", "Reminder"),
+    ];
     let send = || app.create(&params);
     assert_eq!(send().await.status, 201);
 

@@ -9,6 +9,7 @@ mod multinode;
 mod sdk;
 mod smpp_peers;
 mod smsc_fault;
+mod webhooks;
 
 use std::path::PathBuf;
 
