@@ -364,6 +364,9 @@ pub enum WebhookOutcome {
         response_code: Option<u16>,
         error: Option<String>,
         replies: Vec<NewMessage>,
+        /// Recorded on the message itself (an inbound message whose TwiML
+        /// answer could not be executed), readable through the API.
+        message_error: Option<(u32, String)>,
     },
     /// Try again at `due_at`.
     Retry {

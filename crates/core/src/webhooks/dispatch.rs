@@ -244,7 +244,16 @@ impl Dispatcher {
                 let (replies, error) = self
                     .twiml(hook, &answered_url, body, &params, &token, &idem)
                     .await;
-                finish(WebhookState::Delivered, Some(*status), error, replies)
+                // "12100: reason" → recorded on the inbound message too.
+                let on_message = error.as_deref().and_then(|e| {
+                    let (code, reason) = e.split_once(": ")?;
+                    Some((code.parse::<u32>().ok()?, reason.to_owned()))
+                });
+                let mut out = finish(WebhookState::Delivered, Some(*status), error, replies);
+                if let WebhookOutcome::Finish { message_error, .. } = &mut out {
+                    *message_error = on_message;
+                }
+                out
             }
             (r, _) => {
                 if o.retry_connect_only == Some(true)
@@ -387,6 +396,7 @@ fn finish(
         response_code,
         error,
         replies,
+        message_error: None,
     }
 }
 

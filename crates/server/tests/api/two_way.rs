@@ -434,6 +434,21 @@ async fn invalid_twiml_is_recorded_not_fatal() {
         "{:?}",
         row.last_error
     );
+    let m = app
+        .get(&app.message_url(inbound[0]["sid"].as_str().expect("sid")))
+        .await;
+    assert_eq!(
+        m.json["error_code"], 12100,
+        "recorded on the inbound message: {:?}",
+        m.json
+    );
+    assert!(
+        m.json["error_message"]
+            .as_str()
+            .is_some_and(|e| e.contains("DOCTYPE") || e.contains("doctype")),
+        "{:?}",
+        m.json
+    );
     let after = app
         .get(&format!("{}?To=%2B15550100588", app.messages_url()))
         .await;

@@ -108,9 +108,21 @@ impl WebhookStore for PgStore {
                 response_code,
                 error,
                 replies,
+                message_error,
             } => {
                 for m in &replies {
                     insert_tx(&mut tx, m).await?;
+                }
+                if let Some((code, msg)) = message_error {
+                    sqlx::query(
+                        "UPDATE messages SET error_code = $2, error_message = $3 \
+                         WHERE seq = (SELECT message_seq FROM webhooks WHERE id = $1)",
+                    )
+                    .bind(id)
+                    .bind(i32::try_from(code).unwrap_or(i32::MAX))
+                    .bind(msg)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 sqlx::query(
                     "UPDATE webhooks SET state = $2, response_code = $3, last_error = $4, finished_at = $5 \

@@ -108,9 +108,17 @@ impl WebhookStore for SqliteStore {
                     response_code,
                     error,
                     replies,
+                    message_error,
                 } => {
                     for m in &replies {
                         insert(c, m)?;
+                    }
+                    if let Some((code, msg)) = message_error {
+                        c.execute(
+                            "UPDATE messages SET error_code = ?2, error_message = ?3 \
+                             WHERE seq = (SELECT message_seq FROM webhooks WHERE id = ?1)",
+                            params![id, code, msg],
+                        )?;
                     }
                     c.execute(
                         "UPDATE webhooks SET state = ?2, response_code = ?3, last_error = ?4, finished_at = ?5 \

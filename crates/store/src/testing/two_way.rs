@@ -100,6 +100,7 @@ fn done() -> WebhookOutcome {
         response_code: Some(200),
         error: None,
         replies: vec![],
+        message_error: None,
     }
 }
 
@@ -222,6 +223,7 @@ pub(super) async fn status_callbacks_are_enqueued_in_order(store: &dyn Store) {
                 response_code: Some(503),
                 error: Some("gave up".into()),
                 replies: vec![],
+                message_error: None,
             },
         )
         .await
@@ -327,6 +329,7 @@ pub(super) async fn inbound_webhook_and_replies(store: &dyn Store) {
                 response_code: Some(200),
                 error: None,
                 replies: vec![reply],
+                message_error: None,
             },
         )
         .await
