@@ -3,6 +3,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod appointments;
+mod callbacks;
 mod cli;
 mod crash;
 mod multinode;

@@ -1,0 +1,242 @@
+//! The hairdresser example (`examples/appointments/app.py`, twilio-python with
+//! `MessagingResponse` and `RequestValidator`) against the real binary and its
+//! built-in SMSC simulator: book, remind, then replies from simulated phones
+//! with `switchboard sim reply` — `1` confirms (and the TwiML confirmation is
+//! delivered), `2` cancels.
+
+use crate::{exe, workspace_root};
+use std::time::Duration;
+use switchboard_testkit::peer::PeerProcess;
+use switchboard_testkit::process::{run_cli, Credentials, ServerProcess};
+use switchboard_testkit::wait_until;
+
+const SALON: &str = "+15551230001";
+const ANNA: &str = "+15551230099";
+const BEN: &str = "+15551230098";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Messages of the account matching `query` (e.g. `To=%2B1555…`).
+async fn messages(
+    http: &reqwest::Client,
+    api: &str,
+    creds: &Credentials,
+    query: &str,
+) -> Option<Vec<serde_json::Value>> {
+    let page: serde_json::Value = http
+        .get(format!("{api}/Messages.json?{query}&PageSize=100"))
+        .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    page["messages"].as_array().cloned()
+}
+
+async fn appointment(http: &reqwest::Client, app: &str, id: u64) -> serde_json::Value {
+    http.get(format!("{app}/appointments/{id}"))
+        .send()
+        .await
+        .expect("get appointment")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn wait_status(http: &reqwest::Client, app: &str, id: u64, want: &str) -> serde_json::Value {
+    wait_until(WAIT, &format!("appointment {id} {want}"), || async {
+        let a = appointment(http, app, id).await;
+        (a["status"] == want).then_some(a)
+    })
+    .await
+}
+
+/// Waits for a `delivered` message from the salon to `to` whose body starts with `prefix`.
+async fn wait_delivered(
+    http: &reqwest::Client,
+    api: &str,
+    creds: &Credentials,
+    to: &str,
+    prefix: &str,
+) -> serde_json::Value {
+    let query = format!("From=%2B{}&To=%2B{}", &SALON[1..], &to[1..]);
+    wait_until(WAIT, &format!("'{prefix}…' delivered to {to}"), || async {
+        messages(http, api, creds, &query)
+            .await?
+            .into_iter()
+            .find(|m| {
+                m["status"] == "delivered"
+                    && m["body"].as_str().is_some_and(|b| b.starts_with(prefix))
+            })
+    })
+    .await
+}
+
+fn reply(dir: &std::path::Path, from: &str, text: &str) {
+    let out = run_cli(
+        &exe(),
+        dir,
+        &["sim", "reply", "--from", from, "--to", SALON, text],
+    );
+    assert!(out.contains("Sent"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appointment_example_confirms_and_cancels_by_sms() {
+    let root = workspace_root();
+    let python = root.join(".tools/venv/bin/python");
+    assert!(
+        python.exists(),
+        "the SDK venv is missing: run scripts/setup-sdks (scripts/test does it)"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(&exe(), dir.path(), &[], &[]);
+    let creds = server.credentials();
+    let api = format!("{}/2010-04-01/Accounts/{}", server.base, creds.account_sid);
+    let http = reqwest::Client::new();
+
+    // The app, on any free port; it registers the salon number's SmsUrl itself.
+    let script = root.join("examples/appointments/app.py");
+    let db = dir.path().join("appointments.db");
+    let mut app = PeerProcess::start(
+        python.to_str().expect("path"),
+        &[
+            script.to_str().expect("path"),
+            "--port",
+            "0",
+            "--switchboard-url",
+            &server.base,
+            "--account-sid",
+            &creds.account_sid,
+            "--auth-token",
+            &creds.auth_token,
+            "--salon-number",
+            SALON,
+            "--db",
+            db.to_str().expect("path"),
+        ],
+        dir.path(),
+        &dir.path().join("logs"),
+        "appointments-app",
+    );
+    let ready = app.wait_line(Duration::from_secs(30), |l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        (v["ev"] == "ready").then_some(v)
+    });
+    let app_url = format!("http://127.0.0.1:{}", ready["port"]);
+    assert_eq!(ready["sms_url"], format!("{app_url}/sms"));
+
+    // The number is registered with the app's webhook.
+    let numbers: serde_json::Value = http
+        .get(format!(
+            "{api}/IncomingPhoneNumbers.json?PhoneNumber=%2B{}",
+            &SALON[1..]
+        ))
+        .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+        .send()
+        .await
+        .expect("numbers")
+        .json()
+        .await
+        .expect("json");
+    let number = &numbers["incoming_phone_numbers"][0];
+    assert_eq!(number["phone_number"], SALON, "{numbers}");
+    assert_eq!(number["sms_url"], format!("{app_url}/sms"));
+
+    // Book two clients, an appointment each, and send both reminders.
+    let mut ids = Vec::new();
+    for (name, phone) in [("Anna", ANNA), ("Ben", BEN)] {
+        let r = http
+            .post(format!("{app_url}/appointments"))
+            .json(&serde_json::json!({
+                "name": name, "phone": phone, "time": "2099-06-12T10:00",
+            }))
+            .send()
+            .await
+            .expect("book");
+        assert_eq!(r.status(), 201);
+        let booked: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(booked["status"], "booked");
+        ids.push(booked["id"].as_u64().expect("id"));
+    }
+    for id in &ids {
+        let r = http
+            .post(format!("{app_url}/appointments/{id}/remind"))
+            .send()
+            .await
+            .expect("remind");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let a: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(a["status"], "reminded");
+        assert!(a["reminder_sid"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("SM")));
+    }
+    let (anna, ben) = (ids[0], ids[1]);
+    for (phone, name) in [(ANNA, "Anna"), (BEN, "Ben")] {
+        let m = wait_delivered(&http, &api, &creds, phone, &format!("Hi {name}, ")).await;
+        let body = m["body"].as_str().unwrap_or_default();
+        assert!(body.contains("Reply 1 to confirm or 2 to cancel"), "{body}");
+        assert_eq!(m["direction"], "outbound-api");
+    }
+    // The signed status callbacks reached the app too.
+    wait_until(WAIT, "reminder status callbacks", || async {
+        let a = appointment(&http, &app_url, anna).await;
+        let b = appointment(&http, &app_url, ben).await;
+        (a["reminder_status"] == "delivered" && b["reminder_status"] == "delivered").then_some(())
+    })
+    .await;
+
+    // Anna replies 1: confirmed, and the TwiML answer is delivered to her phone.
+    reply(dir.path(), ANNA, "1");
+    let a = wait_status(&http, &app_url, anna, "confirmed").await;
+    assert_eq!(a["last_reply"], "1");
+    let m = wait_delivered(
+        &http,
+        &api,
+        &creds,
+        ANNA,
+        "Thanks Anna, you're confirmed for",
+    )
+    .await;
+    assert_eq!(m["direction"], "outbound-reply");
+    assert_eq!(
+        m["body"],
+        "Thanks Anna, you're confirmed for Fri 12 Jun 2099 at 10:00."
+    );
+    assert_eq!(
+        appointment(&http, &app_url, ben).await["status"],
+        "reminded"
+    );
+
+    // Ben replies 2: cancelled, offered to rebook by phone (never asked to reply CANCEL).
+    reply(dir.path(), BEN, "2");
+    wait_status(&http, &app_url, ben, "cancelled").await;
+    let m = wait_delivered(&http, &api, &creds, BEN, "OK Ben, your haircut").await;
+    let body = m["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("is cancelled") && body.contains(SALON),
+        "{body}"
+    );
+    assert_eq!(
+        appointment(&http, &app_url, anna).await["status"],
+        "confirmed"
+    );
+
+    // Every webhook carried a valid signature (the app answers 403 and logs otherwise).
+    let log = app.stdout_text();
+    assert!(!log.contains("\"forbidden\""), "{log}");
+    let sms = http
+        .post(format!("{app_url}/sms"))
+        .form(&[("From", ANNA), ("To", SALON), ("Body", "2")])
+        .send()
+        .await
+        .expect("unsigned");
+    assert_eq!(sms.status(), 403, "an unsigned webhook must be refused");
+    assert_eq!(
+        appointment(&http, &app_url, anna).await["status"],
+        "confirmed"
+    );
+    app.kill();
+}
