@@ -197,6 +197,9 @@ pub enum QueueUpdate {
 pub struct Receipt {
     pub carrier_ref: String,
     pub outcome: DeliveryOutcome,
+    /// The receipt's `done date` as the carrier wrote it (`YYMMDDhhmm`),
+    /// reported to status callbacks as `RawDlrDoneDate`.
+    pub done_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -345,6 +348,8 @@ pub struct WebhookRecord {
     pub status: MessageStatus,
     pub error_code: Option<u32>,
     pub error_message: Option<String>,
+    /// The carrier's receipt done date (status rows of final statuses).
+    pub raw_dlr_done_date: Option<String>,
     pub created_at: Millis,
     /// Attempts so far, counting the current claim.
     pub attempts: u32,

@@ -154,6 +154,7 @@ impl Carrier for SimulatedCarrier {
             let receipt = Receipt {
                 carrier_ref: carrier_ref.clone(),
                 outcome: final_outcome,
+                done_date: None,
             };
             let tx = self.receipts.clone();
             let delay = self.cfg.receipt_latency;

@@ -79,6 +79,9 @@ pub(super) fn build(h: &WebhookRecord) -> Vec<(String, String)> {
         WebhookKind::Status => {
             push(&mut p, "MessageStatus", h.status.as_str());
             push(&mut p, "SmsStatus", h.status.as_str());
+            if let Some(d) = &h.raw_dlr_done_date {
+                push(&mut p, "RawDlrDoneDate", d.clone());
+            }
             if let Some(code) = h.error_code {
                 push(&mut p, "ErrorCode", code.to_string());
                 if let Some(msg) = &h.error_message {

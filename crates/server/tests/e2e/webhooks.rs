@@ -106,6 +106,15 @@ async fn every_webhook_validates_with_twilio_request_validator() {
         .map(|r| r["params"]["MessageStatus"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(&statuses[..3], ["sending", "sent", "delivered"]);
+    let delivered = got
+        .iter()
+        .find(|r| r["path"] == "/status" && r["params"]["MessageStatus"] == "delivered")
+        .expect("delivered callback");
+    let done = delivered["params"]["RawDlrDoneDate"].as_str().unwrap_or("");
+    assert!(
+        done.len() == 10 && done.bytes().all(|b| b.is_ascii_digit()),
+        "RawDlrDoneDate is the receipt's YYMMDDhhmm: {delivered}"
+    );
     let inbound = got.iter().find(|r| r["path"] == "/sms").expect("inbound");
     assert_eq!(inbound["params"]["Body"], "1");
     assert_eq!(inbound["params"]["From"], "+15550200099");

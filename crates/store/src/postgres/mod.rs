@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_parts_numbers.sql")),
     (3, include_str!("migrations/0003_webhooks.sql")),
+    (4, include_str!("migrations/0004_dlr_done_date.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

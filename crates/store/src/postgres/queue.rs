@@ -35,8 +35,16 @@ async fn part_receipt(
     seq: i64,
     carrier_ref: &str,
     o: &DeliveryOutcome,
+    done_date: Option<&str>,
     now: Millis,
 ) -> Result<()> {
+    if let Some(d) = done_date {
+        sqlx::query("UPDATE messages SET raw_dlr_done_date = $2 WHERE seq = $1")
+            .bind(seq)
+            .bind(d)
+            .execute(&mut *c)
+            .await?;
+    }
     sqlx::query("UPDATE message_parts SET status = $2, error_code = $3, error_message = $4 WHERE carrier_ref = $1")
         .bind(carrier_ref)
         .bind(o.status.as_str())
@@ -156,7 +164,7 @@ async fn apply_update(
             }
             for r in carrier_refs {
                 let orphan = sqlx::query(
-                    "DELETE FROM orphan_receipts WHERE carrier_ref = $1 RETURNING status, error_code, error_message",
+                    "DELETE FROM orphan_receipts WHERE carrier_ref = $1 RETURNING status, error_code, error_message, done_date",
                 )
                 .bind(r)
                 .fetch_optional(&mut *c)
@@ -168,7 +176,8 @@ async fn apply_update(
                         error_code: code.map(u32_of),
                         error_message: row.try_get(2)?,
                     };
-                    part_receipt(c, seq, r, &outcome, now).await?;
+                    let done: Option<String> = row.try_get(3)?;
+                    part_receipt(c, seq, r, &outcome, done.as_deref(), now).await?;
                 }
             }
         }
@@ -339,20 +348,30 @@ impl QueueStore for PgStore {
                     .await?;
             match seq {
                 Some(seq) => {
-                    part_receipt(&mut tx, seq, &r.carrier_ref, &r.outcome, now).await?;
+                    part_receipt(
+                        &mut tx,
+                        seq,
+                        &r.carrier_ref,
+                        &r.outcome,
+                        r.done_date.as_deref(),
+                        now,
+                    )
+                    .await?;
                     stats.matched += 1;
                 }
                 None => {
                     sqlx::query(
-                        "INSERT INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (carrier_ref) DO UPDATE SET status = EXCLUDED.status, \
-                         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at",
+                        "INSERT INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at, done_date) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier_ref) DO UPDATE SET status = EXCLUDED.status, \
+                         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at, \
+                         done_date = EXCLUDED.done_date",
                     )
                     .bind(&r.carrier_ref)
                     .bind(r.outcome.status.as_str())
                     .bind(r.outcome.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
                     .bind(&r.outcome.error_message)
                     .bind(now)
+                    .bind(&r.done_date)
                     .execute(&mut *tx)
                     .await?;
                     stats.orphaned += 1;
@@ -365,7 +384,7 @@ impl QueueStore for PgStore {
 
     async fn settle_orphans(&self, now: Millis) -> Result<u64> {
         let rows = sqlx::query(
-            "SELECT o.carrier_ref, o.status, o.error_code, o.error_message FROM orphan_receipts o \
+            "SELECT o.carrier_ref, o.status, o.error_code, o.error_message, o.done_date FROM orphan_receipts o \
              JOIN message_parts p ON p.carrier_ref = o.carrier_ref LIMIT 1000",
         )
         .fetch_all(self.pool())
@@ -383,6 +402,7 @@ impl QueueStore for PgStore {
                     error_code: code.map(u32_of),
                     error_message: r.try_get(3)?,
                 },
+                done_date: r.try_get(4)?,
             });
         }
         let refs: Vec<String> = receipts.iter().map(|r| r.carrier_ref.clone()).collect();

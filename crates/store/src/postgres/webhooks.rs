@@ -14,7 +14,8 @@ use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
 const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
-     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code";
+     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
+     w.raw_dlr_done_date";
 
 fn select() -> String {
     let m: Vec<String> = MESSAGE_COLUMNS
@@ -44,6 +45,7 @@ fn hook(r: &PgRow) -> Result<WebhookRecord> {
         status: rows::status(r.try_get(B + 6)?)?,
         error_code: r.try_get::<Option<i32>, _>(B + 7)?.map(u32_of),
         error_message: r.try_get(B + 8)?,
+        raw_dlr_done_date: r.try_get(B + 14)?,
         created_at: r.try_get(B + 9)?,
         attempts: u32_of(r.try_get(B + 10)?),
         state: WebhookState::parse(state)

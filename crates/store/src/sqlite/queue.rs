@@ -141,21 +141,26 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate, fence: Option<Mill
                 add_part.execute(params![seq, i as i64, r])?;
             }
             let mut take_orphan = c.prepare_cached(
-                "DELETE FROM orphan_receipts WHERE carrier_ref = ?1 RETURNING status, error_code, error_message",
+                "DELETE FROM orphan_receipts WHERE carrier_ref = ?1 RETURNING status, error_code, error_message, done_date",
             )?;
             for r in carrier_refs {
                 let orphan = take_orphan
                     .query_row([r], |row| {
-                        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get::<_, Option<String>>(3)?,
+                        ))
                     })
                     .optional()?;
-                if let Some((status, error_code, error_message)) = orphan {
+                if let Some((status, error_code, error_message, done_date)) = orphan {
                     let outcome = DeliveryOutcome {
                         status: super::rows::status(status)?,
                         error_code,
                         error_message,
                     };
-                    part_receipt(c, seq, r, &outcome, now)?;
+                    part_receipt(c, seq, r, &outcome, done_date.as_deref(), now)?;
                 }
             }
         }
@@ -200,8 +205,13 @@ fn part_receipt(
     seq: i64,
     carrier_ref: &str,
     o: &DeliveryOutcome,
+    done_date: Option<&str>,
     now: Millis,
 ) -> Result<()> {
+    if let Some(d) = done_date {
+        c.prepare_cached("UPDATE messages SET raw_dlr_done_date = ?2 WHERE seq = ?1")?
+            .execute(params![seq, d])?;
+    }
     c.prepare_cached(
         "UPDATE message_parts SET status = ?2, error_code = ?3, error_message = ?4 WHERE carrier_ref = ?1",
     )?
@@ -243,20 +253,28 @@ fn apply_receipt(c: &Connection, now: Millis, r: &Receipt) -> Result<bool> {
         .optional()?;
     match seq {
         Some(seq) => {
-            part_receipt(c, seq, &r.carrier_ref, &r.outcome, now)?;
+            part_receipt(
+                c,
+                seq,
+                &r.carrier_ref,
+                &r.outcome,
+                r.done_date.as_deref(),
+                now,
+            )?;
             Ok(true)
         }
         None => {
             c.prepare_cached(
-                "INSERT OR REPLACE INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at, done_date) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 r.carrier_ref,
                 r.outcome.status.as_str(),
                 r.outcome.error_code,
                 r.outcome.error_message,
-                now
+                now,
+                r.done_date
             ])?;
             Ok(false)
         }

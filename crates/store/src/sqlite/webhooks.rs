@@ -12,7 +12,8 @@ use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
 const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
-     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code";
+     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
+     w.raw_dlr_done_date";
 
 fn select() -> String {
     let m: Vec<String> = MESSAGE_COLUMNS
@@ -48,6 +49,7 @@ fn hook(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
         status: rows::status(r.get(B + 6)?)?,
         error_code: r.get(B + 7)?,
         error_message: r.get(B + 8)?,
+        raw_dlr_done_date: r.get(B + 14)?,
         created_at: r.get(B + 9)?,
         attempts: r.get(B + 10)?,
         state: WebhookState::parse(&state).ok_or_else(|| bad("state", &state))?,

@@ -355,6 +355,7 @@ async fn queue_lifecycle(store: &dyn Store) {
                     error_code: None,
                     error_message: None,
                 },
+                done_date: None,
             }],
         )
         .await
@@ -392,7 +393,8 @@ async fn queue_lifecycle(store: &dyn Store) {
 
 async fn early_receipt_is_kept(store: &dyn Store) {
     let a = account(store).await;
-    let m = new_message(&a, "+15550002222", 100_000);
+    let mut m = new_message(&a, "+15550002222", 100_000);
+    m.status_callback = Some("https://app.example/early".into());
     let sid = m.sid.clone();
     store.insert_message(m).await.expect("insert");
     let claimed = store
@@ -407,6 +409,7 @@ async fn early_receipt_is_kept(store: &dyn Store) {
             error_code: Some(30003),
             error_message: Some("unreachable".into()),
         },
+        done_date: Some("2611291030".into()),
     };
     let stats = store
         .apply_receipts(100_001, vec![receipt])
@@ -431,6 +434,27 @@ async fn early_receipt_is_kept(store: &dyn Store) {
         .expect("some");
     assert_eq!(msg.status, MessageStatus::Undelivered);
     assert_eq!(msg.error_code, Some(30003));
+    // The early receipt's done date reaches the status callback.
+    let hooks = store.list_webhooks(&a, &sid).await.expect("webhooks");
+    let last = hooks.last().expect("a status callback row");
+    assert_eq!(last.status, MessageStatus::Undelivered);
+    assert_eq!(last.raw_dlr_done_date.as_deref(), Some("2611291030"));
+    // Settle them (in order: one head per round) so later checks start clean.
+    while let Some(h) = store
+        .claim_webhooks(i64::MAX / 8, 1, i64::MAX / 4)
+        .await
+        .expect("claim")
+        .pop()
+    {
+        let done = WebhookOutcome::Finish {
+            state: WebhookState::Delivered,
+            response_code: Some(200),
+            error: None,
+            replies: vec![],
+            message_error: None,
+        };
+        store.record_webhook(h.id, 0, done).await.expect("record");
+    }
 }
 
 pub(crate) fn receipt(carrier_ref: &str, status: MessageStatus, code: Option<u32>) -> Receipt {
@@ -441,6 +465,7 @@ pub(crate) fn receipt(carrier_ref: &str, status: MessageStatus, code: Option<u32
             error_code: code,
             error_message: None,
         },
+        done_date: None,
     }
 }
 

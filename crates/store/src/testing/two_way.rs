@@ -144,7 +144,10 @@ pub(super) async fn status_callbacks_are_enqueued_in_order(store: &dyn Store) {
     store
         .apply_receipts(
             t + 5,
-            vec![receipt("cb-ref-1", MessageStatus::Undelivered, Some(30003))],
+            vec![Receipt {
+                done_date: Some("2611291200".into()),
+                ..receipt("cb-ref-1", MessageStatus::Undelivered, Some(30003))
+            }],
         )
         .await
         .expect("receipt");
@@ -162,6 +165,8 @@ pub(super) async fn status_callbacks_are_enqueued_in_order(store: &dyn Store) {
         .iter()
         .all(|r| r.kind == WebhookKind::Status && r.state == WebhookState::Pending));
     assert_eq!(rows[2].error_code, Some(30003));
+    assert_eq!(rows[2].raw_dlr_done_date.as_deref(), Some("2611291200"));
+    assert_eq!(rows[1].raw_dlr_done_date, None);
     assert_eq!(rows[0].url, "https://app.example/status");
 
     // only the oldest pending row of a message is due, even while it is leased

@@ -440,6 +440,7 @@ impl Link {
         let receipt = switchboard_store::Receipt {
             carrier_ref: super::carrier_ref(&self.cfg.name, &r.message_id),
             outcome,
+            done_date: r.done_date.clone(),
         };
         if let Some(latency) = self.submitted.take(&receipt.carrier_ref) {
             metrics::histogram!("switchboard_smpp_receipt_latency_seconds", "carrier" => self.cfg.name.clone())
