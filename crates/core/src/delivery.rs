@@ -64,6 +64,7 @@ impl Pipeline {
         clock: Arc<dyn Clock>,
         cfg: PipelineConfig,
         wake: Arc<Notify>,
+        webhooks_wake: Arc<Notify>,
         receipts: mpsc::Receiver<CarrierEvent>,
         shutdown: CancellationToken,
     ) -> Self {
@@ -86,6 +87,7 @@ impl Pipeline {
             clock.clone(),
             receipts,
             shutdown.clone(),
+            [wake.clone(), webhooks_wake],
         ));
         let dispatcher = Dispatcher {
             store,
@@ -347,6 +349,8 @@ async fn receipt_loop(
     clock: Arc<dyn Clock>,
     mut rx: mpsc::Receiver<CarrierEvent>,
     shutdown: CancellationToken,
+    // Woken after inbound messages are stored: the pipeline (auto-replies) and the webhook dispatcher.
+    wakes: [Arc<Notify>; 2],
 ) {
     let mut settle = tokio::time::interval(Duration::from_secs(2));
     loop {
@@ -362,6 +366,8 @@ async fn receipt_loop(
         };
         let mut receipts = Vec::new();
         let mut acks = Vec::new();
+        // Inbound messages of a batch are stored concurrently (one group commit).
+        let mut inbound = tokio::task::JoinSet::new();
         for event in batch {
             match event {
                 CarrierEvent::Receipt { receipt, ack } => {
@@ -369,13 +375,22 @@ async fn receipt_loop(
                     acks.extend(ack);
                 }
                 CarrierEvent::Inbound { sms, ack } => {
-                    match crate::inbound::receive(store.as_ref(), clock.as_ref(), sms).await {
-                        Ok(_) => ack.into_iter().for_each(|a| a.done()),
-                        // Not acknowledged: the network redelivers it.
-                        Err(e) => tracing::warn!(error = %e, "Storing an inbound message failed."),
-                    }
+                    let (store, clock) = (store.clone(), clock.clone());
+                    inbound.spawn(async move {
+                        match crate::inbound::receive(store.as_ref(), clock.as_ref(), sms).await {
+                            Ok(_) => ack.into_iter().for_each(|a| a.done()),
+                            // Not acknowledged: the network redelivers it.
+                            Err(e) => {
+                                tracing::warn!(error = %e, "Storing an inbound message failed.")
+                            }
+                        }
+                    });
                 }
             }
+        }
+        if !inbound.is_empty() {
+            while inbound.join_next().await.is_some() {}
+            wakes.iter().for_each(|w| w.notify_one());
         }
         if receipts.is_empty() {
             continue;

@@ -84,12 +84,14 @@ impl App {
         let shutdown = CancellationToken::new();
         let (receipts_tx, receipts_rx) = tokio::sync::mpsc::channel(16 * 1024);
         let carrier = crate::carriers::start(&settings, receipts_tx, shutdown.clone()).await?;
+        let webhooks_wake = Arc::new(tokio::sync::Notify::new());
         let pipeline = Pipeline::start(
             store,
             carrier,
             core.clock.clone(),
             wiring::pipeline(&settings.pipeline),
             core.messages.queued.clone(),
+            webhooks_wake.clone(),
             receipts_rx,
             shutdown.clone(),
         );
@@ -105,6 +107,7 @@ impl App {
             Arc::new(client),
             wiring::webhooks(&settings.webhooks),
             core.messages.queued.clone(),
+            webhooks_wake,
         );
         let webhooks = tokio::spawn(dispatcher.run(shutdown.clone()));
 

@@ -58,6 +58,8 @@ pub struct Dispatcher {
     config: WebhookConfig,
     /// Woken when replies were queued, so delivery does not wait for its poll.
     queued: Arc<Notify>,
+    /// Wakes this dispatcher (inbound messages were stored).
+    wake: Arc<Notify>,
 }
 
 /// `rel` resolved against `base` (absolute URLs and `/paths`; other forms are kept).
@@ -91,6 +93,7 @@ impl Dispatcher {
         client: Arc<dyn WebhookClient>,
         config: WebhookConfig,
         queued: Arc<Notify>,
+        wake: Arc<Notify>,
     ) -> Arc<Self> {
         Arc::new(Self {
             store,
@@ -99,6 +102,7 @@ impl Dispatcher {
             client,
             config,
             queued,
+            wake,
         })
     }
 
@@ -138,6 +142,7 @@ impl Dispatcher {
                 tokio::select! {
                     () = stop.cancelled() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
+                    () = self.wake.notified() => {}
                 }
             }
         }
