@@ -53,6 +53,7 @@ pub async fn start(
         receipt_delay: Duration::from_millis(sim_settings.receipt_delay_ms),
         rules: sim_settings.rules()?,
         submit_log: None,
+        submit_observer: None,
     };
     let smsc = Smsc::start(cfg, shutdown.clone()).await?;
     let info = serde_json::json!({

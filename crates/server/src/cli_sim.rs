@@ -91,6 +91,7 @@ pub async fn smsc_sim(args: SmscSimArgs) -> anyhow::Result<()> {
             receipt_delay: Duration::from_millis(args.receipt_delay_ms),
             rules,
             submit_log: args.submit_log,
+            submit_observer: None,
         },
         shutdown.clone(),
     )

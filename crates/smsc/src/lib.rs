@@ -43,6 +43,17 @@ pub struct SmscConfig {
     pub rules: Vec<Rule>,
     /// Append one line per `submit_sm` (`<dest>\t<message id or status>`) to this file.
     pub submit_log: Option<PathBuf>,
+    /// Told of every accepted `submit_sm` (destination, when), for embedders
+    /// that measure (benchmarks).
+    pub submit_observer: Option<tokio::sync::mpsc::UnboundedSender<SubmitSeen>>,
+}
+
+/// An accepted `submit_sm`, as told to [`SmscConfig::submit_observer`].
+#[derive(Debug, Clone)]
+pub struct SubmitSeen {
+    pub source: String,
+    pub dest: String,
+    pub at: std::time::Instant,
 }
 
 impl Default for SmscConfig {
@@ -54,6 +65,7 @@ impl Default for SmscConfig {
             receipt_delay: Duration::from_millis(50),
             rules: Vec::new(),
             submit_log: None,
+            submit_observer: None,
         }
     }
 }

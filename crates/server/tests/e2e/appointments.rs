@@ -73,6 +73,30 @@ async fn wait_delivered(
     .await
 }
 
+/// On a failure, prints what the app and the server logged.
+struct LogsOnPanic<'a> {
+    server: &'a ServerProcess,
+    app: &'a PeerProcess,
+}
+
+impl Drop for LogsOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let stderr = self.app.stderr_text();
+            let log = self.server.log();
+            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            eprintln!("--- app stdout\n{}", self.app.stdout_text());
+            eprintln!("--- app stderr (without the test's GETs)");
+            stderr
+                .lines()
+                .filter(|l| !l.contains("\"GET /appointments"))
+                .for_each(|l| eprintln!("{l}"));
+            eprintln!("--- server log (last 80 lines)");
+            tail.iter().rev().for_each(|l| eprintln!("{l}"));
+        }
+    }
+}
+
 fn reply(dir: &std::path::Path, from: &str, text: &str) {
     let out = run_cli(
         &exe(),
@@ -115,6 +139,15 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
             SALON,
             "--db",
             db.to_str().expect("path"),
+            // hermetic: PUBLIC_URL, HOST, SALON_* from the environment are not used
+            "--host",
+            "127.0.0.1",
+            "--public-url",
+            "",
+            "--salon-name",
+            "",
+            "--salon-phone",
+            "",
         ],
         dir.path(),
         &dir.path().join("logs"),
@@ -124,6 +157,10 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
         let v: serde_json::Value = serde_json::from_str(l).ok()?;
         (v["ev"] == "ready").then_some(v)
     });
+    let _logs = LogsOnPanic {
+        server: &server,
+        app: &app,
+    };
     let app_url = format!("http://127.0.0.1:{}", ready["port"]);
     assert_eq!(ready["sms_url"], format!("{app_url}/sms"));
 
@@ -238,5 +275,4 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
         appointment(&http, &app_url, anna).await["status"],
         "confirmed"
     );
-    app.kill();
 }
