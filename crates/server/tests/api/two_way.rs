@@ -511,3 +511,79 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn url_fragment_overrides_bound_the_retries() {
+    let app = spawn_app().await;
+    let sink = WebhookSink::start().await;
+    sink.answer("/down", 503, "");
+    // rc=1: one retry after the first attempt; rp=all: a 503 is retried too.
+    let r = app
+        .create(&[
+            ("To", "+15550100701"),
+            ("From", "+15005550006"),
+            ("Body", "x"),
+            (
+                "StatusCallback",
+                &format!("{}#rc=1&rp=all", sink.url("/down")),
+            ),
+        ])
+        .await;
+    let sid = switchboard_domain::ids::MessageSid::parse(r.json["sid"].as_str().expect("sid"))
+        .expect("sid");
+    let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
+    let rows = wait_until(
+        Duration::from_secs(20),
+        "every callback given up",
+        || async {
+            let rows = app
+                .app_core
+                .store
+                .list_webhooks(&account, &sid)
+                .await
+                .expect("list");
+            (rows.len() == 3
+                && rows
+                    .iter()
+                    .all(|r| r.state == switchboard_core::store::WebhookState::Failed))
+            .then_some(rows)
+        },
+    )
+    .await;
+    assert!(
+        rows.iter()
+            .all(|r| r.attempts == 2 && r.response_code == Some(503)),
+        "{rows:?}"
+    );
+    assert_eq!(sink.received().len(), 6, "two attempts per callback");
+    // rp=ct (Twilio's default policy when given): an HTTP error is not retried.
+    let r = app
+        .create(&[
+            ("To", "+15550100702"),
+            ("From", "+15005550006"),
+            ("Body", "x"),
+            ("StatusCallback", &format!("{}#rp=ct", sink.url("/down"))),
+        ])
+        .await;
+    let sid = switchboard_domain::ids::MessageSid::parse(r.json["sid"].as_str().expect("sid"))
+        .expect("sid");
+    let rows = wait_until(
+        Duration::from_secs(20),
+        "callbacks failed at once",
+        || async {
+            let rows = app
+                .app_core
+                .store
+                .list_webhooks(&account, &sid)
+                .await
+                .expect("list");
+            (rows.len() == 3
+                && rows
+                    .iter()
+                    .all(|r| r.state == switchboard_core::store::WebhookState::Failed))
+            .then_some(rows)
+        },
+    )
+    .await;
+    assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
+}
