@@ -20,6 +20,15 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// What wakes the pipeline's tasks and its neighbours early.
+#[derive(Clone, Default)]
+pub struct Wakes {
+    /// Notified when messages are queued (wakes the dispatcher).
+    pub queued: Arc<Notify>,
+    /// Notified when inbound messages were stored (wakes the webhook dispatcher).
+    pub webhooks: Arc<Notify>,
+}
+
 /// Tasks writing delivery outcomes to the store.
 const RECORDERS: usize = 3;
 
@@ -63,8 +72,7 @@ impl Pipeline {
         carrier: Arc<dyn Carrier>,
         clock: Arc<dyn Clock>,
         cfg: PipelineConfig,
-        wake: Arc<Notify>,
-        webhooks_wake: Arc<Notify>,
+        wakes: Wakes,
         receipts: mpsc::Receiver<CarrierEvent>,
         shutdown: CancellationToken,
     ) -> Self {
@@ -87,14 +95,14 @@ impl Pipeline {
             clock.clone(),
             receipts,
             shutdown.clone(),
-            [wake.clone(), webhooks_wake],
+            [wakes.queued.clone(), wakes.webhooks],
         ));
         let dispatcher = Dispatcher {
             store,
             carrier,
             clock,
             cfg,
-            wake,
+            wake: wakes.queued,
             updates: updates_tx,
         };
         let dispatch = tokio::spawn(dispatcher.run(shutdown));

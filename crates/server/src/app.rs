@@ -90,8 +90,10 @@ impl App {
             carrier,
             core.clock.clone(),
             wiring::pipeline(&settings.pipeline),
-            core.messages.queued.clone(),
-            webhooks_wake.clone(),
+            switchboard_core::delivery::Wakes {
+                queued: core.messages.queued.clone(),
+                webhooks: webhooks_wake.clone(),
+            },
             receipts_rx,
             shutdown.clone(),
         );

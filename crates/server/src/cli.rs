@@ -142,9 +142,17 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     account_sid,
                     phone_number,
                     friendly_name,
+                    sms_url,
                 },
         } => {
-            crate::cli_sim::add_number(&settings, &account_sid, &phone_number, &friendly_name).await
+            crate::cli_sim::add_number(
+                &settings,
+                &account_sid,
+                &phone_number,
+                &friendly_name,
+                sms_url,
+            )
+            .await
         }
         Command::SmscSim(args) => crate::cli_sim::smsc_sim(args).await,
         Command::Sim {

@@ -63,6 +63,9 @@ pub enum NumbersCommand {
         phone_number: String,
         #[arg(long, default_value = "")]
         friendly_name: String,
+        /// Where inbound messages to it are POSTed (its `sms_url`).
+        #[arg(long)]
+        sms_url: Option<String>,
     },
 }
 
@@ -150,38 +153,25 @@ pub async fn add_number(
     account_sid: &str,
     phone_number: &str,
     friendly_name: &str,
+    sms_url: Option<String>,
 ) -> anyhow::Result<()> {
-    use switchboard_domain::address::parse_e164;
-    use switchboard_domain::ids::{AccountSid, PhoneNumberSid};
+    use switchboard_domain::ids::AccountSid;
     let core = crate::cli::offline_core(settings).await?;
     let account = AccountSid::parse(account_sid)
         .map_err(|_| anyhow::anyhow!("'{account_sid}' is not an account SID"))?;
     if core.store.get_account(&account).await?.is_none() {
         bail!("no account {account} in this database");
     }
-    let number = parse_e164(phone_number)
-        .with_context(|| format!("'{phone_number}' is not an E.164 phone number"))?;
-    let sid = PhoneNumberSid::generate();
-    core.store
-        .add_number(switchboard_store::NewNumber {
-            sid: sid.clone(),
-            account_sid: account,
-            phone_number: number.clone(),
-            friendly_name: if friendly_name.is_empty() {
-                number.clone()
-            } else {
-                friendly_name.to_owned()
-            },
-            config: switchboard_store::NumberConfig::default(),
-            now: core.clock.now_millis(),
-        })
+    let params = switchboard_core::numbers::NumberParams {
+        friendly_name: Some(friendly_name.to_owned()).filter(|f| !f.is_empty()),
+        sms_url,
+        ..Default::default()
+    };
+    let n = core
+        .numbers
+        .create(&account, Some(phone_number.to_owned()), params)
         .await
-        .map_err(|e| match e {
-            switchboard_store::Error::Conflict(_) => {
-                anyhow::anyhow!("{number} already belongs to an account")
-            }
-            other => other.into(),
-        })?;
-    println!("{sid} {number}");
+        .map_err(|e| anyhow::anyhow!("cannot add {phone_number}: {e}"))?;
+    println!("{} {}", n.sid, n.phone_number);
     Ok(())
 }

@@ -9,8 +9,12 @@ use figment::Figment;
 use serde::{Deserialize, Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
-/// Environment variables with these prefixes belong to tests and tools, not to the server.
-const RESERVED_ENV: &[&str] = &["TEST_", "E2E_", "BENCH_", "SDK_", "REQUIRE_", "CONFIG"];
+/// Environment variables with these prefixes belong to tests and tools, not to the server:
+/// `SWITCHBOARD_*` names that are not settings: test and client variables (`SWITCHBOARD_URL` is
+/// where scripts and examples find the API) and `--config`'s twin.
+const RESERVED_ENV: &[&str] = &[
+    "TEST_", "E2E_", "BENCH_", "SDK_", "REQUIRE_", "CONFIG", "URL",
+];
 
 /// A secret string: redacted in `Debug` and when serialised.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
