@@ -3,9 +3,12 @@
 //!
 //! See bench/README.md for how to run it and read the output.
 
+#[allow(dead_code)] // also holds what only the SMPP and multinode benchmarks use
 mod load;
+#[allow(dead_code)]
 mod prom;
 mod report;
+#[allow(dead_code)]
 mod sample;
 mod server;
 mod stats;

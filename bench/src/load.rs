@@ -2,11 +2,12 @@
 //! Messages.json back to back over a shared keep-alive client.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{StatusCode, Url};
 use tokio::sync::watch;
@@ -273,6 +274,150 @@ pub fn next_rand(state: &mut u64) -> u64 {
     x ^= x >> 27;
     *state = x;
     x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+/// What a fixed-size HTTP load ([`post_all`]) did.
+pub struct LoadOutcome {
+    pub accepted: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub latency: Option<LatencySummary>,
+    pub last_accept: Option<Instant>,
+    /// First POST → last 201.
+    pub elapsed: Duration,
+    /// 201s per target, in the order of the `targets` given to [`post_all`].
+    pub accepted_per_target: Vec<u64>,
+}
+
+impl LoadOutcome {
+    pub fn accept_rate(&self) -> Option<f64> {
+        let s = self.elapsed.as_secs_f64();
+        (s > 0.0).then(|| self.accepted as f64 / s)
+    }
+}
+
+/// POSTs `n` messages with `concurrency` closed-loop workers, message `i` to
+/// `targets[i % targets.len()]` (round robin; every target serves the account
+/// in `ready`, e.g. several nodes on one database). `accepted` counts the 201s
+/// as they arrive.
+pub async fn post_all(
+    ready: &Ready,
+    targets: &[SocketAddr],
+    n: u64,
+    concurrency: usize,
+    accepted: Arc<AtomicU64>,
+) -> Result<LoadOutcome> {
+    if targets.is_empty() {
+        bail!("post_all: no targets");
+    }
+    let client = build_client(ready, concurrency)?;
+    let urls = targets
+        .iter()
+        .map(|addr| {
+            Url::parse(&format!(
+                "http://{addr}/2010-04-01/Accounts/{}/Messages.json",
+                ready.account_sid
+            ))
+            .context("building Messages.json URL")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let urls = Arc::new(urls);
+    let next = Arc::new(AtomicU64::new(0));
+    let printed = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for worker in 0..concurrency {
+        let (client, urls, next, printed, accepted) = (
+            client.clone(),
+            Arc::clone(&urls),
+            Arc::clone(&next),
+            Arc::clone(&printed),
+            Arc::clone(&accepted),
+        );
+        tasks.spawn(async move {
+            let mut rng = seed(worker);
+            let mut lat = Vec::new();
+            let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+            let mut last = None;
+            let mut per_target = vec![0u64; urls.len()];
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let body = form_body(next_rand(&mut rng) % 10_000_000, i);
+                let target = usize::try_from(i % urls.len() as u64).unwrap_or(0);
+                let sent = Instant::now();
+                match post(&client, &urls[target], body, &printed).await {
+                    Ok(()) => {
+                        let done = Instant::now();
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                        per_target[target] += 1;
+                        let us = done.duration_since(sent).as_micros();
+                        lat.push(u64::try_from(us).unwrap_or(u64::MAX));
+                        last = Some(done);
+                    }
+                    Err(kind) => *errors.entry(kind).or_default() += 1,
+                }
+            }
+            (lat, errors, last, per_target)
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+    let mut last_accept: Option<Instant> = None;
+    let mut accepted_per_target = vec![0u64; urls.len()];
+    while let Some(joined) = tasks.join_next().await {
+        let (lat, errs, last, per_target) = joined.context("load task panicked")?;
+        for (sum, n) in accepted_per_target.iter_mut().zip(per_target) {
+            *sum += n;
+        }
+        latencies.extend(lat);
+        for (k, v) in errs {
+            *errors.entry(k).or_default() += v;
+        }
+        last_accept = last_accept.max(last);
+    }
+    Ok(LoadOutcome {
+        accepted: accepted.load(Ordering::Relaxed),
+        errors,
+        latency: stats::summarize(latencies),
+        last_accept,
+        elapsed: last_accept.map_or(Duration::ZERO, |t| t.saturating_duration_since(started)),
+        accepted_per_target,
+    })
+}
+
+/// One create; `Err(kind)` unless 201. The first failure is printed once.
+pub async fn post(
+    client: &reqwest::Client,
+    url: &Url,
+    body: String,
+    printed: &AtomicBool,
+) -> Result<(), String> {
+    let resp = match client.post(url.clone()).body(body).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            if !printed.swap(true, Ordering::Relaxed) {
+                eprintln!("first transport error: {e}");
+            }
+            return Err(if e.is_timeout() {
+                "timeout"
+            } else {
+                "transport"
+            }
+            .to_string());
+        }
+    };
+    let status = resp.status();
+    let text = resp.bytes().await.map_err(|_| "transport".to_string())?;
+    if status == StatusCode::CREATED {
+        return Ok(());
+    }
+    if !printed.swap(true, Ordering::Relaxed) {
+        let body: String = String::from_utf8_lossy(&text).chars().take(500).collect();
+        eprintln!("first non-201 response: {status}: {body}");
+    }
+    Err(format!("HTTP {}", status.as_u16()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Minimal parsers for the Prometheus text exposition format and
 //! `/proc/<pid>/status`, just enough for the benchmark's sampling.
 
+use std::collections::BTreeMap;
+
 /// Gauge holding the number of messages waiting in the delivery pipeline.
 pub const QUEUE_DEPTH: &str = "switchboard_queue_depth";
 /// Prefix of the per-status message counters/gauges.
@@ -104,6 +106,118 @@ pub fn vm_rss_bytes(status: &str) -> Option<u64> {
     amount.checked_mul(factor)
 }
 
+/// `switchboard_messages{status="…"}` from [`message_counts`] output, 0 if absent.
+pub fn status_count(counts: &[(String, f64)], status: &str) -> f64 {
+    let key = format!("switchboard_messages{{status=\"{status}\"}}");
+    counts
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(0.0, |(_, v)| *v)
+}
+
+/// The value of `name{…labels…}` whose labels contain `label`.
+pub fn sample_value(text: &str, name: &str, label: &str) -> Option<f64> {
+    text.lines()
+        .filter_map(parse_line)
+        .find(|s| s.name == name && s.labels.contains(label))
+        .map(|s| s.value)
+}
+
+/// A histogram or summary from `/metrics`, condensed.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryStat {
+    pub name: String,
+    pub count: f64,
+    pub sum: f64,
+    /// `quantile` label → value (summaries).
+    pub quantiles: Vec<(String, f64)>,
+}
+
+/// Every summary/histogram whose name starts with `prefix`, by base name.
+pub fn summaries(text: &str, prefix: &str) -> Vec<SummaryStat> {
+    let mut by_name: BTreeMap<String, SummaryStat> = BTreeMap::new();
+    for s in text.lines().filter_map(parse_line) {
+        if !s.name.starts_with(prefix) || s.name.ends_with("_bucket") {
+            continue;
+        }
+        let (base, field) = if let Some(b) = s.name.strip_suffix("_count") {
+            (b, "count")
+        } else if let Some(b) = s.name.strip_suffix("_sum") {
+            (b, "sum")
+        } else {
+            (s.name, "quantile")
+        };
+        let entry = by_name
+            .entry(base.to_string())
+            .or_insert_with(|| SummaryStat {
+                name: base.to_string(),
+                ..SummaryStat::default()
+            });
+        match field {
+            "count" => entry.count = s.value,
+            "sum" => entry.sum = s.value,
+            _ => {
+                let q = s
+                    .labels
+                    .split(',')
+                    .find_map(|l| l.strip_prefix("quantile="))
+                    .map(|q| q.trim_matches('"').to_string())
+                    .unwrap_or_else(|| "value".to_string());
+                entry.quantiles.push((q, s.value));
+            }
+        }
+    }
+    by_name.into_values().collect()
+}
+
+/// One line: count, mean and the p50/p99/max quantiles (ms for `_seconds`).
+pub fn fmt_summary(s: &SummaryStat) -> String {
+    let seconds = s.name.ends_with("_seconds");
+    let show = |v: f64| {
+        if seconds {
+            format!("{:.2}ms", v * 1000.0)
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    let mean = if s.count > 0.0 {
+        show(s.sum / s.count)
+    } else {
+        "n/a".to_string()
+    };
+    let qs: Vec<String> = s
+        .quantiles
+        .iter()
+        .filter(|(q, _)| ["0.5", "0.99", "1", "value"].contains(&q.as_str()))
+        .map(|(q, v)| format!("{}={}", q_label(q), show(*v)))
+        .collect();
+    format!(
+        "{}: count={:.0} mean={mean} {}",
+        s.name,
+        s.count,
+        qs.join(" ")
+    )
+}
+
+pub fn q_label(q: &str) -> String {
+    match q {
+        "0.5" => "p50".into(),
+        "0.99" => "p99".into(),
+        "1" => "max".into(),
+        "value" => "value".into(),
+        other => format!("q{other}"),
+    }
+}
+
+/// Sum of `switchboard_smpp_bound` over links; `None` when the gauge is absent.
+pub fn smpp_bound(text: &str) -> Option<f64> {
+    text.lines()
+        .filter_map(parse_line)
+        .filter(|s| s.name == "switchboard_smpp_bound")
+        .map(|s| s.value)
+        .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +289,41 @@ switchboard_http_requests_total{code=\"201\"} 1e3
         let status = "Name:\tswitchboard\nVmPeak:\t  999 kB\nVmRSS:\t   20480 kB\nThreads: 4\n";
         assert_eq!(vm_rss_bytes(status), Some(20480 * 1024));
         assert_eq!(vm_rss_bytes("Name: x\n"), None);
+    }
+
+    #[test]
+    fn condenses_summaries() {
+        let text = "\
+switchboard_store_commit_seconds{quantile=\"0.5\"} 0.002
+switchboard_store_commit_seconds{quantile=\"0.99\"} 0.01
+switchboard_store_commit_seconds_sum 3
+switchboard_store_commit_seconds_count 1000
+switchboard_store_batch_jobs_sum 5000
+switchboard_store_batch_jobs_count 100
+switchboard_queue_depth 3
+";
+        let s = summaries(text, "switchboard_store_");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].name, "switchboard_store_batch_jobs");
+        assert_eq!(s[0].count, 100.0);
+        assert_eq!(s[1].quantiles.len(), 2);
+        let line = fmt_summary(&s[1]);
+        assert!(line.contains("mean=3.00ms"), "{line}");
+        assert!(line.contains("p99=10.00ms"), "{line}");
+    }
+
+    #[test]
+    fn finds_labelled_samples() {
+        let text = "switchboard_receipts_total{matched=\"true\"} 7\nswitchboard_receipts_total{matched=\"false\"} 2\n";
+        assert_eq!(
+            sample_value(text, "switchboard_receipts_total", "matched=\"false\""),
+            Some(2.0)
+        );
+        let counts = vec![(
+            "switchboard_messages{status=\"delivered\"}".to_string(),
+            5.0,
+        )];
+        assert_eq!(status_count(&counts, "delivered"), 5.0);
+        assert_eq!(status_count(&counts, "sent"), 0.0);
     }
 }

@@ -109,6 +109,28 @@ impl Probe {
         peaks
     }
 
+    /// Polls `/metrics` every 100 ms until `switchboard_smpp_bound` adds up to `connections`.
+    pub async fn wait_bound(&self, connections: usize, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let bound = self
+                .metrics()
+                .await
+                .ok()
+                .and_then(|t| prom::smpp_bound(&t))
+                .unwrap_or(0.0);
+            if bound >= connections as f64 {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                bail!(
+                    "the server has {bound} of {connections} SMPP connection(s) bound after {timeout:?}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Polls `/metrics` every 100 ms until the queue depth reaches 0.
     pub async fn wait_drain(&self, timeout: Duration) -> Drain {
         let started = Instant::now();

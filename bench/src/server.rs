@@ -128,6 +128,13 @@ impl Server {
 
     /// Polls for the ready file every 50 ms, then reads the credentials.
     pub async fn wait_ready(&mut self, timeout: Duration) -> Result<Ready> {
+        let addr = self.wait_listening(timeout).await?;
+        self.read_credentials(addr)
+    }
+
+    /// Polls for the ready file every 50 ms and returns the HTTP address.
+    /// (A node that joins an existing database writes no credentials.json.)
+    pub async fn wait_listening(&mut self, timeout: Duration) -> Result<SocketAddr> {
         let started = Instant::now();
         let addr = loop {
             self.check_alive()?;
@@ -145,7 +152,11 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         eprintln!("server ready on {addr} after {:.2?}", started.elapsed());
+        Ok(addr)
+    }
 
+    /// Reads `<data>/credentials.json`, written by the server that created the account.
+    pub fn read_credentials(&self, addr: SocketAddr) -> Result<Ready> {
         let cred_path = self.data_dir.join("credentials.json");
         let text = std::fs::read_to_string(&cred_path)
             .with_context(|| format!("reading {}\n{}", cred_path.display(), self.log_hint()))?;

@@ -22,7 +22,6 @@ mod smpp;
 #[allow(dead_code)]
 mod stats;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -31,12 +30,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
-use reqwest::{StatusCode, Url};
 use serde_json::json;
-use tokio::task::JoinSet;
 
+use crate::load::{post_all, LoadOutcome};
+use crate::prom::{fmt_summary, sample_value, status_count, summaries, SummaryStat};
 use crate::sample::Probe;
-use crate::server::{describe, Ready, Server};
+use crate::server::{describe, Server};
 use crate::smpp::blast::{blast, BlastConfig};
 use crate::smpp::cpu::{loadavg, CpuMeter, MachineMeter};
 use crate::smpp::peer::{SmscChild, SmscCounts, SmscOptions, Target};
@@ -410,7 +409,8 @@ async fn measure(
 ) -> Result<Measured> {
     let ready = server.wait_ready(Duration::from_secs(30)).await?;
     let probe = Probe::new(ready.addr, server.pid)?;
-    wait_bound(&probe, args.connections, Duration::from_secs(15))
+    probe
+        .wait_bound(args.connections, Duration::from_secs(15))
         .await
         .with_context(|| server.log_hint())?;
     server.check_alive()?;
@@ -429,6 +429,7 @@ async fn measure(
     let load = async {
         let r = post_all(
             &ready,
+            &[ready.addr],
             args.messages,
             args.concurrency,
             Arc::clone(&accepted),
@@ -501,33 +502,6 @@ async fn measure(
         bench_cpu,
         other_cpu,
     })
-}
-
-/// Waits until `switchboard_smpp_bound` adds up to `connections`.
-async fn wait_bound(probe: &Probe, connections: usize, timeout: Duration) -> Result<()> {
-    let started = Instant::now();
-    loop {
-        let bound: f64 = probe
-            .metrics()
-            .await
-            .map(|t| {
-                t.lines()
-                    .filter_map(prom::parse_line)
-                    .filter(|s| s.name == "switchboard_smpp_bound")
-                    .map(|s| s.value)
-                    .sum()
-            })
-            .unwrap_or(0.0);
-        if bound >= connections as f64 {
-            return Ok(());
-        }
-        if started.elapsed() > timeout {
-            bail!(
-                "the server has {bound} of {connections} SMPP connection(s) bound after {timeout:?}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 struct Watch<'a> {
@@ -615,231 +589,9 @@ async fn sink_total(sink: &SmscChild) -> u64 {
     sink.counts().await.map_or(0, |c| c.submit_sm)
 }
 
-/// What the HTTP load did.
-struct LoadOutcome {
-    accepted: u64,
-    errors: BTreeMap<String, u64>,
-    latency: Option<LatencySummary>,
-    last_accept: Option<Instant>,
-    /// First POST → last 201.
-    elapsed: Duration,
-}
-
-impl LoadOutcome {
-    fn accept_rate(&self) -> Option<f64> {
-        let s = self.elapsed.as_secs_f64();
-        (s > 0.0).then(|| self.accepted as f64 / s)
-    }
-}
-
-/// POSTs `n` messages with `concurrency` closed-loop workers.
-async fn post_all(
-    ready: &Ready,
-    n: u64,
-    concurrency: usize,
-    accepted: Arc<AtomicU64>,
-) -> Result<LoadOutcome> {
-    let client = load::build_client(ready, concurrency)?;
-    let url = Url::parse(&format!(
-        "http://{}/2010-04-01/Accounts/{}/Messages.json",
-        ready.addr, ready.account_sid
-    ))
-    .context("building Messages.json URL")?;
-    let next = Arc::new(AtomicU64::new(0));
-    let printed = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let mut tasks = JoinSet::new();
-    for worker in 0..concurrency {
-        let (client, url, next, printed, accepted) = (
-            client.clone(),
-            url.clone(),
-            Arc::clone(&next),
-            Arc::clone(&printed),
-            Arc::clone(&accepted),
-        );
-        tasks.spawn(async move {
-            let mut rng = load::seed(worker);
-            let mut lat = Vec::new();
-            let mut errors: BTreeMap<String, u64> = BTreeMap::new();
-            let mut last = None;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let body = load::form_body(load::next_rand(&mut rng) % 10_000_000, i);
-                let sent = Instant::now();
-                match post(&client, &url, body, &printed).await {
-                    Ok(()) => {
-                        let done = Instant::now();
-                        accepted.fetch_add(1, Ordering::Relaxed);
-                        let us = done.duration_since(sent).as_micros();
-                        lat.push(u64::try_from(us).unwrap_or(u64::MAX));
-                        last = Some(done);
-                    }
-                    Err(kind) => *errors.entry(kind).or_default() += 1,
-                }
-            }
-            (lat, errors, last)
-        });
-    }
-    let mut latencies = Vec::new();
-    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
-    let mut last_accept: Option<Instant> = None;
-    while let Some(joined) = tasks.join_next().await {
-        let (lat, errs, last) = joined.context("load task panicked")?;
-        latencies.extend(lat);
-        for (k, v) in errs {
-            *errors.entry(k).or_default() += v;
-        }
-        last_accept = last_accept.max(last);
-    }
-    Ok(LoadOutcome {
-        accepted: accepted.load(Ordering::Relaxed),
-        errors,
-        latency: stats::summarize(latencies),
-        last_accept,
-        elapsed: last_accept.map_or(Duration::ZERO, |t| t.saturating_duration_since(started)),
-    })
-}
-
-/// One create; `Err(kind)` unless 201. The first failure is printed once.
-async fn post(
-    client: &reqwest::Client,
-    url: &Url,
-    body: String,
-    printed: &AtomicBool,
-) -> Result<(), String> {
-    let resp = match client.post(url.clone()).body(body).send().await {
-        Ok(r) => r,
-        Err(e) => {
-            if !printed.swap(true, Ordering::Relaxed) {
-                eprintln!("first transport error: {e}");
-            }
-            return Err(if e.is_timeout() {
-                "timeout"
-            } else {
-                "transport"
-            }
-            .to_string());
-        }
-    };
-    let status = resp.status();
-    let text = resp.bytes().await.map_err(|_| "transport".to_string())?;
-    if status == StatusCode::CREATED {
-        return Ok(());
-    }
-    if !printed.swap(true, Ordering::Relaxed) {
-        let body: String = String::from_utf8_lossy(&text).chars().take(500).collect();
-        eprintln!("first non-201 response: {status}: {body}");
-    }
-    Err(format!("HTTP {}", status.as_u16()))
-}
-
 /// Messages in the regime's final state: `delivered` with receipts, `sent` without.
 fn final_count(r: &Run) -> f64 {
     status_count(&r.messages, if r.receipts { "delivered" } else { "sent" })
-}
-
-fn status_count(counts: &[(String, f64)], status: &str) -> f64 {
-    let key = format!("switchboard_messages{{status=\"{status}\"}}");
-    counts
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or(0.0, |(_, v)| *v)
-}
-
-/// The value of `name{…labels…}` whose labels contain `label`.
-fn sample_value(text: &str, name: &str, label: &str) -> Option<f64> {
-    text.lines()
-        .filter_map(prom::parse_line)
-        .find(|s| s.name == name && s.labels.contains(label))
-        .map(|s| s.value)
-}
-
-/// A histogram or summary from `/metrics`, condensed.
-#[derive(Debug, Clone, Default)]
-struct SummaryStat {
-    name: String,
-    count: f64,
-    sum: f64,
-    /// `quantile` label → value (summaries).
-    quantiles: Vec<(String, f64)>,
-}
-
-/// Every summary/histogram whose name starts with `prefix`, by base name.
-fn summaries(text: &str, prefix: &str) -> Vec<SummaryStat> {
-    let mut by_name: BTreeMap<String, SummaryStat> = BTreeMap::new();
-    for s in text.lines().filter_map(prom::parse_line) {
-        if !s.name.starts_with(prefix) || s.name.ends_with("_bucket") {
-            continue;
-        }
-        let (base, field) = if let Some(b) = s.name.strip_suffix("_count") {
-            (b, "count")
-        } else if let Some(b) = s.name.strip_suffix("_sum") {
-            (b, "sum")
-        } else {
-            (s.name, "quantile")
-        };
-        let entry = by_name
-            .entry(base.to_string())
-            .or_insert_with(|| SummaryStat {
-                name: base.to_string(),
-                ..SummaryStat::default()
-            });
-        match field {
-            "count" => entry.count = s.value,
-            "sum" => entry.sum = s.value,
-            _ => {
-                let q = s
-                    .labels
-                    .split(',')
-                    .find_map(|l| l.strip_prefix("quantile="))
-                    .map(|q| q.trim_matches('"').to_string())
-                    .unwrap_or_else(|| "value".to_string());
-                entry.quantiles.push((q, s.value));
-            }
-        }
-    }
-    by_name.into_values().collect()
-}
-
-fn fmt_summary(s: &SummaryStat) -> String {
-    let seconds = s.name.ends_with("_seconds");
-    let show = |v: f64| {
-        if seconds {
-            format!("{:.2}ms", v * 1000.0)
-        } else {
-            format!("{v:.1}")
-        }
-    };
-    let mean = if s.count > 0.0 {
-        show(s.sum / s.count)
-    } else {
-        "n/a".to_string()
-    };
-    let qs: Vec<String> = s
-        .quantiles
-        .iter()
-        .filter(|(q, _)| ["0.5", "0.99", "1", "value"].contains(&q.as_str()))
-        .map(|(q, v)| format!("{}={}", q_label(q), show(*v)))
-        .collect();
-    format!(
-        "{}: count={:.0} mean={mean} {}",
-        s.name,
-        s.count,
-        qs.join(" ")
-    )
-}
-
-fn q_label(q: &str) -> String {
-    match q {
-        "0.5" => "p50".into(),
-        "0.99" => "p99".into(),
-        "1" => "max".into(),
-        "value" => "value".into(),
-        other => format!("q{other}"),
-    }
 }
 
 /// How busy the SQLite writer thread was: (execute + commit time) / run time.
@@ -1108,42 +860,6 @@ mod tests {
         assert!(t.contains("max_tps = 0"));
         assert!(t.contains("connections = 2"));
         assert!(t.contains("routes = [\"*\"]"));
-    }
-
-    #[test]
-    fn condenses_summaries() {
-        let text = "\
-switchboard_store_commit_seconds{quantile=\"0.5\"} 0.002
-switchboard_store_commit_seconds{quantile=\"0.99\"} 0.01
-switchboard_store_commit_seconds_sum 3
-switchboard_store_commit_seconds_count 1000
-switchboard_store_batch_jobs_sum 5000
-switchboard_store_batch_jobs_count 100
-switchboard_queue_depth 3
-";
-        let s = summaries(text, "switchboard_store_");
-        assert_eq!(s.len(), 2);
-        assert_eq!(s[0].name, "switchboard_store_batch_jobs");
-        assert_eq!(s[0].count, 100.0);
-        assert_eq!(s[1].quantiles.len(), 2);
-        let line = fmt_summary(&s[1]);
-        assert!(line.contains("mean=3.00ms"), "{line}");
-        assert!(line.contains("p99=10.00ms"), "{line}");
-    }
-
-    #[test]
-    fn finds_labelled_samples() {
-        let text = "switchboard_receipts_total{matched=\"true\"} 7\nswitchboard_receipts_total{matched=\"false\"} 2\n";
-        assert_eq!(
-            sample_value(text, "switchboard_receipts_total", "matched=\"false\""),
-            Some(2.0)
-        );
-        let counts = vec![(
-            "switchboard_messages{status=\"delivered\"}".to_string(),
-            5.0,
-        )];
-        assert_eq!(status_count(&counts, "delivered"), 5.0);
-        assert_eq!(status_count(&counts, "sent"), 0.0);
     }
 
     #[test]

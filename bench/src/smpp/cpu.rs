@@ -1,5 +1,6 @@
 //! CPU time of processes from `/proc/<pid>/stat`, to show who is busy.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
@@ -109,6 +110,182 @@ fn parse_proc_stat(text: &str) -> Option<f64> {
     Some(busy as f64 / clk_tck())
 }
 
+/// CPU seconds of every process: pid → (command name, own user + system,
+/// reaped children's user + system).
+fn all_cpu() -> BTreeMap<u32, (String, f64, f64)> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        if let Some((name, own, children)) = parse_stat_full(&text) {
+            out.insert(pid, (name.to_string(), own, children));
+        }
+    }
+    out
+}
+
+/// [`all_cpu`] restricted to the processes named `comm`: pid → (own, children).
+fn named_cpu(comm: &str) -> BTreeMap<u32, (f64, f64)> {
+    all_cpu()
+        .into_iter()
+        .filter(|(_, (name, _, _))| name == comm)
+        .map(|(pid, (_, own, children))| (pid, (own, children)))
+        .collect()
+}
+
+/// CPU of every process over an interval, by command name: to name whatever
+/// else ran during a measurement.
+#[derive(Debug, Clone)]
+pub struct AllCpuMeter {
+    start: BTreeMap<u32, (String, f64, f64)>,
+}
+
+impl AllCpuMeter {
+    pub fn start() -> AllCpuMeter {
+        AllCpuMeter { start: all_cpu() }
+    }
+
+    /// CPU seconds per command name since `start`, leaving out the pids in
+    /// `exclude` (and their reaped children), largest first. Processes that
+    /// started and ended in between are counted in their parent's line.
+    pub fn by_name(&self, exclude: &[u32]) -> Vec<(String, f64)> {
+        let mut by: BTreeMap<String, f64> = BTreeMap::new();
+        for (pid, (name, own, children)) in all_cpu() {
+            if exclude.contains(&pid) {
+                continue;
+            }
+            let (own0, children0) = match self.start.get(&pid) {
+                Some((n, o, c)) if *n == name => (*o, *c),
+                _ => (0.0, 0.0),
+            };
+            let used = (own - own0).max(0.0) + (children - children0).max(0.0);
+            if used > 0.0 {
+                *by.entry(name).or_default() += used;
+            }
+        }
+        let mut v: Vec<(String, f64)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v
+    }
+}
+
+/// (command name, utime + stime, cutime + cstime) in seconds.
+fn parse_stat_full(text: &str) -> Option<(&str, f64, f64)> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let name = text.get(open + 1..close)?;
+    let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    let num = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    let own = num(11)? + num(12)?;
+    let children = num(13)? + num(14)?;
+    Some((name, own as f64 / clk_tck(), children as f64 / clk_tck()))
+}
+
+/// CPU use of all processes with one command name (e.g. every `postgres`
+/// process: postmaster, backends, WAL writer, …) over an interval. Processes
+/// that exit in between are counted through their parent's reaped-children
+/// time, so backends that come and go are not lost.
+#[derive(Debug, Clone)]
+pub struct NamedCpuMeter {
+    comm: String,
+    start: BTreeMap<u32, (f64, f64)>,
+}
+
+/// What a [`NamedCpuMeter`] measured.
+#[derive(Debug, Clone, Default)]
+pub struct NamedCpu {
+    /// CPU seconds of the whole group (1.0 = one core for one second).
+    pub total_secs: f64,
+    /// Own CPU seconds per process alive at the end.
+    pub per_pid_secs: BTreeMap<u32, f64>,
+    /// Processes found at the start and at the end.
+    pub processes: (usize, usize),
+}
+
+impl NamedCpuMeter {
+    pub fn start(comm: &str) -> NamedCpuMeter {
+        NamedCpuMeter {
+            comm: comm.to_string(),
+            start: named_cpu(comm),
+        }
+    }
+
+    pub fn finish(&self) -> NamedCpu {
+        let end = named_cpu(&self.comm);
+        let sum = |m: &BTreeMap<u32, (f64, f64)>| m.values().map(|(o, c)| o + c).sum::<f64>();
+        let per_pid_secs = end
+            .iter()
+            .map(|(pid, (own, _))| {
+                let before = self.start.get(pid).map_or(0.0, |(o, _)| *o);
+                (*pid, (own - before).max(0.0))
+            })
+            .collect();
+        NamedCpu {
+            total_secs: (sum(&end) - sum(&self.start)).max(0.0),
+            per_pid_secs,
+            processes: (self.start.len(), end.len()),
+        }
+    }
+}
+
+/// The machine's CPU time by kind (seconds summed over CPUs) from `/proc/stat`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MachineTimes {
+    /// user + nice + system (what processes are charged).
+    pub busy: f64,
+    pub idle: f64,
+    pub iowait: f64,
+    /// irq + softirq (much of loopback TCP).
+    pub irq: f64,
+    pub steal: f64,
+}
+
+impl MachineTimes {
+    pub fn now() -> Option<MachineTimes> {
+        parse_machine_times(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// `self - before`, each divided by `wall_secs` (2.0 = two cores).
+    pub fn share_since(&self, before: &MachineTimes, wall_secs: f64) -> Option<MachineTimes> {
+        (wall_secs > 0.0).then(|| MachineTimes {
+            busy: (self.busy - before.busy) / wall_secs,
+            idle: (self.idle - before.idle) / wall_secs,
+            iowait: (self.iowait - before.iowait) / wall_secs,
+            irq: (self.irq - before.irq) / wall_secs,
+            steal: (self.steal - before.steal) / wall_secs,
+        })
+    }
+}
+
+fn parse_machine_times(text: &str) -> Option<MachineTimes> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let t = |i: usize| v.get(i).map(|x| *x as f64 / clk_tck());
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    Some(MachineTimes {
+        busy: t(0)? + t(1)? + t(2)?,
+        idle: t(3)?,
+        iowait: t(4)?,
+        irq: t(5)? + t(6)?,
+        steal: t(7).unwrap_or(0.0),
+    })
+}
+
 /// The 1-minute load average.
 pub fn loadavg() -> Option<String> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
@@ -140,5 +317,23 @@ mod tests {
         assert!((busy - 155.0 / clk_tck()).abs() < 1e-9);
         assert!(machine_busy_seconds().is_some());
         assert!(loadavg().is_some());
+    }
+
+    #[test]
+    fn parses_full_stat_and_machine_times() {
+        let line = "1234 (postgres) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 30 20 20 0 3 0 100 1000 10";
+        let (name, own, children) = parse_stat_full(line).unwrap();
+        assert_eq!(name, "postgres");
+        assert!((own - 300.0 / clk_tck()).abs() < 1e-9);
+        assert!((children - 50.0 / clk_tck()).abs() < 1e-9);
+        let text = "cpu  100 5 50 1000 20 3 2 7 0 0\n";
+        let t = parse_machine_times(text).unwrap();
+        assert!((t.busy - 155.0 / clk_tck()).abs() < 1e-9);
+        assert!((t.iowait - 20.0 / clk_tck()).abs() < 1e-9);
+        assert!((t.irq - 5.0 / clk_tck()).abs() < 1e-9);
+        assert!((t.steal - 7.0 / clk_tck()).abs() < 1e-9);
+        assert!(MachineTimes::now().is_some());
+        let m = NamedCpuMeter::start("no-such-process-name");
+        assert_eq!(m.finish().total_secs, 0.0);
     }
 }

@@ -49,6 +49,8 @@ pub struct SmscCounts {
     pub receipts_sent: u64,
     /// `deliver_sm_resp` received for them.
     pub receipts_acked: u64,
+    /// Successful binds (simulator only).
+    pub binds: u64,
 }
 
 /// A running SMSC child.
@@ -230,6 +232,7 @@ impl SmscChild {
                     submit_sm: n("submit_sm"),
                     receipts_sent: n("receipts_sent"),
                     receipts_acked: n("deliver_sm_resp"),
+                    binds: n("binds"),
                 })
             }
             Target::Node => Ok(self
@@ -300,6 +303,7 @@ fn node_counts(v: &serde_json::Value) -> SmscCounts {
         submit_sm: n("total"),
         receipts_sent: n("dlr_sent"),
         receipts_acked: n("dlr_acked"),
+        binds: 0,
     }
 }
 
