@@ -110,9 +110,19 @@ fn parse_proc_stat(text: &str) -> Option<f64> {
     Some(busy as f64 / clk_tck())
 }
 
-/// CPU seconds of every process: pid → (command name, own user + system,
-/// reaped children's user + system).
-fn all_cpu() -> BTreeMap<u32, (String, f64, f64)> {
+/// One process's CPU seconds from `/proc/<pid>/stat`.
+#[derive(Debug, Clone, PartialEq)]
+struct ProcCpu {
+    name: String,
+    ppid: u32,
+    /// utime + stime.
+    own: f64,
+    /// cutime + cstime: the children it has reaped.
+    children: f64,
+}
+
+/// Every process's CPU seconds, by pid.
+fn all_cpu() -> BTreeMap<u32, ProcCpu> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return out;
@@ -128,8 +138,8 @@ fn all_cpu() -> BTreeMap<u32, (String, f64, f64)> {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
-        if let Some((name, own, children)) = parse_stat_full(&text) {
-            out.insert(pid, (name.to_string(), own, children));
+        if let Some(p) = parse_stat_full(&text) {
+            out.insert(pid, p);
         }
     }
     out
@@ -139,8 +149,8 @@ fn all_cpu() -> BTreeMap<u32, (String, f64, f64)> {
 fn named_cpu(comm: &str) -> BTreeMap<u32, (f64, f64)> {
     all_cpu()
         .into_iter()
-        .filter(|(_, (name, _, _))| name == comm)
-        .map(|(pid, (_, own, children))| (pid, (own, children)))
+        .filter(|(_, p)| p.name == comm)
+        .map(|(pid, p)| (pid, (p.own, p.children)))
         .collect()
 }
 
@@ -148,7 +158,7 @@ fn named_cpu(comm: &str) -> BTreeMap<u32, (f64, f64)> {
 /// else ran during a measurement.
 #[derive(Debug, Clone)]
 pub struct AllCpuMeter {
-    start: BTreeMap<u32, (String, f64, f64)>,
+    start: BTreeMap<u32, ProcCpu>,
 }
 
 impl AllCpuMeter {
@@ -157,39 +167,58 @@ impl AllCpuMeter {
     }
 
     /// CPU seconds per command name since `start`, leaving out the pids in
-    /// `exclude` (and their reaped children), largest first. Processes that
-    /// started and ended in between are counted in their parent's line.
+    /// `exclude`, largest first. A process that exits in between is counted
+    /// under its parent's name (its time moves into the parent's
+    /// reaped-children time; what it had used before the start is taken off).
     pub fn by_name(&self, exclude: &[u32]) -> Vec<(String, f64)> {
-        let mut by: BTreeMap<String, f64> = BTreeMap::new();
-        for (pid, (name, own, children)) in all_cpu() {
-            if exclude.contains(&pid) {
-                continue;
-            }
-            let (own0, children0) = match self.start.get(&pid) {
-                Some((n, o, c)) if *n == name => (*o, *c),
-                _ => (0.0, 0.0),
-            };
-            let used = (own - own0).max(0.0) + (children - children0).max(0.0);
-            if used > 0.0 {
-                *by.entry(name).or_default() += used;
-            }
-        }
-        let mut v: Vec<(String, f64)> = by.into_iter().collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1));
-        v
+        by_name(&self.start, &all_cpu(), exclude)
     }
 }
 
-/// (command name, utime + stime, cutime + cstime) in seconds.
-fn parse_stat_full(text: &str) -> Option<(&str, f64, f64)> {
+fn by_name(
+    start: &BTreeMap<u32, ProcCpu>,
+    end: &BTreeMap<u32, ProcCpu>,
+    exclude: &[u32],
+) -> Vec<(String, f64)> {
+    let mut by: BTreeMap<String, f64> = BTreeMap::new();
+    for (pid, p) in end {
+        if exclude.contains(pid) {
+            continue;
+        }
+        let (own0, children0) = match start.get(pid) {
+            Some(s) if s.name == p.name => (s.own, s.children),
+            _ => (0.0, 0.0),
+        };
+        *by.entry(p.name.clone()).or_default() += (p.own - own0) + (p.children - children0);
+    }
+    for (pid, s) in start {
+        let gone = end.get(pid).is_none_or(|p| p.name != s.name);
+        if !gone || exclude.contains(&s.ppid) {
+            continue;
+        }
+        if let Some(parent) = start.get(&s.ppid) {
+            *by.entry(parent.name.clone()).or_default() -= s.own + s.children;
+        }
+    }
+    let mut v: Vec<(String, f64)> = by.into_iter().filter(|(_, c)| *c > 0.0).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v
+}
+
+/// Name, parent, utime + stime and cutime + cstime (seconds) from the text
+/// of `/proc/<pid>/stat`.
+fn parse_stat_full(text: &str) -> Option<ProcCpu> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let name = text.get(open + 1..close)?;
     let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
     let num = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
-    let own = num(11)? + num(12)?;
-    let children = num(13)? + num(14)?;
-    Some((name, own as f64 / clk_tck(), children as f64 / clk_tck()))
+    Some(ProcCpu {
+        name: name.to_string(),
+        ppid: u32::try_from(num(1)?).ok()?,
+        own: (num(11)? + num(12)?) as f64 / clk_tck(),
+        children: (num(13)? + num(14)?) as f64 / clk_tck(),
+    })
 }
 
 /// CPU use of all processes with one command name (e.g. every `postgres`
@@ -322,10 +351,11 @@ mod tests {
     #[test]
     fn parses_full_stat_and_machine_times() {
         let line = "1234 (postgres) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 30 20 20 0 3 0 100 1000 10";
-        let (name, own, children) = parse_stat_full(line).unwrap();
-        assert_eq!(name, "postgres");
-        assert!((own - 300.0 / clk_tck()).abs() < 1e-9);
-        assert!((children - 50.0 / clk_tck()).abs() < 1e-9);
+        let p = parse_stat_full(line).unwrap();
+        assert_eq!(p.name, "postgres");
+        assert_eq!(p.ppid, 1);
+        assert!((p.own - 300.0 / clk_tck()).abs() < 1e-9);
+        assert!((p.children - 50.0 / clk_tck()).abs() < 1e-9);
         let text = "cpu  100 5 50 1000 20 3 2 7 0 0\n";
         let t = parse_machine_times(text).unwrap();
         assert!((t.busy - 155.0 / clk_tck()).abs() < 1e-9);
@@ -335,5 +365,31 @@ mod tests {
         assert!(MachineTimes::now().is_some());
         let m = NamedCpuMeter::start("no-such-process-name");
         assert_eq!(m.finish().total_secs, 0.0);
+    }
+
+    #[test]
+    fn charges_exited_children_to_their_parent() {
+        let p = |name: &str, ppid: u32, own: f64, children: f64| ProcCpu {
+            name: name.to_string(),
+            ppid,
+            own,
+            children,
+        };
+        // cargo (10) with a rustc child (11) that had used 5 s, ran 2 s more
+        // and exited; another child started and ended within (0.25 s); our
+        // process (20) is excluded.
+        let start = BTreeMap::from([
+            (10, p("cargo", 1, 1.0, 0.0)),
+            (11, p("rustc", 10, 5.0, 0.0)),
+            (20, p("switchboard", 1, 3.0, 0.0)),
+        ]);
+        let end = BTreeMap::from([
+            (10, p("cargo", 1, 1.5, 7.0 + 0.25)),
+            (20, p("switchboard", 1, 9.0, 0.0)),
+        ]);
+        let v = by_name(&start, &end, &[20]);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].0, "cargo");
+        assert!((v[0].1 - (0.5 + 2.0 + 0.25)).abs() < 1e-9, "{v:?}");
     }
 }
