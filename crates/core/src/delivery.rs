@@ -360,7 +360,9 @@ async fn receipt_loop(
     // Woken after inbound messages are stored: the pipeline (auto-replies) and the webhook dispatcher.
     wakes: [Arc<Notify>; 2],
 ) {
-    let mut settle = tokio::time::interval(Duration::from_secs(2));
+    // A receipt committed at the same moment as its submit record sees no
+    // part to match and is kept; this applies it soon after (cheap when none are kept).
+    let mut settle = tokio::time::interval(Duration::from_millis(250));
     loop {
         let batch = tokio::select! {
             _ = shutdown.cancelled() => break,

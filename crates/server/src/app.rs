@@ -73,6 +73,8 @@ impl App {
                 settings.data_dir.display()
             )
         })?;
+        // Metrics first: gauges set while carriers bind must not be lost.
+        let _ = switchboard_api::ops::prometheus();
         let store = open_store(&settings).await?;
         let core = core(&settings, store.clone())?;
         let recovered = store.recover_leases(core.clock.now_millis()).await?;
