@@ -195,7 +195,17 @@ impl Dispatcher {
         // could claim and send the message again.
         // …and its outcome recorded: a quarter of the lease is kept for that.
         let record_margin = millis(self.cfg.lease) / 4;
-        let budget = c.lease_until - now - millis(self.carrier.submit_timeout()) - record_margin;
+        let mut budget =
+            c.lease_until - now - millis(self.carrier.submit_timeout()) - record_margin;
+        // Never handed to a carrier after its ValidityPeriod: a submit still
+        // waiting for a link at that point is given up (and the message failed).
+        if let (Phase::Submit, Some(v)) = (&c.phase, c.validity_secs) {
+            let left = c.date_created + i64::from(v) * 1000 - now;
+            if left <= 0 {
+                return Some(finish_failed(c.sid, 30001));
+            }
+            budget = budget.min(left);
+        }
         if budget <= 0 {
             tracing::warn!(message_sid = %c.sid, "Claim too close to its lease end; leaving it for the next claim.");
             return None;

@@ -119,3 +119,64 @@ async fn a_reply_from_a_phone_becomes_an_inbound_message() {
         "the multi-part reply is reassembled: {bodies:?}"
     );
 }
+
+#[tokio::test]
+async fn a_message_whose_validity_ends_while_the_carrier_is_down_is_failed_never_sent() {
+    use std::sync::atomic::Ordering;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let carrier: switchboard_server::carrier_settings::CarrierSettings = toml::from_str(&format!(
+        "name = \"down\"\nhost = \"127.0.0.1\"\nport = {port}\nsystem_id = \"sb\"\npassword = \"pw\"\n"
+    ))
+    .expect("carrier");
+    let app = spawn_app_with(|s| {
+        s.simulator.in_process = false;
+        s.carriers = vec![carrier];
+        s.pipeline.retry_base_ms = 100;
+        s.pipeline.retry_max_secs = 1;
+    })
+    .await;
+    let m = app
+        .create(&[
+            ("To", "+15550009001"),
+            ("From", "+15005550006"),
+            ("Body", "only within 2 s"),
+            ("ValidityPeriod", "2"),
+        ])
+        .await;
+    assert_eq!(m.status, 201);
+    let failed = app
+        .wait_for_status(m.json["sid"].as_str().expect("sid"), "failed")
+        .await;
+    assert_eq!(failed["error_code"], 30001);
+    // The carrier comes back: it binds, and the expired message is not sent.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let smsc = switchboard_smsc::Smsc::start(
+        switchboard_smsc::SmscConfig {
+            bind: format!("127.0.0.1:{port}").parse().expect("addr"),
+            control_bind: None,
+            ..Default::default()
+        },
+        stop.clone(),
+    )
+    .await
+    .expect("smsc");
+    wait_until(
+        std::time::Duration::from_secs(30),
+        "the link binds",
+        || async { (smsc.stats().binds.load(Ordering::Relaxed) > 0).then_some(()) },
+    )
+    .await;
+    let again = app
+        .get(&app.message_url(m.json["sid"].as_str().expect("sid")))
+        .await;
+    assert_eq!(again.json["status"], "failed");
+    assert_eq!(
+        smsc.stats().submit_sm.load(Ordering::Relaxed),
+        0,
+        "never sent late"
+    );
+    stop.cancel();
+}
