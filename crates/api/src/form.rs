@@ -32,6 +32,20 @@ impl Params {
     }
 
     /// The last value given for `key` (Twilio takes the last of repeated scalars).
+    /// A digest of the parameters, independent of their order (for idempotency keys).
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let mut pairs: Vec<&(String, String)> = self.0.iter().collect();
+        pairs.sort();
+        let mut h = sha2::Sha256::new();
+        for (k, v) in pairs {
+            for part in [k.as_bytes(), b"\0", v.as_bytes(), b"\0"] {
+                h.update(part);
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()

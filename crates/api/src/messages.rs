@@ -40,7 +40,26 @@ pub async fn create(
         validity_period: p.uint("ValidityPeriod")?,
         smart_encoded: p.bool("SmartEncoded")?.unwrap_or(false),
     };
-    let msg = state.core.messages.send(&account, req).await?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| ApiError::invalid("Idempotency-Key must be printable ASCII."))
+        })
+        .transpose()?;
+    let msg = match key {
+        // A replay answers as the first request was answered: 201 with the message.
+        Some(key) => {
+            state
+                .core
+                .messages
+                .send_once(&account, req, key, p.digest())
+                .await?
+                .0
+        }
+        None => state.core.messages.send(&account, req).await?,
+    };
     Ok((StatusCode::CREATED, Json(MessageResource::from(&msg))).into_response())
 }
 

@@ -11,6 +11,8 @@ use tokio::sync::Notify;
 
 pub const MAX_BODY_CHARS: usize = 1600;
 pub const MAX_MEDIA: usize = 10;
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// A create request as received, not yet validated.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +121,44 @@ impl Messages {
             ));
         }
         Ok(())
+    }
+
+    /// `send` under an `Idempotency-Key`: the same key (per account, within
+    /// 24 h) with the same parameters returns the first message, and `true`
+    /// for a replay; with other parameters it is refused (20422).
+    pub async fn send_once(
+        &self,
+        account: &AccountSid,
+        req: SendRequest,
+        key: String,
+        request_hash: String,
+    ) -> Result<(MessageRecord, bool), MessageError> {
+        if key.is_empty() || key.len() > 255 || key.chars().any(char::is_control) {
+            return Err(reject(
+                20001,
+                "Idempotency-Key must be 1 to 255 printable characters.",
+            ));
+        }
+        let new = self.validate(account, req)?;
+        self.check_sender(account, &new.from, &new.to).await?;
+        let not_before = new.now - IDEMPOTENCY_WINDOW_MS;
+        let key = switchboard_store::IdempotencyKey {
+            key,
+            request_hash,
+            not_before,
+        };
+        match self.store.insert_message_once(new, key).await? {
+            switchboard_store::Idempotent::Created(m) => {
+                self.queued.notify_one();
+                metrics::counter!("switchboard_messages_accepted_total").increment(1);
+                Ok((m, false))
+            }
+            switchboard_store::Idempotent::Replayed(m) => Ok((m, true)),
+            switchboard_store::Idempotent::Mismatch => Err(reject(
+                20422,
+                "This Idempotency-Key was already used with different parameters; use a new key for a new message.",
+            )),
+        }
     }
 
     /// Validates and durably stores an outbound message, then wakes the pipeline.

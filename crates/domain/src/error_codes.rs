@@ -25,6 +25,7 @@ pub const TABLE: &[ErrorCode] = &[
     row(20003, 401, "Authenticate"),
     row(20004, 405, "Method not allowed"),
     row(20404, 404, "The requested resource was not found"),
+    row(20422, 422, "Idempotency-Key reused with different parameters"),
     row(20429, 429, "Too many requests"),
     row(20500, 500, "Internal server error"),
     row(21211, 400, "Invalid 'To' Phone Number"),

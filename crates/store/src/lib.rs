@@ -45,6 +45,15 @@ pub trait MessageStore: Send + Sync {
     /// Stores a message; an outbound `queued` message is enqueued for delivery in
     /// the same transaction. Returns the record as stored.
     async fn insert_message(&self, message: NewMessage) -> Result<MessageRecord>;
+    /// Like `insert_message`, under an idempotency key: the first request with
+    /// `key.key` (within `key.not_before`) creates the message; later ones get
+    /// it back if their `request_hash` is the same, `Mismatch` otherwise.
+    /// Concurrent requests with one key create exactly one message.
+    async fn insert_message_once(
+        &self,
+        message: NewMessage,
+        key: IdempotencyKey,
+    ) -> Result<Idempotent>;
     async fn get_message(
         &self,
         account: &AccountSid,

@@ -380,3 +380,23 @@ pub enum WebhookOutcome {
         error: String,
     },
 }
+
+/// An `Idempotency-Key` with what identifies the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    /// A digest of the request's parameters.
+    pub request_hash: String,
+    /// Keys recorded before this are forgotten (24 h in the API).
+    pub not_before: Millis,
+}
+
+/// What an idempotent insert did.
+#[derive(Debug, Clone)]
+pub enum Idempotent {
+    Created(MessageRecord),
+    /// The key was used before with the same parameters: that message.
+    Replayed(MessageRecord),
+    /// The key was used before with other parameters.
+    Mismatch,
+}

@@ -1,7 +1,9 @@
 use super::rows::{self, i32_of, MESSAGE_COLUMNS};
 use super::PgStore;
 use crate::error::Result;
-use crate::model::{CancelResult, MessageFilter, MessageRecord, NewMessage};
+use crate::model::{
+    CancelResult, IdempotencyKey, Idempotent, MessageFilter, MessageRecord, NewMessage,
+};
 use crate::MessageStore;
 use async_trait::async_trait;
 use sqlx::{PgConnection, Row};
@@ -70,6 +72,60 @@ impl MessageStore for PgStore {
         let seq = insert_tx(&mut tx, &m).await?;
         tx.commit().await?;
         Ok(MessageRecord::stored(m, seq))
+    }
+
+    async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
+        // Insert the message and claim the key in one transaction; a
+        // concurrent request with the same key waits on the key's unique index
+        // and, once the first commits, finds the key taken.
+        let mut tx = self.pool().begin().await?;
+        let seq = insert_tx(&mut tx, &m).await?;
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO idempotency_keys (account_sid, key, request_hash, message_seq, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_sid, key) DO UPDATE \
+             SET request_hash = EXCLUDED.request_hash, message_seq = EXCLUDED.message_seq, created_at = EXCLUDED.created_at \
+             WHERE idempotency_keys.created_at < $6 RETURNING message_seq",
+        )
+        .bind(m.account_sid.as_str())
+        .bind(&key.key)
+        .bind(&key.request_hash)
+        .bind(seq)
+        .bind(m.now)
+        .bind(key.not_before)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if claimed.is_some() {
+            tx.commit().await?;
+            return Ok(Idempotent::Created(MessageRecord::stored(m, seq)));
+        }
+        tx.rollback().await?;
+        let row = sqlx::query(
+            "SELECT request_hash, message_seq FROM idempotency_keys WHERE account_sid = $1 AND key = $2",
+        )
+        .bind(m.account_sid.as_str())
+        .bind(&key.key)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Err(crate::Error::Conflict(
+                "idempotency key changed hands; retry".into(),
+            ));
+        };
+        let hash: String = row.try_get(0)?;
+        if hash != key.request_hash {
+            return Ok(Idempotent::Mismatch);
+        }
+        let seq: i64 = row.try_get(1)?;
+        let found = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq = $1"
+        ))
+        .bind(seq)
+        .fetch_optional(self.pool())
+        .await?;
+        match found {
+            Some(r) => Ok(Idempotent::Replayed(rows::message(&r)?)),
+            None => Err(crate::Error::NotFound),
+        }
     }
 
     async fn get_message(

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_parts_numbers.sql")),
     (3, include_str!("migrations/0003_webhooks.sql")),
     (4, include_str!("migrations/0004_dlr_done_date.sql")),
+    (5, include_str!("migrations/0005_idempotency.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

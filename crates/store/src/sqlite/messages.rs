@@ -1,10 +1,12 @@
 use super::rows::{self, fetch_message, media_to_text, MESSAGE_COLUMNS};
 use super::SqliteStore;
 use crate::error::Result;
-use crate::model::{CancelResult, MessageFilter, MessageRecord, NewMessage};
+use crate::model::{
+    CancelResult, IdempotencyKey, Idempotent, MessageFilter, MessageRecord, NewMessage,
+};
 use crate::MessageStore;
 use async_trait::async_trait;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::MessageStatus;
@@ -47,6 +49,39 @@ impl MessageStore for SqliteStore {
         self.write(move |c| {
             let seq = insert(c, &m)?;
             Ok(MessageRecord::stored(m, seq))
+        })
+        .await
+    }
+
+    async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
+        self.write(move |c| {
+            let account = m.account_sid.as_str().to_owned();
+            let seen: Option<(String, i64, i64)> = c
+                .prepare_cached(
+                    "SELECT request_hash, message_seq, created_at FROM idempotency_keys \
+                     WHERE account_sid = ?1 AND key = ?2",
+                )?
+                .query_row(params![account, key.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((hash, seq, _)) = seen.filter(|(_, _, at)| *at >= key.not_before) {
+                if hash != key.request_hash {
+                    return Ok(Idempotent::Mismatch);
+                }
+                let found = c
+                    .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq = ?1"))?
+                    .query_row([seq], rows::message)
+                    .optional()?;
+                if let Some(found) = found {
+                    return Ok(Idempotent::Replayed(found));
+                }
+            }
+            let seq = insert(c, &m)?;
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO idempotency_keys (account_sid, key, request_hash, message_seq, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![account, key.key, key.request_hash, seq, m.now])?;
+            Ok(Idempotent::Created(MessageRecord::stored(m, seq)))
         })
         .await
     }

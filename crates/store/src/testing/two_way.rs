@@ -354,3 +354,99 @@ pub(super) async fn inbound_webhook_and_replies(store: &dyn Store) {
         "the reply is queued for delivery"
     );
 }
+
+pub(super) async fn idempotency_keys(store: &dyn Store) {
+    let a = account(store).await;
+    let key = |k: &str, hash: &str, not_before: i64| IdempotencyKey {
+        key: k.into(),
+        request_hash: hash.into(),
+        not_before,
+    };
+    // Concurrent requests with one key: exactly one message.
+    let tries = (0..50).map(|_| {
+        store.insert_message_once(
+            new_message(&a, "+15550008801", 30_000_000),
+            key("k-1", "h1", 0),
+        )
+    });
+    let results: Vec<Idempotent> = futures_join_all(tries)
+        .await
+        .into_iter()
+        .map(|r| r.expect("insert"))
+        .collect();
+    let created: Vec<&MessageRecord> = results
+        .iter()
+        .filter_map(|r| match r {
+            Idempotent::Created(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 1, "one creation");
+    let sid = created[0].sid.clone();
+    for r in &results {
+        match r {
+            Idempotent::Created(m) | Idempotent::Replayed(m) => assert_eq!(m.sid, sid),
+            Idempotent::Mismatch => panic!("same parameters cannot mismatch"),
+        }
+    }
+    let page = store
+        .list_messages(&a, &MessageFilter::default(), 100)
+        .await
+        .expect("list");
+    assert_eq!(page.len(), 1, "one message stored");
+    // Other parameters under the same key: refused.
+    let other = store
+        .insert_message_once(
+            new_message(&a, "+15550008802", 30_000_001),
+            key("k-1", "h2", 0),
+        )
+        .await
+        .expect("insert");
+    assert!(matches!(other, Idempotent::Mismatch), "{other:?}");
+    // The same key on another account is another key.
+    let b = account(store).await;
+    let theirs = store
+        .insert_message_once(
+            new_message(&b, "+15550008801", 30_000_002),
+            key("k-1", "h2", 0),
+        )
+        .await
+        .expect("insert");
+    assert!(matches!(theirs, Idempotent::Created(_)), "{theirs:?}");
+    // Once the key is older than not_before it is forgotten.
+    let later = store
+        .insert_message_once(
+            new_message(&a, "+15550008803", 30_000_003),
+            key("k-1", "h3", 30_000_000 + 1),
+        )
+        .await
+        .expect("insert");
+    match later {
+        Idempotent::Created(m) => assert_ne!(m.sid, sid),
+        other => panic!("a stale key starts afresh: {other:?}"),
+    }
+}
+
+async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    // Poll them all at once on this task (no spawning: the store is borrowed).
+    let mut futs: Vec<std::pin::Pin<Box<F>>> = futs.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futs.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
