@@ -13,6 +13,7 @@
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
 mod error;
+mod fair;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;

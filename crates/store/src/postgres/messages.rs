@@ -56,9 +56,10 @@ pub(super) async fn insert_tx(
         .fetch_one(&mut **tx)
         .await?;
     if m.status == MessageStatus::Queued {
-        sqlx::query("INSERT INTO queue (message_seq, due_at, phase) VALUES ($1, $2, 'submit')")
+        sqlx::query("INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES ($1, $2, 'submit', $3)")
             .bind(seq)
             .bind(m.due_at)
+            .bind(m.account_sid.as_str())
             .execute(&mut **tx)
             .await?;
     }

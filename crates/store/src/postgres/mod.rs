@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_webhooks.sql")),
     (4, include_str!("migrations/0004_dlr_done_date.sql")),
     (5, include_str!("migrations/0005_idempotency.sql")),
+    (6, include_str!("migrations/0006_fair_queue.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

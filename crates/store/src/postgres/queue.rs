@@ -246,16 +246,61 @@ impl QueueStore for PgStore {
         lease_until: Millis,
     ) -> Result<Vec<Claimed>> {
         let mut tx = self.pool().begin().await?;
-        let leased = sqlx::query(
-            "WITH due AS (SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             UPDATE queue q SET due_at = $3, leased = TRUE FROM due WHERE q.message_seq = due.message_seq \
-             RETURNING q.message_seq, q.phase",
+        let accounts: Vec<String> = sqlx::query_scalar(
+            "WITH RECURSIVE a(acct) AS (SELECT MIN(account_sid) FROM queue \
+               UNION ALL SELECT (SELECT MIN(account_sid) FROM queue WHERE account_sid > a.acct) FROM a WHERE a.acct IS NOT NULL) \
+             SELECT acct FROM a WHERE acct IS NOT NULL",
         )
-        .bind(now)
-        .bind(i64::from(limit))
-        .bind(lease_until)
         .fetch_all(&mut *tx)
         .await?;
+        let leased = if accounts.len() <= 1 {
+            sqlx::query(
+                "WITH due AS (SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                 UPDATE queue q SET due_at = $3, leased = TRUE FROM due WHERE q.message_seq = due.message_seq \
+                 RETURNING q.message_seq, q.phase",
+            )
+            .bind(now)
+            .bind(i64::from(limit))
+            .bind(lease_until)
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            // Fair between accounts: an equal share each, then the oldest overall.
+            let share = (limit as usize).div_ceil(accounts.len()).max(1);
+            let mut lanes = Vec::with_capacity(accounts.len());
+            for a in &accounts {
+                let lane: Vec<i64> = sqlx::query_scalar(
+                    "SELECT message_seq FROM queue WHERE account_sid = $1 AND due_at <= $2 \
+                     ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+                )
+                .bind(a)
+                .bind(now)
+                .bind(share as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+                lanes.push(lane);
+            }
+            let extra: Vec<i64> = if lanes.iter().map(Vec::len).sum::<usize>() < limit as usize {
+                sqlx::query_scalar(
+                    "SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                )
+                .bind(now)
+                .bind(i64::from(limit) * 2)
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                Vec::new()
+            };
+            let chosen =
+                crate::fair::fair_merge(&lanes, limit as usize, |_| Ok::<_, crate::Error>(extra))?;
+            sqlx::query(
+                "UPDATE queue SET due_at = $2, leased = TRUE WHERE message_seq = ANY($1) RETURNING message_seq, phase",
+            )
+            .bind(&chosen)
+            .bind(lease_until)
+            .fetch_all(&mut *tx)
+            .await?
+        };
         let mut submit = Vec::new();
         let mut waiting = Vec::new();
         for r in &leased {

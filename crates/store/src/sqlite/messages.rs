@@ -36,9 +36,9 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
     let seq = c.last_insert_rowid();
     if m.status == MessageStatus::Queued {
         c.prepare_cached(
-            "INSERT INTO queue (message_seq, due_at, phase) VALUES (?1, ?2, 'submit')",
+            "INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES (?1, ?2, 'submit', ?3)",
         )?
-        .execute(params![seq, m.due_at])?;
+        .execute(params![seq, m.due_at, m.account_sid.as_str()])?;
     }
     Ok(seq)
 }

@@ -1,6 +1,7 @@
 use super::rows::{account_sid, message_sid};
 use super::SqliteStore;
 use crate::error::Result;
+use crate::fair::fair_merge;
 use crate::model::{Claimed, Phase, QueueUpdate, Receipt, ReceiptStats};
 use crate::QueueStore;
 use async_trait::async_trait;
@@ -8,17 +9,60 @@ use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::message::DeliveryOutcome;
 
-fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result<Vec<Claimed>> {
-    let mut leased = c.prepare_cached(
-        "UPDATE queue SET due_at = ?3, leased = 1 WHERE message_seq IN \
-         (SELECT message_seq FROM queue WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2) \
-         RETURNING message_seq, phase",
+/// The accounts with queue entries (a skip scan of `queue_account_due`:
+/// one index probe per account, whatever the backlog).
+fn queued_accounts(c: &Connection) -> Result<Vec<String>> {
+    Ok(c.prepare_cached(
+        "WITH RECURSIVE a(acct) AS (SELECT MIN(account_sid) FROM queue \
+           UNION ALL SELECT (SELECT MIN(account_sid) FROM queue WHERE account_sid > a.acct) FROM a WHERE a.acct IS NOT NULL) \
+         SELECT acct FROM a WHERE acct IS NOT NULL",
+    )?
+    .query_map([], |r| r.get(0))?
+    .collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// Due entries to claim, fair between accounts: each account with due work
+/// gets an equal share of `limit` (its oldest entries), and what is left goes
+/// to the oldest entries overall.
+fn pick(c: &Connection, now: Millis, limit: u32) -> Result<Vec<i64>> {
+    let accounts = queued_accounts(c)?;
+    let mut global = c.prepare_cached(
+        "SELECT message_seq FROM queue WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2",
     )?;
-    let rows = leased
-        .query_map(params![now, limit, lease_until], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if accounts.len() <= 1 {
+        return Ok(global
+            .query_map(params![now, limit], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?);
+    }
+    let share = (limit as usize).div_ceil(accounts.len()).max(1);
+    let mut per_account = c.prepare_cached(
+        "SELECT message_seq FROM queue WHERE account_sid = ?1 AND due_at <= ?2 ORDER BY due_at LIMIT ?3",
+    )?;
+    let mut lanes = Vec::with_capacity(accounts.len());
+    for a in &accounts {
+        lanes.push(
+            per_account
+                .query_map(params![a, now, share as i64], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?,
+        );
+    }
+    let chosen = fair_merge(&lanes, limit as usize, |extra| {
+        global
+            .query_map(params![now, extra as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+    })?;
+    Ok(chosen)
+}
+
+fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result<Vec<Claimed>> {
+    let mut lease = c.prepare_cached(
+        "UPDATE queue SET due_at = ?2, leased = 1 WHERE message_seq = ?1 RETURNING phase",
+    )?;
+    let mut rows = Vec::new();
+    for seq in pick(c, now, limit)? {
+        let phase: String = lease.query_row(params![seq, lease_until], |r| r.get(0))?;
+        rows.push((seq, phase));
+    }
     let mut start_sending = c.prepare_cached(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = ?2 \
          WHERE seq = ?1 AND status IN ('queued', 'sending') \

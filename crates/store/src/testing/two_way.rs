@@ -450,3 +450,35 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
     .await;
     out.into_iter().flatten().collect()
 }
+
+pub(super) async fn claims_are_fair_between_accounts(store: &dyn Store) {
+    let t = 40_000_000;
+    drain(store, t).await;
+    let a = account(store).await;
+    let b = account(store).await;
+    for i in 0..100 {
+        store
+            .insert_message(new_message(&a, &format!("+155500090{i:02}"), t + i))
+            .await
+            .expect("insert");
+    }
+    let late = new_message(&b, "+15550009199", t + 500);
+    let late_sid = late.sid.clone();
+    store.insert_message(late).await.expect("insert");
+    let claimed = store
+        .claim_due(t + 1000, 10, t + 2000)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 10);
+    assert!(
+        claimed.iter().any(|c| c.sid == late_sid),
+        "the other account's newer message is not held back by the backlog"
+    );
+    let from_a: Vec<&Claimed> = claimed.iter().filter(|c| c.account_sid == a).collect();
+    assert_eq!(
+        from_a.len(),
+        9,
+        "the rest goes to the backlog, oldest first"
+    );
+    drain(store, t + 5000).await;
+}
