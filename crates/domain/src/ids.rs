@@ -82,6 +82,12 @@ sid_type!(
     "PN"
 );
 sid_type!(
+    /// A Messaging Service (`MG…`).
+    ServiceSid,
+    "MG"
+);
+
+sid_type!(
     /// An API key (`SK…`).
     ApiKeySid,
     "SK"

@@ -27,7 +27,7 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
-use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid};
+use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid, ServiceSid};
 use switchboard_domain::message::MessageStatus;
 
 /// Accounts and their credentials (auth tokens arrive already encrypted, API key secrets already hashed).
@@ -186,12 +186,57 @@ pub trait WebhookStore: Send + Sync {
     async fn next_webhook_due(&self) -> Result<Option<Millis>>;
 }
 
+/// Messaging Services: sender pools with sticky senders.
+#[async_trait]
+pub trait ServiceStore: Send + Sync {
+    async fn create_service(&self, service: ServiceRecord) -> Result<()>;
+    async fn get_service(
+        &self,
+        account: &AccountSid,
+        sid: &ServiceSid,
+    ) -> Result<Option<ServiceRecord>>;
+    async fn list_services(&self, account: &AccountSid) -> Result<Vec<ServiceRecord>>;
+    /// `false` if the account has no such service.
+    async fn update_service(
+        &self,
+        account: &AccountSid,
+        sid: &ServiceSid,
+        config: ServiceConfig,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Deletes the service and releases its numbers.
+    async fn delete_service(&self, account: &AccountSid, sid: &ServiceSid) -> Result<bool>;
+    /// Adds one of the account's numbers to the pool (`Conflict` if it is in a service already).
+    async fn add_service_number(&self, number: ServiceNumber) -> Result<()>;
+    async fn list_service_numbers(&self, service: &ServiceSid) -> Result<Vec<ServiceNumber>>;
+    async fn remove_service_number(
+        &self,
+        service: &ServiceSid,
+        number: &PhoneNumberSid,
+    ) -> Result<bool>;
+    /// The sender for `recipient`: with `sticky`, the one it had before if it
+    /// is still in the pool, otherwise one chosen from the pool (and, with
+    /// `sticky`, remembered). `None` if the pool is empty.
+    async fn pick_sender(
+        &self,
+        service: &ServiceSid,
+        recipient: &str,
+        sticky: bool,
+    ) -> Result<Option<String>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
-    AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore
+    AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore + ServiceStore
 {
 }
 impl<T> Store for T where
-    T: AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore
+    T: AccountStore
+        + MessageStore
+        + QueueStore
+        + NumberStore
+        + OptOutStore
+        + WebhookStore
+        + ServiceStore
 {
 }

@@ -400,3 +400,49 @@ pub enum Idempotent {
     /// The key was used before with other parameters.
     Mismatch,
 }
+
+/// A Messaging Service's settings (Twilio's field names; `""` = unset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    pub friendly_name: String,
+    pub inbound_request_url: String,
+    pub inbound_method: String,
+    pub fallback_url: String,
+    pub fallback_method: String,
+    pub status_callback: String,
+    pub sticky_sender: bool,
+    pub use_inbound_webhook_on_number: bool,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            friendly_name: String::new(),
+            inbound_request_url: String::new(),
+            inbound_method: "POST".into(),
+            fallback_url: String::new(),
+            fallback_method: "POST".into(),
+            status_callback: String::new(),
+            sticky_sender: true,
+            use_inbound_webhook_on_number: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRecord {
+    pub sid: switchboard_domain::ids::ServiceSid,
+    pub account_sid: AccountSid,
+    pub config: ServiceConfig,
+    pub date_created: Millis,
+    pub date_updated: Millis,
+}
+
+/// A number in a service's sender pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceNumber {
+    pub service_sid: switchboard_domain::ids::ServiceSid,
+    pub number_sid: PhoneNumberSid,
+    pub phone_number: String,
+    pub date_created: Millis,
+}

@@ -11,6 +11,7 @@ mod messages;
 mod numbers;
 mod queue;
 mod rows;
+mod services;
 mod webhooks;
 
 use crate::error::{Error, Result};
@@ -25,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_dlr_done_date.sql")),
     (5, include_str!("migrations/0005_idempotency.sql")),
     (6, include_str!("migrations/0006_fair_queue.sql")),
+    (7, include_str!("migrations/0007_services.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

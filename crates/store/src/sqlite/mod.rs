@@ -12,6 +12,8 @@ mod messages;
 mod numbers;
 mod queue;
 mod rows;
+mod services;
+pub(crate) use services::slot;
 mod webhooks;
 
 use crate::error::{Error, Result};
@@ -27,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_dlr_done_date.sql")),
     (5, include_str!("migrations/0005_idempotency.sql")),
     (6, include_str!("migrations/0006_fair_queue.sql")),
+    (7, include_str!("migrations/0007_services.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

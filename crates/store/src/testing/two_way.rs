@@ -482,3 +482,113 @@ pub(super) async fn claims_are_fair_between_accounts(store: &dyn Store) {
     );
     drain(store, t + 5000).await;
 }
+
+pub(super) async fn messaging_services(store: &dyn Store) {
+    use switchboard_domain::ids::ServiceSid;
+    let a = account(store).await;
+    let sid = ServiceSid::generate();
+    store
+        .create_service(ServiceRecord {
+            sid: sid.clone(),
+            account_sid: a.clone(),
+            config: ServiceConfig {
+                friendly_name: "Reminders".into(),
+                ..ServiceConfig::default()
+            },
+            date_created: 7,
+            date_updated: 7,
+        })
+        .await
+        .expect("create");
+    let got = store
+        .get_service(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!(got.config.friendly_name, "Reminders");
+    let b = account(store).await;
+    assert!(store.get_service(&b, &sid).await.expect("get").is_none());
+    assert_eq!(
+        store
+            .pick_sender(&sid, "+15550007001", true)
+            .await
+            .expect("pick"),
+        None,
+        "empty pool"
+    );
+    for (i, n) in ["+15550007101", "+15550007102", "+15550007103"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .add_service_number(ServiceNumber {
+                service_sid: sid.clone(),
+                number_sid: PhoneNumberSid::generate(),
+                phone_number: (*n).into(),
+                date_created: 10 + i as i64,
+            })
+            .await
+            .expect("add");
+    }
+    let pool = store.list_service_numbers(&sid).await.expect("list");
+    assert_eq!(pool.len(), 3);
+    // sticky: a recipient keeps its sender; recipients spread over the pool
+    let mut used = std::collections::HashSet::new();
+    for r in 0..20 {
+        let to = format!("+155500072{r:02}");
+        let first = store
+            .pick_sender(&sid, &to, true)
+            .await
+            .expect("pick")
+            .expect("some");
+        for _ in 0..3 {
+            assert_eq!(
+                store.pick_sender(&sid, &to, true).await.expect("pick"),
+                Some(first.clone())
+            );
+        }
+        used.insert(first);
+    }
+    assert!(used.len() > 1, "recipients spread over the pool");
+    // a sender leaving the pool is replaced
+    let to = "+15550007299";
+    let before = store
+        .pick_sender(&sid, to, true)
+        .await
+        .expect("pick")
+        .expect("some");
+    let gone = pool
+        .iter()
+        .find(|n| n.phone_number == before)
+        .expect("in pool");
+    assert!(store
+        .remove_service_number(&sid, &gone.number_sid)
+        .await
+        .expect("remove"));
+    let after = store
+        .pick_sender(&sid, to, true)
+        .await
+        .expect("pick")
+        .expect("some");
+    assert_ne!(after, before);
+    let changed = ServiceConfig {
+        status_callback: "https://app.example/status".into(),
+        ..got.config
+    };
+    assert!(store
+        .update_service(&a, &sid, changed, 9)
+        .await
+        .expect("update"));
+    assert_eq!(
+        store.list_services(&a).await.expect("list")[0]
+            .config
+            .status_callback,
+        "https://app.example/status"
+    );
+    assert!(store.delete_service(&a, &sid).await.expect("delete"));
+    assert!(store
+        .list_service_numbers(&sid)
+        .await
+        .expect("list")
+        .is_empty());
+}
