@@ -16,6 +16,7 @@ mod error;
 mod fair;
 pub mod model;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

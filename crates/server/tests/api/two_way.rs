@@ -512,44 +512,46 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     .await;
 }
 
-#[tokio::test]
-async fn url_fragment_overrides_bound_the_retries() {
-    let app = spawn_app().await;
-    let sink = WebhookSink::start().await;
-    sink.answer("/down", 503, "");
-    // rc=1: one retry after the first attempt; rp=all: a 503 is retried too.
+/// Sends a message whose StatusCallback is `callback` and waits until its
+/// three callbacks (sending, sent, delivered) are all in `state`.
+async fn callbacks_settled(
+    app: &TestApp,
+    to: &str,
+    callback: &str,
+    state: switchboard_core::store::WebhookState,
+) -> Vec<switchboard_core::store::WebhookRecord> {
     let r = app
         .create(&[
-            ("To", "+15550100701"),
+            ("To", to),
             ("From", "+15005550006"),
             ("Body", "x"),
-            (
-                "StatusCallback",
-                &format!("{}#rc=1&rp=all", sink.url("/down")),
-            ),
+            ("StatusCallback", callback),
         ])
         .await;
     let sid = switchboard_domain::ids::MessageSid::parse(r.json["sid"].as_str().expect("sid"))
         .expect("sid");
     let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
-    let rows = wait_until(
-        Duration::from_secs(20),
-        "every callback given up",
-        || async {
-            let rows = app
-                .app_core
-                .store
-                .list_webhooks(&account, &sid)
-                .await
-                .expect("list");
-            (rows.len() == 3
-                && rows
-                    .iter()
-                    .all(|r| r.state == switchboard_core::store::WebhookState::Failed))
-            .then_some(rows)
-        },
-    )
-    .await;
+    wait_until(Duration::from_secs(20), "the callbacks settled", || async {
+        let rows = app
+            .app_core
+            .store
+            .list_webhooks(&account, &sid)
+            .await
+            .expect("list");
+        (rows.len() == 3 && rows.iter().all(|r| r.state == state)).then_some(rows)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn url_fragment_overrides_bound_the_retries() {
+    use switchboard_core::store::WebhookState;
+    let app = spawn_app().await;
+    let sink = WebhookSink::start().await;
+    sink.answer("/down", 503, "");
+    // rc=1: one retry after the first attempt; rp=all: a 503 is retried too.
+    let all = format!("{}#rc=1&rp=all", sink.url("/down"));
+    let rows = callbacks_settled(&app, "+15550100701", &all, WebhookState::Failed).await;
     assert!(
         rows.iter()
             .all(|r| r.attempts == 2 && r.response_code == Some(503)),
@@ -557,33 +559,7 @@ async fn url_fragment_overrides_bound_the_retries() {
     );
     assert_eq!(sink.received().len(), 6, "two attempts per callback");
     // rp=ct (Twilio's default policy when given): an HTTP error is not retried.
-    let r = app
-        .create(&[
-            ("To", "+15550100702"),
-            ("From", "+15005550006"),
-            ("Body", "x"),
-            ("StatusCallback", &format!("{}#rp=ct", sink.url("/down"))),
-        ])
-        .await;
-    let sid = switchboard_domain::ids::MessageSid::parse(r.json["sid"].as_str().expect("sid"))
-        .expect("sid");
-    let rows = wait_until(
-        Duration::from_secs(20),
-        "callbacks failed at once",
-        || async {
-            let rows = app
-                .app_core
-                .store
-                .list_webhooks(&account, &sid)
-                .await
-                .expect("list");
-            (rows.len() == 3
-                && rows
-                    .iter()
-                    .all(|r| r.state == switchboard_core::store::WebhookState::Failed))
-            .then_some(rows)
-        },
-    )
-    .await;
+    let ct = format!("{}#rp=ct", sink.url("/down"));
+    let rows = callbacks_settled(&app, "+15550100702", &ct, WebhookState::Failed).await;
     assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
 }

@@ -2,7 +2,7 @@
 //! migration 0003). Claims skip locked rows, so nodes never share a claim.
 
 use super::messages::insert_tx;
-use super::rows::{self, u32_of, MESSAGE_COLUMNS};
+use super::rows::{self, u32_of};
 use super::PgStore;
 use crate::error::{Error, Result};
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
@@ -13,19 +13,8 @@ use sqlx::Row;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
-const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
-     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
-     w.raw_dlr_done_date";
-
 fn select() -> String {
-    let m: Vec<String> = MESSAGE_COLUMNS
-        .split(',')
-        .map(|c| format!("m.{}", c.trim()))
-        .collect();
-    format!(
-        "SELECT {}, {HOOK_COLUMNS} FROM webhooks w JOIN messages m ON m.seq = w.message_seq",
-        m.join(", ")
-    )
+    crate::sql::webhook_select()
 }
 
 fn hook(r: &PgRow) -> Result<WebhookRecord> {

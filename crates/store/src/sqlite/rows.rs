@@ -6,10 +6,7 @@ use rusqlite::Row;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::{Direction, MessageStatus};
 
-pub(super) const MESSAGE_COLUMNS: &str =
-    "seq, sid, account_sid, direction, status, to_addr, from_addr, body, \
-     num_segments, media_urls, messaging_service_sid, status_callback, error_code, error_message, \
-     price, price_unit, carrier_ref, attempts, date_created, date_updated, date_sent";
+pub(super) use crate::sql::MESSAGE_COLUMNS;
 
 fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(

@@ -1,7 +1,7 @@
 //! The webhook outbox on SQLite (rows are enqueued by triggers; see migration 0003).
 
 use super::messages::insert;
-use super::rows::{self, MESSAGE_COLUMNS};
+use super::rows;
 use super::SqliteStore;
 use crate::error::Result;
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
@@ -11,19 +11,8 @@ use rusqlite::{params, Connection, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
-const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
-     w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
-     w.raw_dlr_done_date";
-
 fn select() -> String {
-    let m: Vec<String> = MESSAGE_COLUMNS
-        .split(',')
-        .map(|c| format!("m.{}", c.trim()))
-        .collect();
-    format!(
-        "SELECT {}, {HOOK_COLUMNS} FROM webhooks w JOIN messages m ON m.seq = w.message_seq",
-        m.join(", ")
-    )
+    crate::sql::webhook_select()
 }
 
 fn bad(what: &str, v: &str) -> rusqlite::Error {
