@@ -30,6 +30,16 @@ pub async fn authorize(
     path_account: &str,
     path: &str,
 ) -> Result<AccountSid, ApiError> {
+    let account = authenticate(state, headers).await?;
+    if account.as_str() != path_account {
+        return Err(ApiError::not_found(path));
+    }
+    Ok(account)
+}
+
+/// The account whose credentials the request carries (for routes without an
+/// account in the path, like `/v1/Services`).
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccountSid, ApiError> {
     let (user, pass) = basic_credentials(headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = state
         .core
@@ -43,8 +53,5 @@ pub async fn authorize(
                 ApiError::internal()
             }
         })?;
-    if principal.account_sid.as_str() != path_account {
-        return Err(ApiError::not_found(path));
-    }
     Ok(principal.account_sid)
 }

@@ -17,6 +17,7 @@ pub mod form;
 pub mod messages;
 pub mod numbers;
 pub mod ops;
+pub mod services;
 pub mod signature;
 pub mod webhook_client;
 pub mod wire;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub core: Core,
     /// Set once migrations ran and listeners are up.
     pub ready: Arc<AtomicBool>,
+    /// The externally visible base URL (absolute URLs in v1/v2 resources).
+    pub public_url: String,
     status_counted: Arc<Mutex<Option<Instant>>>,
 }
 
@@ -42,8 +45,15 @@ impl AppState {
         Self {
             core,
             ready,
+            public_url: "http://127.0.0.1:8080".into(),
             status_counted: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Sets the base of absolute URLs (`public_url` in the config).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
     }
 }
 
@@ -82,6 +92,21 @@ pub fn router(state: AppState) -> Router {
         .route("/Accounts/{account}/OptOuts.json", get(numbers::opt_outs));
     Router::new()
         .nest("/2010-04-01", accounts)
+        .route("/v1/Services", get(services::list).post(services::create))
+        .route(
+            "/v1/Services/{service}",
+            get(services::fetch)
+                .post(services::update)
+                .delete(services::delete),
+        )
+        .route(
+            "/v1/Services/{service}/PhoneNumbers",
+            get(services::list_numbers).post(services::add_number),
+        )
+        .route(
+            "/v1/Services/{service}/PhoneNumbers/{number}",
+            get(services::fetch_number).delete(services::remove_number),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)

@@ -39,6 +39,20 @@ pub async fn create(
         status_callback: opt(&p, "StatusCallback"),
         validity_period: p.uint("ValidityPeriod")?,
         smart_encoded: p.bool("SmartEncoded")?.unwrap_or(false),
+        schedule_type: opt(&p, "ScheduleType"),
+        send_at: match p.get("SendAt").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.timestamp_millis())
+                    .map_err(|_| {
+                        ApiError::new(
+                            35114,
+                            format!("SendAt must be an ISO 8601 date-time such as 2030-01-01T10:00:00Z, not '{v}'."),
+                        )
+                    })?,
+            ),
+        },
     };
     let key = headers
         .get("idempotency-key")

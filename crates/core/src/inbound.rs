@@ -71,15 +71,23 @@ async fn opt_out(
     now: Millis,
 ) -> Result<(), switchboard_store::Error> {
     let (account, sender, recipient) = (&number.account_sid, &number.phone_number, &inbound.from);
+    // A number in a Messaging Service: the opt-out covers the whole service too.
+    let service = store.service_of_number(&number.sid).await?;
     let c = &number.config;
     let text = match keyword {
         OptKeyword::Stop => {
             store.opt_out(account, sender, recipient, now).await?;
+            if let Some(ms) = &service {
+                store.opt_out(account, ms.as_str(), recipient, now).await?;
+            }
             tracing::info!(account_sid = %account, "A recipient opted out (STOP).");
             c.stop_reply.as_deref().unwrap_or(DEFAULT_STOP_REPLY)
         }
         OptKeyword::Start => {
             store.opt_in(account, sender, recipient).await?;
+            if let Some(ms) = &service {
+                store.opt_in(account, ms.as_str(), recipient).await?;
+            }
             c.start_reply.as_deref().unwrap_or(DEFAULT_START_REPLY)
         }
         OptKeyword::Help => {

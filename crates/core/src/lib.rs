@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod inbound;
 pub mod messages;
 pub mod numbers;
+pub mod services;
 pub mod webhooks;
 
 /// The store types `api` renders (re-exported so `api` needs no direct store dependency).
@@ -37,6 +38,7 @@ pub struct Core {
     pub accounts: Arc<accounts::Accounts>,
     pub messages: Arc<messages::Messages>,
     pub numbers: Arc<numbers::Numbers>,
+    pub services: Arc<services::Services>,
 }
 
 impl Core {
@@ -57,12 +59,14 @@ impl Core {
             policy,
         ));
         let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
+        let services = Arc::new(services::Services::new(store.clone(), clock.clone()));
         Self {
             store,
             clock,
             accounts,
             messages,
             numbers,
+            services,
         }
     }
 }

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use switchboard_domain::address::{parse_e164, Address};
 use switchboard_domain::clock::Clock;
+use switchboard_domain::clock::Millis;
 use switchboard_domain::encoding;
-use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::ids::{AccountSid, MessageSid, ServiceSid};
 use switchboard_domain::message::{Direction, MessageStatus};
 use switchboard_store::{CancelResult, MessageFilter, MessageRecord, NewMessage, Store};
 use tokio::sync::Notify;
@@ -25,6 +26,10 @@ pub struct SendRequest {
     pub status_callback: Option<String>,
     pub validity_period: Option<u32>,
     pub smart_encoded: bool,
+    /// `ScheduleType` as given (`fixed` is the only type).
+    pub schedule_type: Option<String>,
+    /// `SendAt`, already parsed.
+    pub send_at: Option<Millis>,
 }
 
 /// A rejected request (a code from the error table) or a store failure.
@@ -61,6 +66,10 @@ pub struct SenderPolicy {
     pub test_sender: Option<String>,
     /// Whether alphanumeric sender IDs (`From=Salon`) are allowed.
     pub alphanumeric: bool,
+    /// How far ahead `SendAt` may be: at least this many seconds…
+    pub schedule_min_secs: u64,
+    /// …and at most this many.
+    pub schedule_max_secs: u64,
 }
 
 impl Default for SenderPolicy {
@@ -68,6 +77,8 @@ impl Default for SenderPolicy {
         Self {
             test_sender: Some("+15005550006".into()),
             alphanumeric: true,
+            schedule_min_secs: 15 * 60,
+            schedule_max_secs: 35 * 24 * 3600,
         }
     }
 }
@@ -88,6 +99,62 @@ impl Messages {
             policy,
             queued: Arc::new(Notify::new()),
         }
+    }
+
+    /// With a Messaging Service: it must exist (21701); the pool gives the
+    /// sender (sticky per recipient) unless `From` was given (21703 if the pool
+    /// is empty); the service's status callback is the default.
+    async fn resolve_service(
+        &self,
+        account: &AccountSid,
+        mut new: NewMessage,
+    ) -> Result<NewMessage, MessageError> {
+        let Some(ms) = new.messaging_service_sid.clone() else {
+            return Ok(new);
+        };
+        let sid = ServiceSid::parse(&ms)
+            .map_err(|_| reject(21701, format!("The Messaging Service {ms} does not exist.")))?;
+        let service = self
+            .store
+            .get_service(account, &sid)
+            .await?
+            .ok_or_else(|| reject(21701, format!("The Messaging Service {ms} does not exist.")))?;
+        if new.from.is_empty() {
+            new.from = self
+                .store
+                .pick_sender(&sid, &new.to, service.config.sticky_sender)
+                .await?
+                .ok_or_else(|| {
+                    reject(
+                        21703,
+                        format!("The Messaging Service {ms} has no phone number to send from."),
+                    )
+                })?;
+        }
+        if new.status_callback.is_none() && !service.config.status_callback.is_empty() {
+            new.status_callback = Some(service.config.status_callback.clone());
+        }
+        Ok(new)
+    }
+
+    /// Opt-outs to a number in a service apply to the whole service.
+    async fn check_service_opt_out(
+        &self,
+        account: &AccountSid,
+        new: &NewMessage,
+    ) -> Result<(), MessageError> {
+        if let Some(ms) = &new.messaging_service_sid {
+            if self.store.is_opted_out(account, ms, &new.to).await? {
+                return Err(reject(
+                    21610,
+                    format!(
+                        "Attempt to send to unsubscribed recipient: {} opted out of {ms}.",
+                        new.to
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// 21606 unless the account may send from `from`; 21610 if `to` opted out of it.
@@ -140,7 +207,9 @@ impl Messages {
             ));
         }
         let new = self.validate(account, req)?;
+        let new = self.resolve_service(account, new).await?;
         self.check_sender(account, &new.from, &new.to).await?;
+        self.check_service_opt_out(account, &new).await?;
         let not_before = new.now - IDEMPOTENCY_WINDOW_MS;
         let key = switchboard_store::IdempotencyKey {
             key,
@@ -168,7 +237,9 @@ impl Messages {
         req: SendRequest,
     ) -> Result<MessageRecord, MessageError> {
         let new = self.validate(account, req)?;
+        let new = self.resolve_service(account, new).await?;
         self.check_sender(account, &new.from, &new.to).await?;
+        self.check_service_opt_out(account, &new).await?;
         let stored = self.store.insert_message(new).await?;
         self.queued.notify_one();
         metrics::counter!("switchboard_messages_accepted_total").increment(1);
@@ -186,19 +257,20 @@ impl Messages {
                 format!("The 'To' number {to_raw} is not a valid phone number."),
             )
         })?;
-        if let Some(ms) = req.messaging_service_sid.filter(|s| !s.is_empty()) {
-            return Err(reject(
-                21701,
-                format!("The Messaging Service {ms} does not exist."),
-            ));
-        }
-        let from_raw = req
-            .from
-            .filter(|f| !f.is_empty())
-            .ok_or_else(|| reject(21603, "A 'From' phone number is required."))?;
-        let from = Address::parse_from(&from_raw).ok_or_else(|| {
-            reject(21212, format!("The 'From' number {from_raw} is not a valid phone number, shortcode, or alphanumeric sender ID."))
-        })?;
+        let service = match req.messaging_service_sid.filter(|s| !s.is_empty()) {
+            Some(ms) => Some(ServiceSid::parse(&ms).map_err(|_| {
+                reject(21701, format!("The Messaging Service {ms} does not exist."))
+            })?),
+            None => None,
+        };
+        // Without a service, From is required; with one, the pool provides it.
+        let from = match req.from.filter(|f| !f.is_empty()) {
+            Some(raw) => Some(Address::parse_from(&raw).ok_or_else(|| {
+                reject(21212, format!("The 'From' number {raw} is not a valid phone number, shortcode, or alphanumeric sender ID."))
+            })?),
+            None if service.is_some() => None,
+            None => return Err(reject(21603, "A 'From' phone number is required.")),
+        };
         if req.media_urls.len() > MAX_MEDIA {
             return Err(reject(
                 21623,
@@ -241,22 +313,56 @@ impl Messages {
         };
         let seg = encoding::segment(&body);
         let now = self.clock.now_millis();
+        // Scheduling needs a service (as with Twilio: without one it is ignored).
+        let send_at = match (
+            &service,
+            req.schedule_type.as_deref().filter(|t| !t.is_empty()),
+        ) {
+            (_, Some(t)) if t != "fixed" => {
+                return Err(reject(
+                    35111,
+                    format!("ScheduleType must be 'fixed', not '{t}'."),
+                ))
+            }
+            (Some(_), Some(_)) => {
+                let at = req
+                    .send_at
+                    .ok_or_else(|| reject(35114, "SendAt is required with ScheduleType=fixed."))?;
+                let ahead = at - now;
+                let (min, max) = (self.policy.schedule_min_secs, self.policy.schedule_max_secs);
+                if ahead < i64::try_from(min * 1000).unwrap_or(i64::MAX)
+                    || ahead > i64::try_from(max * 1000).unwrap_or(i64::MAX)
+                {
+                    return Err(reject(
+                        35114,
+                        format!("SendAt must be between {min} seconds and {max} seconds from now."),
+                    ));
+                }
+                Some(at)
+            }
+            _ => None,
+        };
+        let status = match (&service, send_at) {
+            (_, Some(_)) => MessageStatus::Scheduled,
+            (Some(_), None) => MessageStatus::Accepted,
+            (None, None) => MessageStatus::Queued,
+        };
         Ok(NewMessage {
             sid: MessageSid::generate_at(now),
             account_sid: account.clone(),
             direction: Direction::OutboundApi,
-            status: MessageStatus::Queued,
+            status,
             to: to.as_str().to_owned(),
-            from: from.as_str().to_owned(),
+            from: from.map(|f| f.as_str().to_owned()).unwrap_or_default(),
             num_segments: u32::try_from(seg.num_segments()).unwrap_or(u32::MAX),
             encoding: seg.encoding.as_str().to_owned(),
             body,
             media_urls: req.media_urls,
-            messaging_service_sid: None,
+            messaging_service_sid: service.map(|s| s.to_string()),
             status_callback: req.status_callback.filter(|c| !c.is_empty()),
             validity_secs: req.validity_period,
             now,
-            due_at: now,
+            due_at: send_at.unwrap_or(now),
         })
     }
 

@@ -73,6 +73,12 @@ fn is_canonical_nanp(s: &str) -> bool {
         && b[2..].iter().all(u8::is_ascii_digit)
 }
 
+/// The ISO 3166 region of an E.164 number (`"US"`, `"IT"`), if known.
+pub fn region_of(e164: &str) -> Option<String> {
+    let number = phonenumber::parse(None, e164).ok()?;
+    number.country().id().map(|id| format!("{id:?}"))
+}
+
 fn parse_full(raw: &str) -> Option<String> {
     if !raw.starts_with('+') || raw.len() > 32 {
         return None;

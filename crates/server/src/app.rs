@@ -61,6 +61,8 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> 
     let policy = switchboard_core::messages::SenderPolicy {
         test_sender: Some(settings.messaging.test_sender.clone()).filter(|s| !s.is_empty()),
         alphanumeric: settings.messaging.alphanumeric_senders,
+        schedule_min_secs: settings.messaging.schedule_min_secs,
+        schedule_max_secs: settings.messaging.schedule_max_secs,
     };
     Ok(Core::with_policy(store, clock, key, policy))
 }
@@ -120,7 +122,9 @@ impl App {
             .with_context(|| format!("cannot listen on {} (http.bind)", settings.http.bind))?;
         let http_addr = listener.local_addr()?;
         let ready = Arc::new(AtomicBool::new(false));
-        let router = switchboard_api::router(AppState::new(core.clone(), ready.clone()));
+        let router = switchboard_api::router(
+            AppState::new(core.clone(), ready.clone()).with_public_url(&settings.public_url),
+        );
         let stop = shutdown.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)

@@ -69,6 +69,9 @@ pub struct MessagingSettings {
     pub test_sender: String,
     /// Whether alphanumeric sender IDs are allowed as `From`.
     pub alphanumeric_senders: bool,
+    /// How far ahead a scheduled message's `SendAt` may be (default 15 minutes to 35 days).
+    pub schedule_min_secs: u64,
+    pub schedule_max_secs: u64,
 }
 
 impl Default for MessagingSettings {
@@ -76,6 +79,8 @@ impl Default for MessagingSettings {
         Self {
             test_sender: "+15005550006".into(),
             alphanumeric_senders: true,
+            schedule_min_secs: 15 * 60,
+            schedule_max_secs: 35 * 24 * 3600,
         }
     }
 }

@@ -224,6 +224,8 @@ pub trait ServiceStore: Send + Sync {
         recipient: &str,
         sticky: bool,
     ) -> Result<Option<String>>;
+    /// The service whose pool holds this number, if any.
+    async fn service_of_number(&self, number: &PhoneNumberSid) -> Result<Option<ServiceSid>>;
 }
 
 /// Everything the application needs from storage.

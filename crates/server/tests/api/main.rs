@@ -8,5 +8,6 @@ mod idempotency;
 mod isolation;
 mod messages;
 mod ops;
+mod services;
 mod smpp;
 mod two_way;

@@ -55,7 +55,10 @@ pub(super) async fn insert_tx(
         .bind(m.now)
         .fetch_one(&mut **tx)
         .await?;
-    if m.status == MessageStatus::Queued {
+    if matches!(
+        m.status,
+        MessageStatus::Queued | MessageStatus::Accepted | MessageStatus::Scheduled
+    ) {
         sqlx::query("INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES ($1, $2, 'submit', $3)")
             .bind(seq)
             .bind(m.due_at)

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_idempotency.sql")),
     (6, include_str!("migrations/0006_fair_queue.sql")),
     (7, include_str!("migrations/0007_services.sql")),
+    (8, include_str!("migrations/0008_service_inbound.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

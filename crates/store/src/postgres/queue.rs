@@ -317,7 +317,7 @@ impl QueueStore for PgStore {
         if !submit.is_empty() {
             let rows = sqlx::query(&format!(
                 "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = $2 \
-                 WHERE seq = ANY($1) AND status IN ('queued', 'sending') RETURNING seq, {CLAIM_COLUMNS}"
+                 WHERE seq = ANY($1) AND status IN ('queued', 'accepted', 'scheduled', 'sending') RETURNING seq, {CLAIM_COLUMNS}"
             ))
             .bind(&submit)
             .bind(now)

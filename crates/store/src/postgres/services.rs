@@ -182,6 +182,15 @@ impl ServiceStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn service_of_number(&self, number: &PhoneNumberSid) -> Result<Option<ServiceSid>> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT service_sid FROM service_numbers WHERE number_sid = $1")
+                .bind(number.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.and_then(|s| ServiceSid::parse(&s).ok()))
+    }
+
     async fn pick_sender(
         &self,
         service: &ServiceSid,

@@ -34,7 +34,10 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         m.now,
     ])?;
     let seq = c.last_insert_rowid();
-    if m.status == MessageStatus::Queued {
+    if matches!(
+        m.status,
+        MessageStatus::Queued | MessageStatus::Accepted | MessageStatus::Scheduled
+    ) {
         c.prepare_cached(
             "INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES (?1, ?2, 'submit', ?3)",
         )?

@@ -65,7 +65,7 @@ fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result
     }
     let mut start_sending = c.prepare_cached(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = ?2 \
-         WHERE seq = ?1 AND status IN ('queued', 'sending') \
+         WHERE seq = ?1 AND status IN ('queued', 'accepted', 'scheduled', 'sending') \
          RETURNING sid, account_sid, to_addr, from_addr, body, encoding, attempts, date_created, validity_secs, carrier_ref",
     )?;
     let mut awaiting = c.prepare_cached(

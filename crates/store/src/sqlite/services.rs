@@ -178,6 +178,20 @@ impl ServiceStore for SqliteStore {
         .await
     }
 
+    async fn service_of_number(&self, number: &PhoneNumberSid) -> Result<Option<ServiceSid>> {
+        let n = number.as_str().to_owned();
+        let found: Option<String> = self
+            .read(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT service_sid FROM service_numbers WHERE number_sid = ?1",
+                )?
+                .query_row([n], |r| r.get(0))
+                .optional()?)
+            })
+            .await?;
+        Ok(found.and_then(|s| ServiceSid::parse(&s).ok()))
+    }
+
     async fn pick_sender(
         &self,
         service: &ServiceSid,

@@ -1,0 +1,22 @@
+-- Inbound messages to a number in a Messaging Service go to the service's
+-- inbound_request_url (and fallback), unless the service defers to the number.
+CREATE OR REPLACE FUNCTION webhooks_on_inbound() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.direction = 'inbound' THEN
+        INSERT INTO webhooks (kind, account_sid, message_seq, url, method, fallback_url, fallback_method, status, created_at, due_at)
+        SELECT 'incoming', NEW.account_sid, NEW.seq,
+               CASE WHEN svc THEN s.inbound_request_url ELSE p.sms_url END,
+               CASE WHEN svc THEN s.inbound_method ELSE p.sms_method END,
+               CASE WHEN svc THEN s.fallback_url ELSE p.sms_fallback_url END,
+               CASE WHEN svc THEN s.fallback_method ELSE p.sms_fallback_method END,
+               NEW.status, NEW.date_created, NEW.date_created
+        FROM phone_numbers p
+        LEFT JOIN service_numbers sn ON sn.number_sid = p.sid
+        LEFT JOIN messaging_services s ON s.sid = sn.service_sid
+        CROSS JOIN LATERAL (SELECT (s.sid IS NOT NULL AND NOT s.use_inbound_webhook_on_number
+                                    AND s.inbound_request_url <> '') AS svc) v
+        WHERE p.phone_number = NEW.to_addr AND p.account_sid = NEW.account_sid
+          AND (p.sms_url <> '' OR p.sms_fallback_url <> '' OR svc);
+    END IF;
+    RETURN NULL;
+END $$;
