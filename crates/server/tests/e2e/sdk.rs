@@ -128,6 +128,18 @@ async fn twilio_python_sdk_on_postgres() {
     .expect("sdk run");
 }
 
+/// Messaging Services, sticky senders and scheduling, through twilio-python.
+#[test]
+fn twilio_python_sdk_messaging_services() {
+    let root = workspace_root();
+    let python = require(root.join(".tools/venv/bin/python"), "the SDK venv");
+    run_sdk(
+        python,
+        root.join("sdk-tests/python/services_test.py"),
+        "[messaging]\nschedule_min_secs = 2\n",
+    );
+}
+
 #[test]
 fn twilio_node_sdk() {
     let root = workspace_root();
