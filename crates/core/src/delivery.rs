@@ -45,6 +45,8 @@ pub struct PipelineConfig {
     /// How long to wait for a receipt before asking the carrier.
     pub receipt_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Per-sender rates (messages per second by sender kind).
+    pub sender_rates: crate::shaping::SenderRates,
 }
 
 impl Default for PipelineConfig {
@@ -56,6 +58,7 @@ impl Default for PipelineConfig {
             poll_interval: Duration::from_millis(250),
             receipt_timeout: Duration::from_secs(600),
             retry: RetryPolicy::default(),
+            sender_rates: crate::shaping::SenderRates::default(),
         }
     }
 }
@@ -97,7 +100,9 @@ impl Pipeline {
             shutdown.clone(),
             [wakes.queued.clone(), wakes.webhooks],
         ));
+        let limiter = crate::shaping::SenderLimiter::new(cfg.sender_rates.clone());
         let dispatcher = Dispatcher {
+            limiter,
             store,
             carrier,
             clock,
@@ -124,6 +129,7 @@ impl Pipeline {
 }
 
 struct Dispatcher {
+    limiter: crate::shaping::SenderLimiter,
     store: Arc<dyn Store>,
     carrier: Arc<dyn Carrier>,
     clock: Arc<dyn Clock>,
@@ -228,6 +234,13 @@ impl Dispatcher {
                     .is_some_and(|v| now > c.date_created + i64::from(v) * 1000);
                 if expired {
                     return Some(finish_failed(c.sid, 30001));
+                }
+                if let Some(slot) = self.limiter.admit(&c.sid, &sms.from, now) {
+                    metrics::counter!("switchboard_messages_deferred_total").increment(1);
+                    return Some(QueueUpdate::Defer {
+                        sid: c.sid,
+                        due_at: slot,
+                    });
                 }
                 let outcome = self.carrier.submit(&sms).await;
                 metrics::counter!("switchboard_carrier_submits_total", "carrier" => self.carrier.name().to_owned(), "outcome" => outcome_label(&outcome)).increment(1);

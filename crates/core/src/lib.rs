@@ -21,6 +21,7 @@ pub mod inbound;
 pub mod messages;
 pub mod numbers;
 pub mod services;
+pub mod shaping;
 pub mod webhooks;
 
 /// The store types `api` renders (re-exported so `api` needs no direct store dependency).

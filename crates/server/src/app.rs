@@ -93,7 +93,7 @@ impl App {
             store,
             carrier,
             core.clock.clone(),
-            wiring::pipeline(&settings.pipeline),
+            wiring::pipeline_shaped(&settings.pipeline, wiring::sender_rates(&settings)),
             switchboard_core::delivery::Wakes {
                 queued: core.messages.queued.clone(),
                 webhooks: webhooks_wake.clone(),

@@ -57,6 +57,7 @@ pub struct Settings {
     pub carriers: Vec<crate::carrier_settings::CarrierSettings>,
     pub smsc_sim: crate::carrier_settings::SmscSimSettings,
     pub messaging: MessagingSettings,
+    pub shaping: ShapingSettings,
     pub webhooks: WebhookSettings,
     pub log: LogSettings,
 }
@@ -81,6 +82,28 @@ impl Default for MessagingSettings {
             alphanumeric_senders: true,
             schedule_min_secs: 15 * 60,
             schedule_max_secs: 35 * 24 * 3600,
+        }
+    }
+}
+
+/// Messages per second per sender, by sender kind (0 = unlimited), per node.
+/// `messaging.test_sender` is never shaped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShapingSettings {
+    pub long_code_per_sec: f64,
+    pub toll_free_per_sec: f64,
+    pub short_code_per_sec: f64,
+    pub alphanumeric_per_sec: f64,
+}
+
+impl Default for ShapingSettings {
+    fn default() -> Self {
+        Self {
+            long_code_per_sec: 1.0,
+            toll_free_per_sec: 3.0,
+            short_code_per_sec: 100.0,
+            alphanumeric_per_sec: 10.0,
         }
     }
 }
@@ -211,6 +234,7 @@ impl Default for Settings {
             carriers: Vec::new(),
             smsc_sim: Default::default(),
             messaging: MessagingSettings::default(),
+            shaping: ShapingSettings::default(),
             webhooks: WebhookSettings::default(),
             log: LogSettings::default(),
         }

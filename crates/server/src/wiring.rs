@@ -48,6 +48,27 @@ pub fn simulator(s: &SimulatorSettings) -> anyhow::Result<SimulatorConfig> {
 }
 
 pub fn pipeline(p: &PipelineSettings) -> PipelineConfig {
+    pipeline_shaped(p, switchboard_core::shaping::SenderRates::unlimited())
+}
+
+/// The sender rates of `[shaping]`; the test sender is exempt.
+pub fn sender_rates(s: &crate::config::Settings) -> switchboard_core::shaping::SenderRates {
+    switchboard_core::shaping::SenderRates {
+        long_code: s.shaping.long_code_per_sec,
+        toll_free: s.shaping.toll_free_per_sec,
+        short_code: s.shaping.short_code_per_sec,
+        alphanumeric: s.shaping.alphanumeric_per_sec,
+        exempt: vec![s.messaging.test_sender.clone()]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect(),
+    }
+}
+
+pub fn pipeline_shaped(
+    p: &PipelineSettings,
+    sender_rates: switchboard_core::shaping::SenderRates,
+) -> PipelineConfig {
     PipelineConfig {
         batch_size: p.batch_size,
         max_in_flight: p.max_in_flight,
@@ -59,6 +80,7 @@ pub fn pipeline(p: &PipelineSettings) -> PipelineConfig {
             max: Duration::from_secs(p.retry_max_secs),
             max_attempts: p.max_attempts,
         },
+        sender_rates,
     }
 }
 

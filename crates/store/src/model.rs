@@ -188,6 +188,9 @@ pub enum QueueUpdate {
     },
     /// Stop waiting for a receipt; the message stays `sent` (as Twilio leaves it).
     StopWaiting { sid: MessageSid },
+    /// Not sent yet by choice (its sender's rate): back to `queued` until
+    /// `due_at`, and the claim does not count as an attempt.
+    Defer { sid: MessageSid, due_at: Millis },
 }
 
 /// A delivery receipt for one part, matched by carrier reference. A message is

@@ -62,6 +62,11 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s.simulator.in_process = true;
     s.simulator.receipt_latency_ms = 5;
     s.webhooks.poll_interval_ms = 20;
+    // Sender shaping off unless a test turns it on (it paces a long code at 1/s).
+    s.shaping.long_code_per_sec = 0.0;
+    s.shaping.toll_free_per_sec = 0.0;
+    s.shaping.short_code_per_sec = 0.0;
+    s.shaping.alphanumeric_per_sec = 0.0;
     s.webhooks.retry_base_ms = 50;
     s.webhooks.retry_max_secs = 1;
     s.log.level = "warn".into();

@@ -9,5 +9,6 @@ mod isolation;
 mod messages;
 mod ops;
 mod services;
+mod shaping;
 mod smpp;
 mod two_way;

@@ -101,7 +101,8 @@ async fn apply_update(
         QueueUpdate::Sent { sid, .. }
         | QueueUpdate::Retry { sid, .. }
         | QueueUpdate::Finish { sid, .. }
-        | QueueUpdate::StopWaiting { sid } => sid,
+        | QueueUpdate::StopWaiting { sid }
+        | QueueUpdate::Defer { sid, .. } => sid,
     };
     let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM messages WHERE sid = $1")
         .bind(sid.as_str())
@@ -200,6 +201,21 @@ async fn apply_update(
             .await?;
         }
         QueueUpdate::Finish { outcome, .. } => finish(c, seq, outcome, now).await?,
+        QueueUpdate::Defer { due_at, .. } => {
+            sqlx::query("UPDATE queue SET phase = 'submit', due_at = $2, leased = FALSE WHERE message_seq = $1")
+                .bind(seq)
+                .bind(due_at)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE messages SET status = 'queued', attempts = GREATEST(attempts - 1, 0), date_updated = $2 \
+                 WHERE seq = $1 AND status = 'sending'",
+            )
+            .bind(seq)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
         QueueUpdate::StopWaiting { .. } => {
             sqlx::query("DELETE FROM queue WHERE message_seq = $1")
                 .bind(seq)

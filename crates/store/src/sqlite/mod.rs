@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_fair_queue.sql")),
     (7, include_str!("migrations/0007_services.sql")),
     (8, include_str!("migrations/0008_service_inbound.sql")),
+    (9, include_str!("migrations/0009_sending_once.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

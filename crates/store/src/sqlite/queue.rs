@@ -148,7 +148,8 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate, fence: Option<Mill
         QueueUpdate::Sent { sid, .. }
         | QueueUpdate::Retry { sid, .. }
         | QueueUpdate::Finish { sid, .. }
-        | QueueUpdate::StopWaiting { sid } => sid,
+        | QueueUpdate::StopWaiting { sid }
+        | QueueUpdate::Defer { sid, .. } => sid,
     };
     let Some(seq) = seq_of(c, sid.as_str())? else {
         return Ok(()); // deleted meanwhile
@@ -221,6 +222,17 @@ fn apply_update(c: &Connection, now: Millis, u: &QueueUpdate, fence: Option<Mill
             .execute(params![seq, due_at])?;
         }
         QueueUpdate::Finish { outcome, .. } => finish(c, seq, outcome, now)?,
+        QueueUpdate::Defer { due_at, .. } => {
+            c.prepare_cached(
+                "UPDATE messages SET status = 'queued', attempts = MAX(attempts - 1, 0), date_updated = ?2 \
+                 WHERE seq = ?1 AND status = 'sending'",
+            )?
+            .execute(params![seq, now])?;
+            c.prepare_cached(
+                "UPDATE queue SET phase = 'submit', due_at = ?2, leased = 0 WHERE message_seq = ?1",
+            )?
+            .execute(params![seq, due_at])?;
+        }
         QueueUpdate::StopWaiting { .. } => {
             c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
                 .execute([seq])?;

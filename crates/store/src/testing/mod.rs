@@ -28,6 +28,7 @@ pub async fn suite(store: &dyn Store) {
     two_way::idempotency_keys(store).await;
     two_way::claims_are_fair_between_accounts(store).await;
     two_way::messaging_services(store).await;
+    two_way::a_deferred_claim_is_not_an_attempt(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {

@@ -592,3 +592,53 @@ pub(super) async fn messaging_services(store: &dyn Store) {
         .expect("list")
         .is_empty());
 }
+
+pub(super) async fn a_deferred_claim_is_not_an_attempt(store: &dyn Store) {
+    let t = 50_000_000;
+    drain(store, t).await;
+    let a = account(store).await;
+    let mut m = new_message(&a, "+15550009301", t);
+    m.status_callback = Some("https://app.example/status".into());
+    let sid = m.sid.clone();
+    store.insert_message(m).await.expect("insert");
+    let first = store.claim_due(t, 10, t + 1000).await.expect("claim");
+    assert_eq!(first.len(), 1);
+    store
+        .record_updates(
+            t + 1,
+            vec![QueueUpdate::Defer {
+                sid: sid.clone(),
+                due_at: t + 500,
+            }],
+        )
+        .await
+        .expect("defer");
+    let msg = store
+        .get_message(&a, &sid)
+        .await
+        .expect("get")
+        .expect("some");
+    assert_eq!((msg.status, msg.attempts), (MessageStatus::Queued, 0));
+    assert!(store
+        .claim_due(t + 499, 10, t + 1000)
+        .await
+        .expect("claim")
+        .is_empty());
+    let again = store.claim_due(t + 500, 10, t + 1500).await.expect("claim");
+    assert_eq!(again[0].attempts, 1, "the deferral did not count");
+    let rows = store.list_webhooks(&a, &sid).await.expect("list");
+    let sending = rows
+        .iter()
+        .filter(|r| r.status == MessageStatus::Sending)
+        .count();
+    assert_eq!(sending, 1, "`sending` is reported once");
+    drain(store, t + 5000).await;
+    while let Some(h) = store
+        .claim_webhooks(i64::MAX / 8, 1, i64::MAX / 4)
+        .await
+        .expect("claim")
+        .pop()
+    {
+        store.record_webhook(h.id, 0, done()).await.expect("record");
+    }
+}
