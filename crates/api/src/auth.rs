@@ -53,5 +53,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Accou
                 ApiError::internal()
             }
         })?;
+    let now = state.core.clock.now_millis();
+    if let Err(secs) = state.limits.check(principal.account_sid.as_str(), now) {
+        metrics::counter!("switchboard_api_rate_limited_total").increment(1);
+        return Err(ApiError::too_many_requests(secs));
+    }
     Ok(principal.account_sid)
 }

@@ -11,6 +11,8 @@ use switchboard_domain::error_codes::{lookup, more_info};
 pub struct ApiError {
     pub code: u32,
     pub message: String,
+    /// Seconds, sent as `Retry-After` (429s).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -18,6 +20,18 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 / 20429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs.max(1)),
+            ..Self::new(
+                20429,
+                "Too many requests: this account is over its API request rate; retry after the Retry-After seconds.",
+            )
         }
     }
 
@@ -58,6 +72,11 @@ impl IntoResponse for ApiError {
             body["detail"] = "Your AccountSid or AuthToken was incorrect.".into();
         }
         let mut resp = (status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if self.code == 20003 {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -17,6 +17,7 @@ pub mod form;
 pub mod messages;
 pub mod numbers;
 pub mod ops;
+pub mod rate_limit;
 pub mod services;
 pub mod signature;
 pub mod webhook_client;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// The externally visible base URL (absolute URLs in v1/v2 resources).
     pub public_url: String,
+    /// Per-account request rate.
+    pub limits: Arc<rate_limit::AccountLimits>,
     status_counted: Arc<Mutex<Option<Instant>>>,
 }
 
@@ -46,8 +49,15 @@ impl AppState {
             core,
             ready,
             public_url: "http://127.0.0.1:8080".into(),
+            limits: Arc::new(rate_limit::AccountLimits::unlimited()),
             status_counted: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Limits each account to `per_sec` requests per second (bursts of `burst`).
+    pub fn with_account_rate(mut self, per_sec: f64, burst: f64) -> Self {
+        self.limits = Arc::new(rate_limit::AccountLimits::new(per_sec, burst));
+        self
     }
 
     /// Sets the base of absolute URLs (`public_url` in the config).

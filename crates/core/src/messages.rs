@@ -70,6 +70,11 @@ pub struct SenderPolicy {
     pub schedule_min_secs: u64,
     /// …and at most this many.
     pub schedule_max_secs: u64,
+    /// Sender rates, for the queue cap below (and the pipeline's pacing).
+    pub sender_rates: crate::shaping::SenderRates,
+    /// A sender's queue holds at most this many seconds of its rate (21611
+    /// beyond); `0` = no cap.
+    pub max_queue_secs: u64,
 }
 
 impl Default for SenderPolicy {
@@ -79,6 +84,8 @@ impl Default for SenderPolicy {
             alphanumeric: true,
             schedule_min_secs: 15 * 60,
             schedule_max_secs: 35 * 24 * 3600,
+            sender_rates: crate::shaping::SenderRates::unlimited(),
+            max_queue_secs: 0,
         }
     }
 }
@@ -180,6 +187,17 @@ impl Messages {
                 21606,
                 format!("The 'From' phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."),
             ));
+        }
+        if let Some(rate) = self.policy.sender_rates.rate_of(from) {
+            if self.policy.max_queue_secs > 0 {
+                let cap = ((rate * self.policy.max_queue_secs as f64) as u64).max(1);
+                if self.store.queued_from(from, cap).await? >= cap {
+                    return Err(reject(
+                        21611,
+                        format!("The 'From' number {from} has {cap} messages queued, the most its rate allows ({} s of sending); try later.", self.policy.max_queue_secs),
+                    ));
+                }
+            }
         }
         if self.store.is_opted_out(account, from, to).await? {
             return Err(reject(

@@ -74,6 +74,20 @@ impl SenderRates {
         }
     }
 
+    /// The rate of `from` (messages per second), `None` if not shaped.
+    pub fn rate_of(&self, from: &str) -> Option<f64> {
+        if self.exempt.iter().any(|e| e == from) {
+            return None;
+        }
+        let rate = match sender_kind(from) {
+            SenderKind::LongCode => self.long_code,
+            SenderKind::TollFree => self.toll_free,
+            SenderKind::ShortCode => self.short_code,
+            SenderKind::Alphanumeric => self.alphanumeric,
+        };
+        (rate > 0.0).then_some(rate)
+    }
+
     fn interval_ms(&self, from: &str) -> Option<i64> {
         if self.exempt.iter().any(|e| e == from) {
             return None;

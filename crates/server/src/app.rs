@@ -63,6 +63,8 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> 
         alphanumeric: settings.messaging.alphanumeric_senders,
         schedule_min_secs: settings.messaging.schedule_min_secs,
         schedule_max_secs: settings.messaging.schedule_max_secs,
+        sender_rates: wiring::sender_rates(settings),
+        max_queue_secs: settings.shaping.max_queue_secs,
     };
     Ok(Core::with_policy(store, clock, key, policy))
 }
@@ -123,7 +125,12 @@ impl App {
         let http_addr = listener.local_addr()?;
         let ready = Arc::new(AtomicBool::new(false));
         let router = switchboard_api::router(
-            AppState::new(core.clone(), ready.clone()).with_public_url(&settings.public_url),
+            AppState::new(core.clone(), ready.clone())
+                .with_public_url(&settings.public_url)
+                .with_account_rate(
+                    settings.http.account_rate_per_sec,
+                    settings.http.account_burst,
+                ),
         );
         let stop = shutdown.clone();
         let server = tokio::spawn(async move {

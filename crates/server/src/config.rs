@@ -95,6 +95,9 @@ pub struct ShapingSettings {
     pub toll_free_per_sec: f64,
     pub short_code_per_sec: f64,
     pub alphanumeric_per_sec: f64,
+    /// A sender's queue holds at most this many seconds of its rate
+    /// (21611 beyond); `0` = no cap. Default 4 hours, as Twilio.
+    pub max_queue_secs: u64,
 }
 
 impl Default for ShapingSettings {
@@ -104,6 +107,7 @@ impl Default for ShapingSettings {
             toll_free_per_sec: 3.0,
             short_code_per_sec: 100.0,
             alphanumeric_per_sec: 10.0,
+            max_queue_secs: 4 * 3600,
         }
     }
 }
@@ -147,6 +151,11 @@ impl Default for WebhookSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct HttpSettings {
     pub bind: String,
+    /// API requests per second per account (per node); `0` = unlimited.
+    /// Over it: 429 with code 20429 and `Retry-After`.
+    pub account_rate_per_sec: f64,
+    /// Requests an account may burst above the rate.
+    pub account_burst: f64,
 }
 
 /// The storage backend chosen by `database.url`'s scheme.
@@ -245,6 +254,8 @@ impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            account_rate_per_sec: 0.0,
+            account_burst: 100.0,
         }
     }
 }

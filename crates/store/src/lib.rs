@@ -103,6 +103,9 @@ pub trait QueueStore: Send + Sync {
     /// as orphans and applied when the matching `Sent` update is recorded.
     async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats>;
     async fn queue_depth(&self) -> Result<u64>;
+    /// Messages from `sender` still waiting to be handed to a carrier,
+    /// counted up to `cap` (the count stops there).
+    async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64>;
     /// Applies kept (orphan) receipts whose part is now known. Covers a receipt
     /// and its `Sent` update committing concurrently, each missing the other.
     async fn settle_orphans(&self, now: Millis) -> Result<u64>;

@@ -65,3 +65,79 @@ async fn a_long_code_is_paced_and_others_are_not_held_back() {
         "the exempt sender was not held back"
     );
 }
+
+#[tokio::test]
+async fn an_account_over_its_request_rate_gets_429_with_retry_after() {
+    let app = spawn_app_with(|s| {
+        s.http.account_rate_per_sec = 1.0;
+        s.http.account_burst = 5.0;
+    })
+    .await;
+    for _ in 0..5 {
+        assert_eq!(app.get(&app.messages_url()).await.status, 200);
+    }
+    let r = app
+        .http
+        .get(app.messages_url())
+        .basic_auth(&app.account_sid, Some(&app.auth_token))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 429);
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], 20429);
+    assert_eq!(retry.as_deref(), Some("1"));
+    // another account has its own budget
+    let (other, token) = app.other_account().await;
+    let r = app
+        .http
+        .get(format!(
+            "{}/2010-04-01/Accounts/{other}/Messages.json",
+            app.base
+        ))
+        .basic_auth(&other, Some(&token))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_sender_queue_holds_at_most_its_cap() {
+    // 1 message/s and 3 s of queue: at most 3 waiting.
+    let app = spawn_app_with(|s| {
+        s.shaping.long_code_per_sec = 1.0;
+        s.shaping.max_queue_secs = 3;
+    })
+    .await;
+    number(&app, "+15550800201").await;
+    let mut codes = Vec::new();
+    for i in 0..6 {
+        let r = app
+            .create(&[
+                ("To", &format!("+1555080030{i}")),
+                ("From", "+15550800201"),
+                ("Body", "burst"),
+            ])
+            .await;
+        codes.push((r.status, r.json["code"].as_u64()));
+    }
+    assert_eq!(
+        codes[..3],
+        [(201, None), (201, None), (201, None)],
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&(400, Some(21611))),
+        "the queue is capped: {codes:?}"
+    );
+    // the test sender is not capped
+    for _ in 0..6 {
+        app.create_ok("+15550800399", "exempt").await;
+    }
+}

@@ -59,10 +59,11 @@ pub(super) async fn insert_tx(
         m.status,
         MessageStatus::Queued | MessageStatus::Accepted | MessageStatus::Scheduled
     ) {
-        sqlx::query("INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES ($1, $2, 'submit', $3)")
+        sqlx::query("INSERT INTO queue (message_seq, due_at, phase, account_sid, sender) VALUES ($1, $2, 'submit', $3, $4)")
             .bind(seq)
             .bind(m.due_at)
             .bind(m.account_sid.as_str())
+            .bind(&m.from)
             .execute(&mut **tx)
             .await?;
     }

@@ -475,6 +475,17 @@ impl QueueStore for PgStore {
         Ok(stats.matched)
     }
 
+    async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender = $1 AND phase = 'submit' LIMIT $2) q",
+        )
+        .bind(sender)
+        .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn queue_depth(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue")
             .fetch_one(self.pool())

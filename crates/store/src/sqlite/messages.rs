@@ -39,9 +39,9 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         MessageStatus::Queued | MessageStatus::Accepted | MessageStatus::Scheduled
     ) {
         c.prepare_cached(
-            "INSERT INTO queue (message_seq, due_at, phase, account_sid) VALUES (?1, ?2, 'submit', ?3)",
+            "INSERT INTO queue (message_seq, due_at, phase, account_sid, sender) VALUES (?1, ?2, 'submit', ?3, ?4)",
         )?
-        .execute(params![seq, m.due_at, m.account_sid.as_str()])?;
+        .execute(params![seq, m.due_at, m.account_sid.as_str(), m.from])?;
     }
     Ok(seq)
 }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_services.sql")),
     (8, include_str!("migrations/0008_service_inbound.sql")),
     (9, include_str!("migrations/0009_sending_once.sql")),
+    (10, include_str!("migrations/0010_queue_sender.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

@@ -386,6 +386,20 @@ impl QueueStore for SqliteStore {
         Ok(0)
     }
 
+    async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64> {
+        let sender = sender.to_owned();
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let n: i64 = c
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender = ?1 AND phase = 'submit' LIMIT ?2)",
+                )?
+                .query_row(params![sender, cap], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn queue_depth(&self) -> Result<u64> {
         self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get(0))?))
             .await

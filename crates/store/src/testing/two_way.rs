@@ -474,6 +474,23 @@ pub(super) async fn claims_are_fair_between_accounts(store: &dyn Store) {
         claimed.iter().any(|c| c.sid == late_sid),
         "the other account's newer message is not held back by the backlog"
     );
+    // 100 queued from the test sender (the claimed ones are `sending`, still in the submit phase)
+    assert_eq!(
+        store
+            .queued_from("+15005550006", 1_000)
+            .await
+            .expect("count"),
+        101
+    );
+    assert_eq!(
+        store.queued_from("+15005550006", 40).await.expect("count"),
+        40,
+        "capped count"
+    );
+    assert_eq!(
+        store.queued_from("+15550000000", 40).await.expect("count"),
+        0
+    );
     let from_a: Vec<&Claimed> = claimed.iter().filter(|c| c.account_sid == a).collect();
     assert_eq!(
         from_a.len(),
