@@ -201,6 +201,44 @@ impl TestApp {
     }
 
     /// Polls a message until its status is `status`.
+    /// A phone sends `text` to `to` through the built-in SMSC simulator (SMPP
+    /// apps only: `simulator.in_process = false`).
+    pub async fn inject_mo(&self, from: &str, to: &str, text: &str) {
+        let sim: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.data_dir.join("smsc-sim.json")).expect("sim file"),
+        )
+        .expect("json");
+        let control = sim["control_url"].as_str().expect("control url");
+        let r = self
+            .http
+            .post(format!("{control}/mo"))
+            .form(&[("from", from), ("to", to), ("text", text)])
+            .send()
+            .await
+            .expect("mo");
+        assert_eq!(r.status(), 200);
+    }
+
+    /// Waits until at least `n` messages to `to` are listed; returns them.
+    pub async fn messages_to(&self, to: &str, n: usize) -> Vec<serde_json::Value> {
+        wait_until(
+            Duration::from_secs(20),
+            &format!("{n} messages to {to}"),
+            || async {
+                let r = self
+                    .get(&format!(
+                        "{}?To={}",
+                        self.messages_url(),
+                        to.replace('+', "%2B")
+                    ))
+                    .await;
+                let list = r.json["messages"].as_array().cloned().unwrap_or_default();
+                (list.len() >= n).then_some(list)
+            },
+        )
+        .await
+    }
+
     pub async fn wait_for_status(&self, sid: &str, status: &str) -> serde_json::Value {
         let url = self.message_url(sid);
         wait_until(

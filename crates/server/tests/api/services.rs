@@ -197,3 +197,75 @@ async fn scheduled_messages_go_out_at_their_time_and_can_be_canceled() {
         .await;
     assert_eq!(weird.json["code"].as_u64(), Some(35111), "{:?}", weird.json);
 }
+
+#[tokio::test]
+async fn inbound_to_a_service_number_uses_the_service_webhook_and_opt_outs_cover_the_service() {
+    use switchboard_testkit::webhook_sink::WebhookSink;
+    let app = spawn_app_with(|s| {
+        s.simulator.in_process = false;
+        s.smsc_sim.receipt_delay_ms = 5;
+    })
+    .await;
+    let sink = WebhookSink::start().await;
+    let mg = {
+        let r = app
+            .post(
+                &format!("{}/v1/Services", app.base),
+                &[
+                    ("FriendlyName", "Clinic"),
+                    ("InboundRequestUrl", &sink.url("/service")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        r.json["sid"].as_str().expect("sid").to_owned()
+    };
+    let r = app
+        .post(
+            &format!(
+                "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json",
+                app.base, app.account_sid
+            ),
+            &[
+                ("PhoneNumber", "+15550600501"),
+                ("SmsUrl", &sink.url("/number")),
+            ],
+        )
+        .await;
+    let pn = r.json["sid"].as_str().expect("sid").to_owned();
+    app.post(
+        &format!("{}/v1/Services/{mg}/PhoneNumbers", app.base),
+        &[("PhoneNumberSid", &pn)],
+    )
+    .await;
+
+    app.inject_mo("+15550600588", "+15550600501", "hello").await;
+    wait_until(Duration::from_secs(20), "the service webhook", || async {
+        sink.received()
+            .iter()
+            .any(|r| r.path == "/service")
+            .then_some(())
+    })
+    .await;
+    assert!(
+        sink.received().iter().all(|r| r.path != "/number"),
+        "the service's URL wins"
+    );
+
+    // STOP to one number of the service: the whole service is blocked.
+    app.inject_mo("+15550600588", "+15550600501", "STOP").await;
+    app.messages_to("+15550600588", 1).await; // the auto-reply
+    let r = app
+        .create(&[
+            ("To", "+15550600588"),
+            ("MessagingServiceSid", &mg),
+            ("Body", "Reminder"),
+        ])
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_u64()),
+        (400, Some(21610)),
+        "{:?}",
+        r.json
+    );
+}

@@ -303,41 +303,6 @@ async fn smpp_app() -> TestApp {
     .await
 }
 
-async fn mo(app: &TestApp, from: &str, to: &str, text: &str) {
-    let sim: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(app.data_dir.join("smsc-sim.json")).expect("sim file"),
-    )
-    .expect("json");
-    let control = sim["control_url"].as_str().expect("control url");
-    let r = app
-        .http
-        .post(format!("{control}/mo"))
-        .form(&[("from", from), ("to", to), ("text", text)])
-        .send()
-        .await
-        .expect("mo");
-    assert_eq!(r.status(), 200);
-}
-
-async fn messages_to(app: &TestApp, to: &str, n: usize) -> Vec<serde_json::Value> {
-    wait_until(
-        Duration::from_secs(20),
-        &format!("{n} messages to {to}"),
-        || async {
-            let r = app
-                .get(&format!(
-                    "{}?To={}",
-                    app.messages_url(),
-                    to.replace('+', "%2B")
-                ))
-                .await;
-            let list = r.json["messages"].as_array().cloned().unwrap_or_default();
-            (list.len() >= n).then_some(list)
-        },
-    )
-    .await
-}
-
 #[tokio::test]
 async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
     let app = smpp_app().await;
@@ -369,7 +334,7 @@ async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
     )
     .await;
 
-    mo(&app, "+15550100488", "+15550100401", "1").await;
+    app.inject_mo("+15550100488", "+15550100401", "1").await;
     let hook = received(&sink, "/sms", 1).await.remove(0);
     assert!(signed(&app, &hook));
     for (k, v) in [
@@ -382,7 +347,7 @@ async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
     ] {
         assert_eq!(hook.param(k), Some(v), "{k}");
     }
-    let replies = messages_to(&app, "+15550100488", 1).await;
+    let replies = app.messages_to("+15550100488", 1).await;
     assert_eq!(replies[0]["body"], "Confirmed, see you at 10");
     assert_eq!(replies[0]["direction"], "outbound-reply");
     assert_eq!(replies[0]["from"], "+15550100401");
@@ -390,14 +355,14 @@ async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
         .await;
 
     // 5xx → fallback → <Redirect method=GET> → reply to another number
-    mo(&app, "+15550100488", "+15550100402", "hello").await;
+    app.inject_mo("+15550100488", "+15550100402", "hello").await;
     let more = received(&sink, "/more", 1).await.remove(0);
     assert_eq!(more.method, "GET");
     assert_eq!(
         more.headers.get("x-twilio-signature").map(String::as_str),
         Some(sign(&app.auth_token, &more.url, &[]).as_str())
     );
-    let fwd = messages_to(&app, "+15550100499", 1).await;
+    let fwd = app.messages_to("+15550100499", 1).await;
     assert_eq!(fwd[0]["body"], "Forwarded");
 }
 
@@ -411,8 +376,8 @@ async fn invalid_twiml_is_recorded_not_fatal() {
         "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><Response><Message>&a;</Message></Response>",
     );
     add_number(&app, "+15550100501", &[("SmsUrl", &sink.url("/sms"))]).await;
-    mo(&app, "+15550100588", "+15550100501", "hi").await;
-    let inbound = messages_to(&app, "+15550100501", 1).await;
+    app.inject_mo("+15550100588", "+15550100501", "hi").await;
+    let inbound = app.messages_to("+15550100501", 1).await;
     let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
     let sid = switchboard_domain::ids::MessageSid::parse(inbound[0]["sid"].as_str().expect("sid"))
         .expect("sid");
@@ -473,19 +438,19 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     let send = || app.create(&params);
     assert_eq!(send().await.status, 201);
 
-    mo(&app, phone, "+15550100601", "STOP please").await;
+    app.inject_mo(phone, "+15550100601", "STOP please").await;
     let hook = received(&sink, "/sms", 1).await.remove(0);
     assert_eq!(hook.param("OptOutType"), None, "not a keyword");
     assert_eq!(send().await.status, 201, "'STOP please' does not opt out");
 
-    mo(&app, phone, "+15550100601", "stop").await;
+    app.inject_mo(phone, "+15550100601", "stop").await;
     let hooks = received(&sink, "/sms", 2).await;
     assert_eq!(
         hooks[1].param("OptOutType"),
         Some("STOP"),
         "still forwarded, marked"
     );
-    let to_phone = messages_to(&app, phone, 3).await;
+    let to_phone = app.messages_to(phone, 3).await;
     assert!(to_phone.iter().any(|m| m["body"]
         .as_str()
         .is_some_and(|b| b.starts_with("You have successfully been unsubscribed"))));
@@ -504,7 +469,7 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
         .await;
     assert_eq!(outs.json["opt_outs"][0]["recipient"], phone);
 
-    mo(&app, phone, "+15550100601", "START").await;
+    app.inject_mo(phone, "+15550100601", "START").await;
     received(&sink, "/sms", 3).await;
     wait_until(Duration::from_secs(20), "sends work again", || async {
         (send().await.status == 201).then_some(())
