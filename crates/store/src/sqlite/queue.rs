@@ -24,16 +24,16 @@ fn queued_accounts(c: &Connection) -> Result<Vec<String>> {
 /// Due entries to claim, fair between accounts: each account with due work
 /// gets an equal share of `limit` (its oldest entries), and what is left goes
 /// to the oldest entries overall.
-fn pick(c: &Connection, now: Millis, limit: u32) -> Result<Vec<i64>> {
+/// `None` when at most one account has queued work: then the plain oldest-first
+/// claim is fair already.
+fn pick(c: &Connection, now: Millis, limit: u32) -> Result<Option<Vec<i64>>> {
     let accounts = queued_accounts(c)?;
+    if accounts.len() <= 1 {
+        return Ok(None);
+    }
     let mut global = c.prepare_cached(
         "SELECT message_seq FROM queue WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2",
     )?;
-    if accounts.len() <= 1 {
-        return Ok(global
-            .query_map(params![now, limit], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?);
-    }
     let share = (limit as usize).div_ceil(accounts.len()).max(1);
     let mut per_account = c.prepare_cached(
         "SELECT message_seq FROM queue WHERE account_sid = ?1 AND due_at <= ?2 ORDER BY due_at LIMIT ?3",
@@ -51,18 +51,34 @@ fn pick(c: &Connection, now: Millis, limit: u32) -> Result<Vec<i64>> {
             .query_map(params![now, extra as i64], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<i64>>>()
     })?;
-    Ok(chosen)
+    Ok(Some(chosen))
 }
 
 fn claim(c: &Connection, now: Millis, limit: u32, lease_until: Millis) -> Result<Vec<Claimed>> {
-    let mut lease = c.prepare_cached(
-        "UPDATE queue SET due_at = ?2, leased = 1 WHERE message_seq = ?1 RETURNING phase",
-    )?;
-    let mut rows = Vec::new();
-    for seq in pick(c, now, limit)? {
-        let phase: String = lease.query_row(params![seq, lease_until], |r| r.get(0))?;
-        rows.push((seq, phase));
-    }
+    let rows: Vec<(i64, String)> = match pick(c, now, limit)? {
+        // One account: the oldest due entries, in one statement.
+        None => c
+            .prepare_cached(
+                "UPDATE queue SET due_at = ?3, leased = 1 WHERE message_seq IN \
+                 (SELECT message_seq FROM queue WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2) \
+                 RETURNING message_seq, phase",
+            )?
+            .query_map(params![now, limit, lease_until], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(chosen) => {
+            let mut lease = c.prepare_cached(
+                "UPDATE queue SET due_at = ?2, leased = 1 WHERE message_seq = ?1 RETURNING phase",
+            )?;
+            let mut rows = Vec::with_capacity(chosen.len());
+            for seq in chosen {
+                let phase: String = lease.query_row(params![seq, lease_until], |r| r.get(0))?;
+                rows.push((seq, phase));
+            }
+            rows
+        }
+    };
     let mut start_sending = c.prepare_cached(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, date_updated = ?2 \
          WHERE seq = ?1 AND status IN ('queued', 'accepted', 'scheduled', 'sending') \
