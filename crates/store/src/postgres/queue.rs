@@ -271,9 +271,11 @@ impl QueueStore for PgStore {
         .await?;
         let leased = if accounts.len() <= 1 {
             sqlx::query(
-                "WITH due AS (SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-                 UPDATE queue q SET due_at = $3, leased = TRUE FROM due WHERE q.message_seq = due.message_seq \
-                 RETURNING q.message_seq, q.phase",
+                // `= ANY(ARRAY(…))` keeps the plan an index lookup per row; a join
+                // back to `queue` is planned as a full scan while the queue is small.
+                "UPDATE queue SET due_at = $3, leased = TRUE WHERE message_seq = ANY(ARRAY(\
+                 SELECT message_seq FROM queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)) \
+                 RETURNING message_seq, phase",
             )
             .bind(now)
             .bind(i64::from(limit))
