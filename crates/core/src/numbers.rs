@@ -27,7 +27,8 @@ pub struct NumberParams {
     pub help_reply: Option<String>,
 }
 
-fn url(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
+/// Sets `into` to a given URL (`""` unsets), refusing anything but http(s).
+pub(crate) fn url(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
     if let Some(v) = v {
         if !v.is_empty() && !valid_url(&v) {
             return Err(reject(
@@ -40,7 +41,8 @@ fn url(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageEr
     Ok(())
 }
 
-fn method(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
+/// Sets `into` to a given HTTP method, GET or POST (any case).
+pub(crate) fn method(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
     if let Some(v) = v {
         let up = v.to_ascii_uppercase();
         if up != "GET" && up != "POST" {

@@ -1,7 +1,8 @@
 //! Messaging Services: a pool of the account's numbers to send from, with a
 //! sticky sender per recipient and service-wide webhooks and opt-outs.
 
-use crate::messages::{reject, valid_url, MessageError};
+use crate::messages::{reject, MessageError};
+use crate::numbers::{method, url};
 use std::sync::Arc;
 use switchboard_domain::clock::Clock;
 use switchboard_domain::ids::{AccountSid, PhoneNumberSid, ServiceSid};
@@ -18,33 +19,6 @@ pub struct ServiceParams {
     pub status_callback: Option<String>,
     pub sticky_sender: Option<bool>,
     pub use_inbound_webhook_on_number: Option<bool>,
-}
-
-fn url(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
-    if let Some(v) = v {
-        if !v.is_empty() && !valid_url(&v) {
-            return Err(reject(
-                20001,
-                format!("{name} is not a valid http(s) URL: {v}"),
-            ));
-        }
-        *into = v;
-    }
-    Ok(())
-}
-
-fn method(name: &str, v: Option<String>, into: &mut String) -> Result<(), MessageError> {
-    if let Some(v) = v {
-        let up = v.to_ascii_uppercase();
-        if up != "GET" && up != "POST" {
-            return Err(reject(
-                20001,
-                format!("{name} must be GET or POST, not '{v}'."),
-            ));
-        }
-        *into = up;
-    }
-    Ok(())
 }
 
 impl ServiceParams {
