@@ -206,12 +206,7 @@ pub async fn opt_outs(
     let account = authorize(&state, &headers, &account, uri.path()).await?;
     let p = Params::parse(query.unwrap_or_default().as_bytes())?;
     let (size, page) = paging(&p)?;
-    let all = state
-        .core
-        .store
-        .list_opt_outs(&account)
-        .await
-        .map_err(|e| ApiError::from(switchboard_core::messages::MessageError::Store(e)))?;
+    let all = state.core.numbers.opt_outs(&account).await?;
     let base = format!("/{API_VERSION}/Accounts/{account}/OptOuts.json");
     let w = window(&base, all.len(), size, page, "");
     Ok(Json(OptOutPage {

@@ -100,25 +100,15 @@ async fn opt_out(
     if text.is_empty() {
         return Ok(());
     }
-    let seg = encoding::segment(text);
     store
-        .insert_message(NewMessage {
-            sid: MessageSid::generate_at(now),
-            account_sid: account.clone(),
-            direction: Direction::OutboundReply,
-            status: MessageStatus::Queued,
-            to: recipient.clone(),
-            from: sender.clone(),
-            num_segments: u32::try_from(seg.num_segments()).unwrap_or(1),
-            encoding: seg.encoding.as_str().to_owned(),
-            body: text.to_owned(),
-            media_urls: Vec::new(),
-            messaging_service_sid: None,
-            status_callback: None,
-            validity_secs: None,
+        .insert_message(crate::messages::reply_message(
+            account,
+            sender.clone(),
+            recipient.clone(),
+            text.to_owned(),
+            None,
             now,
-            due_at: now,
-        })
+        ))
         .await?;
     Ok(())
 }

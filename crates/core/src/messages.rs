@@ -90,6 +90,35 @@ impl Default for SenderPolicy {
     }
 }
 
+/// A `queued` `outbound-reply` message (TwiML replies, opt-out auto-replies).
+pub(crate) fn reply_message(
+    account: &AccountSid,
+    from: String,
+    to: String,
+    body: String,
+    status_callback: Option<String>,
+    now: Millis,
+) -> NewMessage {
+    let seg = encoding::segment(&body);
+    NewMessage {
+        sid: MessageSid::generate_at(now),
+        account_sid: account.clone(),
+        direction: Direction::OutboundReply,
+        status: MessageStatus::Queued,
+        to,
+        from,
+        num_segments: u32::try_from(seg.num_segments()).unwrap_or(u32::MAX),
+        encoding: seg.encoding.as_str().to_owned(),
+        body,
+        media_urls: Vec::new(),
+        messaging_service_sid: None,
+        status_callback,
+        validity_secs: None,
+        now,
+        due_at: now,
+    }
+}
+
 pub struct Messages {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use switchboard_domain::address::parse_e164;
 use switchboard_domain::clock::Clock;
 use switchboard_domain::ids::{AccountSid, PhoneNumberSid};
-use switchboard_store::{NewNumber, NumberConfig, NumberRecord, Store};
+use switchboard_store::{NewNumber, NumberConfig, NumberRecord, OptOutRecord, Store};
 
 /// Settings given on create or update; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -221,6 +221,11 @@ impl Numbers {
             return Ok(None);
         }
         Ok(self.store.get_number(account, sid).await?)
+    }
+
+    /// The account's opt-outs (recipients who replied STOP to a sender).
+    pub async fn opt_outs(&self, account: &AccountSid) -> Result<Vec<OptOutRecord>, MessageError> {
+        Ok(self.store.list_opt_outs(account).await?)
     }
 
     pub async fn delete(

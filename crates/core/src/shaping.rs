@@ -89,16 +89,8 @@ impl SenderRates {
     }
 
     fn interval_ms(&self, from: &str) -> Option<i64> {
-        if self.exempt.iter().any(|e| e == from) {
-            return None;
-        }
-        let rate = match sender_kind(from) {
-            SenderKind::LongCode => self.long_code,
-            SenderKind::TollFree => self.toll_free,
-            SenderKind::ShortCode => self.short_code,
-            SenderKind::Alphanumeric => self.alphanumeric,
-        };
-        (rate > 0.0).then(|| ((1000.0 / rate).round() as i64).max(1))
+        self.rate_of(from)
+            .map(|rate| ((1000.0 / rate).round() as i64).max(1))
     }
 }
 

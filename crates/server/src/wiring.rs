@@ -47,10 +47,6 @@ pub fn simulator(s: &SimulatorSettings) -> anyhow::Result<SimulatorConfig> {
     })
 }
 
-pub fn pipeline(p: &PipelineSettings) -> PipelineConfig {
-    pipeline_shaped(p, switchboard_core::shaping::SenderRates::unlimited())
-}
-
 /// The sender rates of `[shaping]`; the test sender is exempt.
 pub fn sender_rates(s: &crate::config::Settings) -> switchboard_core::shaping::SenderRates {
     switchboard_core::shaping::SenderRates {

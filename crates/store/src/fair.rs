@@ -1,4 +1,4 @@
-//! Fair claiming between accounts, shared by the backends.
+//! Fair choices shared by the backends: claims between accounts, senders in a pool.
 
 /// Interleaves the accounts' lanes (each its oldest due entries) round robin
 /// up to `limit`; if that leaves room, tops up with the oldest entries overall
@@ -32,6 +32,14 @@ pub(crate) fn fair_merge<E>(
         }
     }
     Ok(chosen)
+}
+
+/// Deterministic choice from a pool: the same recipient maps to the same slot.
+pub(crate) fn slot(recipient: &str, len: usize) -> usize {
+    let h = recipient.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    usize::try_from(h % (len.max(1) as u64)).unwrap_or(0)
 }
 
 #[cfg(test)]

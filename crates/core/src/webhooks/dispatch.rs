@@ -249,16 +249,14 @@ impl Dispatcher {
                 let (replies, error) = self
                     .twiml(hook, &answered_url, body, &params, &token, &idem)
                     .await;
-                // "12100: reason" → recorded on the inbound message too.
-                let on_message = error.as_deref().and_then(|e| {
-                    let (code, reason) = e.split_once(": ")?;
-                    Some((code.parse::<u32>().ok()?, reason.to_owned()))
-                });
-                let mut out = finish(WebhookState::Delivered, Some(*status), error, replies);
-                if let WebhookOutcome::Finish { message_error, .. } = &mut out {
-                    *message_error = on_message;
+                // Recorded on the webhook row and on the inbound message.
+                WebhookOutcome::Finish {
+                    state: WebhookState::Delivered,
+                    response_code: Some(*status),
+                    error: error.as_ref().map(|(code, why)| format!("{code}: {why}")),
+                    replies,
+                    message_error: error,
                 }
-                out
             }
             (r, _) => {
                 if o.retry_connect_only == Some(true)
@@ -308,7 +306,7 @@ impl Dispatcher {
         params: &[(String, String)],
         token: &str,
         idem: &str,
-    ) -> (Vec<NewMessage>, Option<String>) {
+    ) -> (Vec<NewMessage>, Option<(u32, String)>) {
         let mut replies = Vec::new();
         let mut doc = body.to_owned();
         let mut base = url.to_owned();
@@ -321,7 +319,7 @@ impl Dispatcher {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(message_sid = %hook.message.sid, code = e.code(), error = %e, "Invalid TwiML from the sms_url.");
-                    return (replies, Some(format!("{}: {e}", e.code())));
+                    return (replies, Some((e.code(), e.to_string())));
                 }
             };
             let mut redirect = None;
@@ -335,7 +333,7 @@ impl Dispatcher {
                                 tracing::info!(message_sid = %hook.message.sid, "TwiML reply not sent: the recipient opted out (21610).");
                             }
                             Ok(r) => replies.push(r),
-                            Err(e) => return (replies, Some(format!("12200: {e}"))),
+                            Err(e) => return (replies, Some((12200, e))),
                         }
                     }
                     Verb::Redirect(r) => {
@@ -363,9 +361,9 @@ impl Dispatcher {
                 other => {
                     return (
                         replies,
-                        Some(format!(
-                            "11200: <Redirect> to {next} failed: {}",
-                            other.describe()
+                        Some((
+                            11200,
+                            format!("<Redirect> to {next} failed: {}", other.describe()),
                         )),
                     )
                 }
@@ -373,9 +371,9 @@ impl Dispatcher {
         }
         (
             replies,
-            Some(format!(
-                "12200: more than {} <Redirect>s",
-                self.config.max_redirects
+            Some((
+                12200,
+                format!("more than {} <Redirect>s", self.config.max_redirects),
             )),
         )
     }

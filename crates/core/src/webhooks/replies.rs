@@ -3,8 +3,6 @@
 use switchboard_domain::address::Address;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::encoding;
-use switchboard_domain::ids::MessageSid;
-use switchboard_domain::message::{Direction, MessageStatus};
 use switchboard_store::{MessageRecord, NewMessage};
 use switchboard_twiml::Message;
 
@@ -30,26 +28,20 @@ pub(super) fn reply(
     if encoding::char_count(&verb.body) > crate::messages::MAX_BODY_CHARS {
         return Err("a <Message> body exceeds 1600 characters".into());
     }
-    let seg = encoding::segment(&verb.body);
+    let callback = verb
+        .status_callback
+        .clone()
+        .or_else(|| verb.action.clone())
+        .filter(|u| crate::messages::valid_url(u));
     Ok(NewMessage {
-        sid: MessageSid::generate_at(now),
-        account_sid: inbound.account_sid.clone(),
-        direction: Direction::OutboundReply,
-        status: MessageStatus::Queued,
-        to: to.as_str().to_owned(),
-        from: from.as_str().to_owned(),
-        num_segments: u32::try_from(seg.num_segments()).unwrap_or(u32::MAX),
-        encoding: seg.encoding.as_str().to_owned(),
-        body: verb.body.clone(),
-        media_urls: Vec::new(),
         messaging_service_sid: inbound.messaging_service_sid.clone(),
-        status_callback: verb
-            .status_callback
-            .clone()
-            .or_else(|| verb.action.clone())
-            .filter(|u| crate::messages::valid_url(u)),
-        validity_secs: None,
-        now,
-        due_at: now,
+        ..crate::messages::reply_message(
+            &inbound.account_sid,
+            from.as_str().to_owned(),
+            to.as_str().to_owned(),
+            verb.body.clone(),
+            callback,
+            now,
+        )
     })
 }

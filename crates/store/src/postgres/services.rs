@@ -3,8 +3,8 @@
 use super::rows::account_sid;
 use super::PgStore;
 use crate::error::{Error, Result};
+use crate::fair::slot;
 use crate::model::{ServiceConfig, ServiceNumber, ServiceRecord};
-use crate::sqlite::slot;
 use crate::ServiceStore;
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
@@ -209,6 +209,18 @@ impl ServiceStore for PgStore {
         let chosen = pool[slot(recipient, pool.len())].clone();
         if !sticky {
             return Ok(Some(chosen));
+        }
+        // The common case, a recipient seen before, is a read; only a new (or
+        // no longer pooled) sender is written.
+        let had: Option<String> = sqlx::query_scalar(
+            "SELECT sender FROM sticky_senders WHERE service_sid = $1 AND recipient = $2",
+        )
+        .bind(service.as_str())
+        .bind(recipient)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(had) = had.filter(|h| pool.contains(h)) {
+            return Ok(Some(had));
         }
         // First writer wins; every node then reads the same sender.
         let had: Option<String> = sqlx::query_scalar(

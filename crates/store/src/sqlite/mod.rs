@@ -13,7 +13,6 @@ mod numbers;
 mod queue;
 mod rows;
 mod services;
-pub(crate) use services::slot;
 mod webhooks;
 
 use crate::error::{Error, Result};

@@ -3,6 +3,7 @@
 use super::rows::account_sid;
 use super::SqliteStore;
 use crate::error::Result;
+use crate::fair::slot;
 use crate::model::{ServiceConfig, ServiceNumber, ServiceRecord};
 use crate::ServiceStore;
 use async_trait::async_trait;
@@ -45,14 +46,6 @@ fn number(r: &Row<'_>) -> rusqlite::Result<ServiceNumber> {
         phone_number: r.get(2)?,
         date_created: r.get(3)?,
     })
-}
-
-/// Deterministic choice from a pool: the same recipient maps to the same slot.
-pub(crate) fn slot(recipient: &str, len: usize) -> usize {
-    let h = recipient.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    usize::try_from(h % (len.max(1) as u64)).unwrap_or(0)
 }
 
 #[async_trait]
