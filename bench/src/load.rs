@@ -252,9 +252,34 @@ impl Worker {
     }
 }
 
-/// `To=+1555ddddddd&From=+15005550006&Body=Benchmark message <n>`, form-encoded.
+/// Realistic A2P texts (reminders, codes, notices, some with links), so that the
+/// smishing shield's cost is measured on what it really screens. `{n}` varies each one.
+const BODIES: &[&str] = &[
+    "Reminder: your appointment with Anna at Salon Bella is tomorrow at 10:00. Reply C to confirm or X to cancel. Ref {n}",
+    "{n} is your verification code. It expires in 10 minutes. Do not share it with anyone.",
+    "Your order #{n} has shipped! Track it at https://shop.example.com/track/{n}",
+    "Hi, this is Dr. Rossi's office confirming your visit on Tuesday at 3pm (booking {n}). Reply YES to confirm.",
+    "Your table for 4 at Luigi's is confirmed for Saturday 19:30. Booking {n}. Menu: https://luigis-trattoria.com/menu",
+    "Payment of $45.00 received for invoice {n}. Thank you! Receipt: https://billing.example.org/r/{n}",
+    "Your package {n} is out for delivery today between 2pm and 6pm.",
+    "Class moved to room 4B today. Slides for lesson {n}: https://docs.google.com/presentation/d/{n}",
+];
+
+/// `To=+1555ddddddd&From=+15005550006&Body=<a realistic text>`, form-encoded.
 pub fn form_body(to_digits: u64, n: u64) -> String {
-    format!("To=%2B1555{to_digits:07}&From=%2B15005550006&Body=Benchmark+message+{n}")
+    let template = BODIES[usize::try_from(n % BODIES.len() as u64).unwrap_or(0)];
+    let body: String = template.replace("{n}", &n.to_string());
+    let mut encoded = String::with_capacity(body.len() * 2);
+    for b in body.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                encoded.push(char::from(b))
+            }
+            b' ' => encoded.push('+'),
+            _ => encoded.push_str(&format!("%{b:02X}")),
+        }
+    }
+    format!("To=%2B1555{to_digits:07}&From=%2B15005550006&Body={encoded}")
 }
 
 #[allow(clippy::disallowed_methods)] // a seed, not business time
@@ -427,9 +452,10 @@ mod tests {
     #[test]
     fn body_is_form_encoded() {
         assert_eq!(
-            form_body(42, 7),
-            "To=%2B15550000042&From=%2B15005550006&Body=Benchmark+message+7"
+            form_body(42, 9),
+            "To=%2B15550000042&From=%2B15005550006&Body=9+is+your+verification+code.+It+expires+in+10+minutes.+Do+not+share+it+with+anyone."
         );
+        assert!(form_body(1, 2).contains("https%3A%2F%2Fshop.example.com%2Ftrack%2F2"));
     }
 
     #[test]

@@ -631,6 +631,9 @@ fn message(
         validity_secs: None,
         now,
         due_at,
+        error_code: None,
+        error_message: None,
+        shield: None,
     }
 }
 

@@ -31,6 +31,11 @@ impl Params {
         Ok(Self(out))
     }
 
+    /// From decoded pairs (a JSON body turned into parameters).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The last value given for `key` (Twilio takes the last of repeated scalars).
     /// A digest of the parameters, independent of their order (for idempotency keys).
     pub fn digest(&self) -> String {

@@ -19,6 +19,7 @@ pub mod numbers;
 pub mod ops;
 pub mod rate_limit;
 pub mod services;
+pub mod shield;
 pub mod signature;
 pub mod webhook_client;
 pub mod wire;
@@ -116,6 +117,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/Services/{service}/PhoneNumbers/{number}",
             get(services::fetch_number).delete(services::remove_number),
+        )
+        .route("/v1/Shield/Analyze", axum::routing::post(shield::analyze))
+        .route(
+            "/v1/Shield/Settings",
+            get(shield::get_settings).post(shield::update_settings),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

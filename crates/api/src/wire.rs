@@ -40,6 +40,16 @@ pub struct MessageResource {
     pub subresource_uris: SubresourceUris,
     pub to: String,
     pub uri: String,
+    /// Switchboard's addition: the smishing shield's verdict (`null` when not screened).
+    pub shield: Option<ShieldResource>,
+}
+
+/// The shield's verdict on a message.
+#[derive(Debug, Serialize)]
+pub struct ShieldResource {
+    pub verdict: String,
+    pub score: u32,
+    pub reasons: Vec<String>,
 }
 
 impl From<&MessageRecord> for MessageResource {
@@ -72,6 +82,11 @@ impl From<&MessageRecord> for MessageResource {
             },
             to: m.to.clone(),
             uri: format!("{base}.json"),
+            shield: m.shield.as_ref().map(|s| ShieldResource {
+                verdict: s.verdict.clone(),
+                score: s.score,
+                reasons: s.reasons.clone(),
+            }),
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct PipelineConfig {
     pub retry: RetryPolicy,
     /// Per-sender rates (messages per second by sender kind).
     pub sender_rates: crate::shaping::SenderRates,
+    /// Screens inbound messages before they are stored (`None`: not screened).
+    pub shield: Option<Arc<crate::shield::Screening>>,
 }
 
 impl Default for PipelineConfig {
@@ -59,6 +61,7 @@ impl Default for PipelineConfig {
             receipt_timeout: Duration::from_secs(600),
             retry: RetryPolicy::default(),
             sender_rates: crate::shaping::SenderRates::default(),
+            shield: None,
         }
     }
 }
@@ -96,6 +99,7 @@ impl Pipeline {
         let receipt_task = tokio::spawn(receipt_loop(
             store.clone(),
             clock.clone(),
+            cfg.shield.clone(),
             receipts,
             shutdown.clone(),
             [wakes.queued.clone(), wakes.webhooks],
@@ -378,6 +382,7 @@ async fn record_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<(i64, Que
 async fn receipt_loop(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    shield: Option<Arc<crate::shield::Screening>>,
     mut rx: mpsc::Receiver<CarrierEvent>,
     shutdown: CancellationToken,
     // Woken after inbound messages are stored: the pipeline (auto-replies) and the webhook dispatcher.
@@ -408,9 +413,12 @@ async fn receipt_loop(
                     acks.extend(ack);
                 }
                 CarrierEvent::Inbound { sms, ack } => {
-                    let (store, clock) = (store.clone(), clock.clone());
+                    let (store, clock, shield) = (store.clone(), clock.clone(), shield.clone());
                     inbound.spawn(async move {
-                        match crate::inbound::receive(store.as_ref(), clock.as_ref(), sms).await {
+                        let shield = shield.as_deref();
+                        match crate::inbound::receive(store.as_ref(), clock.as_ref(), shield, sms)
+                            .await
+                        {
                             Ok(_) => ack.into_iter().for_each(|a| a.done()),
                             // Not acknowledged: the network redelivers it.
                             Err(e) => {

@@ -20,6 +20,7 @@ pub const DEFAULT_HELP_REPLY: &str = "Reply STOP to unsubscribe. Msg&Data Rates 
 pub async fn receive(
     store: &dyn Store,
     clock: &dyn Clock,
+    shield: Option<&crate::shield::Screening>,
     sms: InboundSms,
 ) -> Result<Option<MessageRecord>, switchboard_store::Error> {
     let Some(number) = store.find_number(&sms.to).await? else {
@@ -29,6 +30,20 @@ pub async fn receive(
     };
     let now = clock.now_millis();
     let seg = encoding::segment(&sms.body);
+    // Screened before it is stored: the verdict is stored with it (never dropped).
+    let verdict = match shield {
+        Some(s) => s
+            .screen(
+                &number.account_sid,
+                &sms.body,
+                &sms.from,
+                &sms.to,
+                switchboard_filter::Direction::Inbound,
+            )
+            .await?
+            .map(|a| crate::shield::record(&a)),
+        None => None,
+    };
     let stored = store
         .insert_message(NewMessage {
             sid: MessageSid::generate_at(now),
@@ -48,6 +63,9 @@ pub async fn receive(
             validity_secs: None,
             now,
             due_at: now,
+            error_code: None,
+            error_message: None,
+            shield: verdict,
         })
         .await?;
     if let Some(k) = opt_out_keyword(&stored.body) {

@@ -12,6 +12,7 @@
 //! - [`messages`]: send/fetch/list/redact/cancel/delete with Twilio's validation rules.
 //! - [`carrier`]: the `Carrier` trait and the in-process simulated carrier.
 //! - [`delivery`]: the pipeline: claim with a lease, submit, classify, retry, receipts.
+//! - [`shield`]: the smishing shield in the outbound and inbound paths, with account settings.
 
 pub mod accounts;
 pub mod carrier;
@@ -22,8 +23,11 @@ pub mod messages;
 pub mod numbers;
 pub mod services;
 pub mod shaping;
+pub mod shield;
 pub mod webhooks;
 
+/// The shield's types `api` renders.
+pub use switchboard_filter as filter;
 /// The store types `api` renders (re-exported so `api` needs no direct store dependency).
 pub use switchboard_store as store;
 
@@ -40,6 +44,8 @@ pub struct Core {
     pub messages: Arc<messages::Messages>,
     pub numbers: Arc<numbers::Numbers>,
     pub services: Arc<services::Services>,
+    /// The smishing shield (`None` when `[shield] enabled = false`).
+    pub shield: Option<Arc<shield::Screening>>,
 }
 
 impl Core {
@@ -53,11 +59,23 @@ impl Core {
         key: crypto::MasterKey,
         policy: messages::SenderPolicy,
     ) -> Self {
+        Self::with_shield(store, clock, key, policy, None)
+    }
+
+    /// With the smishing shield screening messages.
+    pub fn with_shield(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: crypto::MasterKey,
+        policy: messages::SenderPolicy,
+        shield: Option<Arc<shield::Screening>>,
+    ) -> Self {
         let accounts = Arc::new(accounts::Accounts::new(store.clone(), clock.clone(), key));
         let messages = Arc::new(messages::Messages::new(
             store.clone(),
             clock.clone(),
             policy,
+            shield.clone(),
         ));
         let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
         let services = Arc::new(services::Services::new(store.clone(), clock.clone()));
@@ -68,6 +86,7 @@ impl Core {
             messages,
             numbers,
             services,
+            shield,
         }
     }
 }

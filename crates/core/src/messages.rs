@@ -116,6 +116,9 @@ pub(crate) fn reply_message(
         validity_secs: None,
         now,
         due_at: now,
+        error_code: None,
+        error_message: None,
+        shield: None,
     }
 }
 
@@ -123,16 +126,23 @@ pub struct Messages {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     policy: SenderPolicy,
+    shield: Option<Arc<crate::shield::Screening>>,
     /// Woken whenever a message is queued, so the pipeline does not wait for its poll.
     pub queued: Arc<Notify>,
 }
 
 impl Messages {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: SenderPolicy) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        policy: SenderPolicy,
+        shield: Option<Arc<crate::shield::Screening>>,
+    ) -> Self {
         Self {
             store,
             clock,
             policy,
+            shield,
             queued: Arc::new(Notify::new()),
         }
     }
@@ -237,6 +247,42 @@ impl Messages {
         Ok(())
     }
 
+    /// The smishing shield: the verdict is stored with the message; `block` stores it
+    /// `failed` with 30007 (Message filtered), so it is never sent.
+    async fn screen(
+        &self,
+        account: &AccountSid,
+        mut new: NewMessage,
+    ) -> Result<NewMessage, MessageError> {
+        let Some(screening) = &self.shield else {
+            return Ok(new);
+        };
+        let Some(a) = screening
+            .screen(
+                account,
+                &new.body,
+                &new.from,
+                &new.to,
+                switchboard_filter::Direction::Outbound,
+            )
+            .await?
+        else {
+            return Ok(new);
+        };
+        if a.verdict == switchboard_filter::Verdict::Block {
+            tracing::info!(account_sid = %account, message_sid = %new.sid, score = a.score, tags = ?a.tags, "The shield blocked an outbound message.");
+            new.status = MessageStatus::Failed;
+            new.error_code = Some(30007);
+            new.error_message = Some(format!(
+                "Message filtered: the smishing shield scored it {} ({}).",
+                a.score,
+                a.tags.join(", ")
+            ));
+        }
+        new.shield = Some(crate::shield::record(&a));
+        Ok(new)
+    }
+
     /// `send` under an `Idempotency-Key`: the same key (per account, within
     /// 24 h) with the same parameters returns the first message, and `true`
     /// for a replay; with other parameters it is refused (20422).
@@ -257,6 +303,7 @@ impl Messages {
         let new = self.resolve_service(account, new).await?;
         self.check_sender(account, &new.from, &new.to).await?;
         self.check_service_opt_out(account, &new).await?;
+        let new = self.screen(account, new).await?;
         let not_before = new.now - IDEMPOTENCY_WINDOW_MS;
         let key = switchboard_store::IdempotencyKey {
             key,
@@ -287,6 +334,7 @@ impl Messages {
         let new = self.resolve_service(account, new).await?;
         self.check_sender(account, &new.from, &new.to).await?;
         self.check_service_opt_out(account, &new).await?;
+        let new = self.screen(account, new).await?;
         let stored = self.store.insert_message(new).await?;
         self.queued.notify_one();
         metrics::counter!("switchboard_messages_accepted_total").increment(1);
@@ -410,6 +458,9 @@ impl Messages {
             validity_secs: req.validity_period,
             now,
             due_at: send_at.unwrap_or(now),
+            error_code: None,
+            error_message: None,
+            shield: None,
         })
     }
 

@@ -66,7 +66,20 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> 
         sender_rates: wiring::sender_rates(settings),
         max_queue_secs: settings.shaping.max_queue_secs,
     };
-    Ok(Core::with_policy(store, clock, key, policy))
+    let shield = if settings.shield.enabled {
+        Some(Arc::new(switchboard_core::shield::Screening::new(
+            settings.shield.build()?,
+            store.clone(),
+            clock.clone(),
+            switchboard_core::shield::ShieldPolicy {
+                outbound: settings.shield.outbound,
+                inbound: settings.shield.inbound,
+            },
+        )))
+    } else {
+        None
+    };
+    Ok(Core::with_shield(store, clock, key, policy, shield))
 }
 
 impl App {
@@ -95,7 +108,10 @@ impl App {
             store,
             carrier,
             core.clock.clone(),
-            wiring::pipeline_shaped(&settings.pipeline, wiring::sender_rates(&settings)),
+            switchboard_core::delivery::PipelineConfig {
+                shield: core.shield.clone(),
+                ..wiring::pipeline_shaped(&settings.pipeline, wiring::sender_rates(&settings))
+            },
             switchboard_core::delivery::Wakes {
                 queued: core.messages.queued.clone(),
                 webhooks: webhooks_wake.clone(),

@@ -61,6 +61,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::cli_sim::SimCommand,
     },
+    /// The smishing shield: check a text, evaluate on a dataset.
+    Shield {
+        #[command(subcommand)]
+        command: crate::cli_shield::ShieldCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +169,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     control,
                 },
         } => crate::cli_sim::sim_reply(&settings, &from, &to, &text, control).await,
+        Command::Shield { command } => crate::cli_shield::run(command, &settings),
     }
 }
 

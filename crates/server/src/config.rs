@@ -59,6 +59,7 @@ pub struct Settings {
     pub messaging: MessagingSettings,
     pub shaping: ShapingSettings,
     pub webhooks: WebhookSettings,
+    pub shield: crate::shield_settings::ShieldSettings,
     pub log: LogSettings,
 }
 
@@ -245,6 +246,7 @@ impl Default for Settings {
             messaging: MessagingSettings::default(),
             shaping: ShapingSettings::default(),
             webhooks: WebhookSettings::default(),
+            shield: crate::shield_settings::ShieldSettings::default(),
             log: LogSettings::default(),
         }
     }

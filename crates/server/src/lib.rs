@@ -12,9 +12,11 @@ pub mod app;
 pub mod carrier_settings;
 pub mod carriers;
 pub mod cli;
+pub mod cli_shield;
 pub mod cli_sim;
 pub mod config;
 pub mod secrets;
+pub mod shield_settings;
 pub mod wiring;
 
 pub use app::App;

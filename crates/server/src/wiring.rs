@@ -77,6 +77,7 @@ pub fn pipeline_shaped(
             max_attempts: p.max_attempts,
         },
         sender_rates,
+        shield: None,
     }
 }
 

@@ -231,9 +231,28 @@ pub trait ServiceStore: Send + Sync {
     async fn service_of_number(&self, number: &PhoneNumberSid) -> Result<Option<ServiceSid>>;
 }
 
+/// The smishing shield's per-account settings.
+#[async_trait]
+pub trait ShieldStore: Send + Sync {
+    async fn get_shield_settings(&self, account: &AccountSid) -> Result<Option<ShieldSettings>>;
+    /// Creates or replaces the account's settings.
+    async fn put_shield_settings(
+        &self,
+        account: &AccountSid,
+        settings: ShieldSettings,
+    ) -> Result<()>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
-    AccountStore + MessageStore + QueueStore + NumberStore + OptOutStore + WebhookStore + ServiceStore
+    AccountStore
+    + MessageStore
+    + QueueStore
+    + NumberStore
+    + OptOutStore
+    + WebhookStore
+    + ServiceStore
+    + ShieldStore
 {
 }
 impl<T> Store for T where
@@ -244,5 +263,6 @@ impl<T> Store for T where
         + OptOutStore
         + WebhookStore
         + ServiceStore
+        + ShieldStore
 {
 }

@@ -60,6 +60,36 @@ pub struct NewMessage {
     pub now: Millis,
     /// When the first delivery attempt is due (only for `queued`).
     pub due_at: Millis,
+    /// Why a message is stored already `failed` (e.g. 30007, filtered by the shield).
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+    /// The smishing shield's verdict, when the message was screened.
+    pub shield: Option<ShieldRecord>,
+}
+
+/// The smishing shield's verdict on one message, stored with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShieldRecord {
+    /// `allow`, `flag` or `block`.
+    pub verdict: String,
+    /// 0–100.
+    pub score: u32,
+    /// Human-readable reasons, in the order the signals fired.
+    pub reasons: Vec<String>,
+}
+
+/// An account's shield settings (`/v1/Shield/Settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShieldSettings {
+    /// The enterprise's own names, protected like built-in brands.
+    pub protected_names: Vec<String>,
+    /// Its genuine registrable domains (allow-listed).
+    pub protected_domains: Vec<String>,
+    /// Where inbound messages the shield flags or blocks are reported (empty = nowhere).
+    pub alert_url: String,
+    pub flag_threshold: Option<u32>,
+    pub block_threshold: Option<u32>,
+    pub date_updated: Millis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +116,7 @@ pub struct MessageRecord {
     pub date_created: Millis,
     pub date_updated: Millis,
     pub date_sent: Option<Millis>,
+    pub shield: Option<ShieldRecord>,
 }
 
 impl MessageRecord {
@@ -104,8 +135,8 @@ impl MessageRecord {
             media_urls: m.media_urls,
             messaging_service_sid: m.messaging_service_sid,
             status_callback: m.status_callback,
-            error_code: None,
-            error_message: None,
+            error_code: m.error_code,
+            error_message: m.error_message,
             price: None,
             price_unit: None,
             carrier_ref: None,
@@ -113,6 +144,7 @@ impl MessageRecord {
             date_created: m.now,
             date_updated: m.now,
             date_sent: None,
+            shield: m.shield,
         }
     }
 }
@@ -289,6 +321,9 @@ pub enum WebhookKind {
     Incoming,
     /// A message status change for its `StatusCallback`.
     Status,
+    /// An inbound message the smishing shield flagged or blocked, for the account's alert URL.
+    /// Ordered only among alerts: a down alert receiver never holds up the message's webhooks.
+    Alert,
 }
 
 impl WebhookKind {
@@ -296,12 +331,14 @@ impl WebhookKind {
         match self {
             Self::Incoming => "incoming",
             Self::Status => "status",
+            Self::Alert => "alert",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "incoming" => Some(Self::Incoming),
             "status" => Some(Self::Status),
+            "alert" => Some(Self::Alert),
             _ => None,
         }
     }

@@ -4,9 +4,38 @@
 pub(crate) const MESSAGE_COLUMNS: &str =
     "seq, sid, account_sid, direction, status, to_addr, from_addr, body, \
      num_segments, media_urls, messaging_service_sid, status_callback, error_code, error_message, \
-     price, price_unit, carrier_ref, attempts, date_created, date_updated, date_sent";
+     price, price_unit, carrier_ref, attempts, date_created, date_updated, date_sent, \
+     shield_verdict, shield_score, shield_reasons";
 
-/// Webhook columns read after the message's (from index 21).
+/// How many columns [`MESSAGE_COLUMNS`] has (webhook columns are read after them).
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 24;
+
+/// The shield's reasons as stored (a JSON array).
+pub(crate) fn reasons_to_text(reasons: &[String]) -> String {
+    serde_json::Value::from(reasons.to_vec()).to_string()
+}
+
+/// A stored JSON array of strings (empty when unreadable).
+pub(crate) fn list_from_text(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The stored shield columns back into a record (`None` when the message was not screened).
+pub(crate) fn shield_record(
+    verdict: Option<String>,
+    score: Option<i64>,
+    reasons: Option<String>,
+) -> Option<crate::model::ShieldRecord> {
+    verdict.map(|verdict| crate::model::ShieldRecord {
+        verdict,
+        score: u32::try_from(score.unwrap_or(0)).unwrap_or(0),
+        reasons: reasons
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default(),
+    })
+}
+
+/// Webhook columns read after the message's.
 const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fallback_method, w.status, \
      w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
      w.raw_dlr_done_date";

@@ -242,7 +242,7 @@ impl Dispatcher {
             (HookResponse::Refused(e), _) => {
                 finish(WebhookState::Refused, None, Some(e.clone()), vec![])
             }
-            (r, WebhookKind::Status) if r.ok() => {
+            (r, WebhookKind::Status | WebhookKind::Alert) if r.ok() => {
                 finish(WebhookState::Delivered, r.status(), None, vec![])
             }
             (HookResponse::Response { status, body, .. }, WebhookKind::Incoming) if resp.ok() => {

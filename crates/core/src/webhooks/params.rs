@@ -54,7 +54,7 @@ pub(super) fn build(h: &WebhookRecord) -> Vec<(String, String)> {
     push(&mut p, "To", m.to.clone());
     push(&mut p, "ApiVersion", "2010-04-01");
     match h.kind {
-        WebhookKind::Incoming => {
+        WebhookKind::Incoming | WebhookKind::Alert => {
             push(&mut p, "SmsMessageSid", sid);
             push(&mut p, "Body", m.body.clone());
             push(&mut p, "NumMedia", "0");
@@ -74,6 +74,13 @@ pub(super) fn build(h: &WebhookRecord) -> Vec<(String, String)> {
             }
             if let Some(k) = opt_out_keyword(&m.body) {
                 push(&mut p, "OptOutType", k.as_str());
+            }
+            // The smishing shield's verdict, when it flagged or blocked the message
+            // (signed like every other parameter).
+            if let Some(s) = m.shield.as_ref().filter(|s| s.verdict != "allow") {
+                push(&mut p, "ShieldVerdict", s.verdict.clone());
+                push(&mut p, "ShieldScore", s.score.to_string());
+                push(&mut p, "ShieldReasons", s.reasons.join("; "));
             }
         }
         WebhookKind::Status => {

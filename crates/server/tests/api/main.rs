@@ -10,5 +10,6 @@ mod messages;
 mod ops;
 mod services;
 mod shaping;
+mod shield;
 mod smpp;
 mod two_way;

@@ -226,3 +226,57 @@ async fn sim_reply_from_a_phone_reaches_the_account_over_smpp() {
         (Some("inbound"), Some("received"), Some("1"))
     );
 }
+
+#[test]
+fn shield_check_and_eval_report_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_cli(
+        &exe(),
+        dir.path(),
+        &[
+            "shield",
+            "check",
+            "Your schedule has been updated. View changes: acme-sso.com",
+            "--protect",
+            "acme",
+            "--domain",
+            "acme.com",
+        ],
+    );
+    let a: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(a["verdict"], "block", "{a}");
+    assert_eq!(a["urls"][0]["registrable_domain"], "acme-sso.com");
+    assert!(a["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .any(|t| t == "brand-keyword"));
+
+    // eval over a small labelled file: metrics and latency are printed.
+    let texts = dir.path().join("phish.txt");
+    std::fs::write(
+        &texts,
+        "Twilio IT: your password expires today, re-verify at twilio-sso.com\n\
+         Okta: re-enroll your MFA device now at https://okta-verify-device.xyz\n\
+         Your parcel is held, pay the fee at hxxps://usps-redelivery[.]top\n",
+    )
+    .expect("write");
+    let path = texts.to_string_lossy().into_owned();
+    let out = run_cli(
+        &exe(),
+        dir.path(),
+        &[
+            "shield",
+            "eval",
+            "--dataset",
+            &path,
+            "--format",
+            "lines",
+            "--label",
+            "smishing",
+        ],
+    );
+    assert!(out.contains("3 messages, 3 positive"), "{out}");
+    assert!(out.contains("recall 1.0000"), "{out}");
+    assert!(out.contains("p99"), "{out}");
+}

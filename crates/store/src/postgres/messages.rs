@@ -36,8 +36,9 @@ pub(super) async fn insert_tx(
         .then(|| serde_json::Value::from(m.media_urls.clone()).to_string());
     let seq: i64 = sqlx::query_scalar(
             "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
-             media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING seq",
+             media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated, \
+             error_code, error_message, shield_verdict, shield_score, shield_reasons) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19) RETURNING seq",
         )
         .bind(m.sid.as_str())
         .bind(m.account_sid.as_str())
@@ -53,6 +54,11 @@ pub(super) async fn insert_tx(
         .bind(&m.status_callback)
         .bind(m.validity_secs.map(i32_of))
         .bind(m.now)
+        .bind(m.error_code.map(i32_of))
+        .bind(&m.error_message)
+        .bind(m.shield.as_ref().map(|s| s.verdict.clone()))
+        .bind(m.shield.as_ref().map(|s| i32_of(s.score)))
+        .bind(m.shield.as_ref().map(|s| crate::sql::reasons_to_text(&s.reasons)))
         .fetch_one(&mut **tx)
         .await?;
     if matches!(

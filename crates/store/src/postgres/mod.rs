@@ -12,6 +12,7 @@ mod numbers;
 mod queue;
 mod rows;
 mod services;
+mod shield;
 mod webhooks;
 
 use crate::error::{Error, Result};
@@ -30,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/0008_service_inbound.sql")),
     (9, include_str!("migrations/0009_sending_once.sql")),
     (10, include_str!("migrations/0010_queue_sender.sql")),
+    (11, include_str!("migrations/0011_shield.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

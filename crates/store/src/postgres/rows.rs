@@ -61,5 +61,10 @@ pub(super) fn message(r: &PgRow) -> Result<MessageRecord> {
         date_created: r.try_get(18)?,
         date_updated: r.try_get(19)?,
         date_sent: r.try_get(20)?,
+        shield: crate::sql::shield_record(
+            r.try_get(21)?,
+            r.try_get::<Option<i32>, _>(22)?.map(i64::from),
+            r.try_get(23)?,
+        ),
     })
 }

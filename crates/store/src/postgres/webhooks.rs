@@ -18,7 +18,7 @@ fn select() -> String {
 }
 
 fn hook(r: &PgRow) -> Result<WebhookRecord> {
-    const B: usize = 21;
+    const B: usize = crate::sql::MESSAGE_COLUMN_COUNT;
     let kind: &str = r.try_get(B + 1)?;
     let state: &str = r.try_get(B + 11)?;
     let code: Option<i32> = r.try_get(B + 13)?;
@@ -56,7 +56,8 @@ impl WebhookStore for PgStore {
         let ids: Vec<i64> = sqlx::query_scalar(
             "WITH due AS (SELECT w.id FROM webhooks w WHERE w.state = 'pending' AND w.due_at <= $1 \
                AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                               AND e.state = 'pending' AND e.id < w.id) \
+                               AND e.state = 'pending' AND e.id < w.id \
+                               AND (e.kind = 'alert') = (w.kind = 'alert')) \
                ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
              RETURNING w.id",
@@ -168,7 +169,8 @@ impl WebhookStore for PgStore {
         Ok(sqlx::query_scalar(
             "SELECT MIN(w.due_at) FROM webhooks w WHERE w.state = 'pending' \
              AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                             AND e.state = 'pending' AND e.id < w.id)",
+                             AND e.state = 'pending' AND e.id < w.id \
+                               AND (e.kind = 'alert') = (w.kind = 'alert'))",
         )
         .fetch_one(self.pool())
         .await?)

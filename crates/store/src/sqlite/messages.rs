@@ -14,8 +14,9 @@ use switchboard_domain::message::MessageStatus;
 pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
-         media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+         media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated, \
+         error_code, error_message, shield_verdict, shield_score, shield_reasons) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         m.sid.as_str(),
@@ -32,6 +33,11 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         m.status_callback,
         m.validity_secs,
         m.now,
+        m.error_code,
+        m.error_message,
+        m.shield.as_ref().map(|s| s.verdict.as_str()),
+        m.shield.as_ref().map(|s| s.score),
+        m.shield.as_ref().map(|s| crate::sql::reasons_to_text(&s.reasons)),
     ])?;
     let seq = c.last_insert_rowid();
     if matches!(

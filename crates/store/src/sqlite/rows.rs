@@ -61,6 +61,7 @@ pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         date_created: r.get(18)?,
         date_updated: r.get(19)?,
         date_sent: r.get(20)?,
+        shield: crate::sql::shield_record(r.get(21)?, r.get(22)?, r.get(23)?),
     })
 }
 

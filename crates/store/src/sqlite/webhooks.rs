@@ -24,7 +24,7 @@ fn bad(what: &str, v: &str) -> rusqlite::Error {
 }
 
 fn hook(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
-    const B: usize = 21;
+    const B: usize = crate::sql::MESSAGE_COLUMN_COUNT;
     let kind: String = r.get(B + 1)?;
     let state: String = r.get(B + 11)?;
     Ok(WebhookRecord {
@@ -58,7 +58,8 @@ fn claim(
             "UPDATE webhooks SET due_at = ?3, attempts = attempts + 1 WHERE id IN (\
                SELECT w.id FROM webhooks w WHERE w.state = 'pending' AND w.due_at <= ?1 \
                AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                               AND e.state = 'pending' AND e.id < w.id) \
+                               AND e.state = 'pending' AND e.id < w.id \
+                               AND (e.kind = 'alert') = (w.kind = 'alert')) \
                ORDER BY w.due_at LIMIT ?2) RETURNING id",
         )?
         .query_map(params![now, limit, lease_until], |r| r.get(0))?
@@ -156,7 +157,8 @@ impl WebhookStore for SqliteStore {
             Ok(c.prepare_cached(
                 "SELECT MIN(w.due_at) FROM webhooks w WHERE w.state = 'pending' \
              AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                             AND e.state = 'pending' AND e.id < w.id)",
+                             AND e.state = 'pending' AND e.id < w.id \
+                               AND (e.kind = 'alert') = (w.kind = 'alert'))",
             )?
             .query_row([], |r| r.get(0))?)
         })

@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+mod shield;
 mod two_way;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
@@ -29,6 +30,8 @@ pub async fn suite(store: &dyn Store) {
     two_way::claims_are_fair_between_accounts(store).await;
     two_way::messaging_services(store).await;
     two_way::a_deferred_claim_is_not_an_attempt(store).await;
+    shield::settings_round_trip(store).await;
+    shield::verdicts_are_stored_and_cause_webhooks(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
@@ -191,6 +194,9 @@ pub fn new_message(account: &AccountSid, to: &str, now: i64) -> NewMessage {
         validity_secs: None,
         now,
         due_at: now,
+        error_code: None,
+        error_message: None,
+        shield: None,
     }
 }
 

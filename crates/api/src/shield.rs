@@ -1,0 +1,193 @@
+//! `/v1/Shield/…`: the smishing shield's analysis (a dry run) and each account's settings.
+
+use crate::auth::authenticate;
+use crate::error::ApiError;
+use crate::form::{Params, MAX_BODY_BYTES};
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use switchboard_core::filter::{Analysis, Direction};
+use switchboard_core::shield::{Screening, SettingsUpdate};
+use switchboard_core::store::ShieldSettings;
+
+fn screening(state: &AppState) -> Result<Arc<Screening>, ApiError> {
+    state.core.shield.clone().ok_or_else(|| {
+        ApiError::new(
+            20001,
+            "The smishing shield is disabled on this server ([shield] enabled = false).",
+        )
+    })
+}
+
+/// The request parameters, from a form or a JSON object (strings, numbers, booleans or
+/// arrays of them; arrays become repeated keys).
+async fn params(req: Request) -> Result<Params, ApiError> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::invalid(format!(
+                "The request body is too large or incomplete (limit {MAX_BODY_BYTES} bytes)."
+            ))
+        })?;
+    if !json {
+        return Params::parse(&body);
+    }
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(ApiError::invalid("The JSON body must be an object."));
+    };
+    let mut pairs = Vec::new();
+    for (k, v) in map {
+        let items = match v {
+            Value::Array(a) => a,
+            other => vec![other],
+        };
+        for item in items {
+            let text = match item {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => continue,
+                _ => {
+                    return Err(ApiError::invalid(format!(
+                        "{k} must be a string, number or list."
+                    )))
+                }
+            };
+            pairs.push((k.clone(), text));
+        }
+    }
+    Ok(Params::from_pairs(pairs))
+}
+
+fn analysis_json(a: &Analysis) -> Value {
+    json!({
+        "verdict": a.verdict,
+        "score": a.score,
+        "tags": a.tags,
+        "reasons": a.reasons,
+        "urls": a.urls,
+        "classifier_probability": (f64::from(a.classifier) * 1000.0).round() / 1000.0,
+    })
+}
+
+/// `POST /v1/Shield/Analyze`: `Body`, optional `From`, `To`, `Direction`, `AccountSid`.
+pub async fn analyze(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let screening = screening(&state)?;
+    let p = params(req).await?;
+    let body = p
+        .get("Body")
+        .ok_or_else(|| ApiError::new(21602, "Message body is required."))?;
+    if body.chars().count() > switchboard_core::messages::MAX_BODY_CHARS {
+        return Err(ApiError::new(
+            21617,
+            "The concatenated message body exceeds the 1600 character limit.",
+        ));
+    }
+    if let Some(sid) = p.get("AccountSid").filter(|s| !s.is_empty()) {
+        // Context is the caller's own account; another account's is not visible.
+        if sid != account.as_str() {
+            return Err(ApiError::not_found(&format!("/Accounts/{sid}")));
+        }
+    }
+    let direction = match p.get("Direction").filter(|d| !d.is_empty()) {
+        None => Direction::Outbound,
+        Some(d) => Direction::parse(d).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Direction must be 'outbound' or 'inbound', not '{d}'."
+            ))
+        })?,
+    };
+    let analysis = screening
+        .analyze(&account, body, p.get("From"), p.get("To"), direction)
+        .await
+        .map_err(|e| ApiError::from(switchboard_core::messages::MessageError::Store(e)))?;
+    Ok(Json(analysis_json(&analysis)))
+}
+
+fn settings_json(state: &AppState, account: &str, s: &ShieldSettings) -> Value {
+    let platform = state
+        .core
+        .shield
+        .as_ref()
+        .map(|sc| sc.shield().config().thresholds)
+        .unwrap_or_default();
+    json!({
+        "account_sid": account,
+        "protected_names": s.protected_names,
+        "protected_domains": s.protected_domains,
+        "alert_url": Some(&s.alert_url).filter(|u| !u.is_empty()),
+        "flag_threshold": s.flag_threshold.unwrap_or(platform.flag),
+        "block_threshold": s.block_threshold.unwrap_or(platform.block),
+        "url": format!("{}/v1/Shield/Settings", state.public_url),
+    })
+}
+
+/// `GET /v1/Shield/Settings`.
+pub async fn get_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let s = screening(&state)?.settings(&account).await?;
+    Ok(Json(settings_json(&state, account.as_str(), &s)))
+}
+
+/// A list parameter: repeated keys and/or comma-separated values; `""` empties it.
+fn list(p: &Params, key: &str) -> Option<Vec<String>> {
+    let values = p.get_all(key);
+    (!values.is_empty()).then(|| {
+        values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect()
+    })
+}
+
+fn threshold(p: &Params, key: &str) -> Result<Option<Option<u32>>, ApiError> {
+    match p.get(key) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(v) => v
+            .parse::<u32>()
+            .map(|n| Some(Some(n)))
+            .map_err(|_| ApiError::invalid(format!("{key} must be a whole number from 1 to 100."))),
+    }
+}
+
+/// `POST /v1/Shield/Settings`: `ProtectedNames`, `ProtectedDomains`, `AlertUrl`,
+/// `FlagThreshold`, `BlockThreshold` (each optional; omitted ones are kept).
+pub async fn update_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let screening = screening(&state)?;
+    let p = params(req).await?;
+    let update = SettingsUpdate {
+        protected_names: list(&p, "ProtectedNames"),
+        protected_domains: list(&p, "ProtectedDomains"),
+        alert_url: p.get("AlertUrl").map(str::to_owned),
+        flag_threshold: threshold(&p, "FlagThreshold")?,
+        block_threshold: threshold(&p, "BlockThreshold")?,
+    };
+    let s = screening.update_settings(&account, update).await?;
+    Ok(Json(settings_json(&state, account.as_str(), &s)))
+}

@@ -1,0 +1,110 @@
+//! Measuring the whole shield on a labelled dataset: precision, recall, F1, false-positive
+//! rate and per-message latency (`switchboard shield eval`), and k-fold cross-validation that
+//! retrains the text model on each fold's training part.
+
+use std::time::Instant;
+
+use crate::classifier::{self, TrainParams};
+use crate::dataset::{Example, Label};
+use crate::eval::{self, Metrics};
+use crate::{FilterInput, Shield, ShieldConfig, Verdict};
+
+/// What counts as a positive (malicious) example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Positive {
+    /// Spam or smishing vs ham.
+    Malicious,
+    /// Smishing vs everything else.
+    Smishing,
+}
+
+impl Positive {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "malicious" => Some(Self::Malicious),
+            "smishing" => Some(Self::Smishing),
+            _ => None,
+        }
+    }
+
+    pub fn of(self, label: Label) -> bool {
+        match self {
+            Self::Malicious => label.is_malicious(),
+            Self::Smishing => label == Label::Smishing,
+        }
+    }
+}
+
+/// Metrics and latency of one run.
+#[derive(Debug, Clone)]
+pub struct EvalReport {
+    pub metrics: Metrics,
+    pub messages: usize,
+    /// Per-message latency of `Shield::analyze`, nanoseconds.
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+}
+
+/// The shield's prediction: flagged or blocked counts as malicious.
+pub fn predicts_malicious(shield: &Shield, text: &str) -> bool {
+    shield.analyze(&FilterInput::text(text)).verdict >= Verdict::Flag
+}
+
+/// Runs the shield over every example, timing each analysis on this thread.
+pub fn evaluate(shield: &Shield, examples: &[Example], positive: Positive) -> EvalReport {
+    let mut metrics = Metrics::default();
+    let mut nanos = Vec::with_capacity(examples.len());
+    for e in examples {
+        let input = FilterInput::text(&e.text);
+        let start = Instant::now();
+        let analysis = shield.analyze(&input);
+        nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        metrics.add(analysis.verdict >= Verdict::Flag, positive.of(e.label));
+    }
+    nanos.sort_unstable();
+    EvalReport {
+        metrics,
+        messages: examples.len(),
+        p50_ns: eval::percentile(&nanos, 50.0),
+        p99_ns: eval::percentile(&nanos, 99.0),
+        max_ns: nanos.last().copied().unwrap_or(0),
+    }
+}
+
+/// Stratified k-fold cross-validation of the whole shield: each fold's text model is trained
+/// on the other folds (malicious = spam or smishing) plus `extra_ham` (legitimate texts used
+/// for training only, never tested), then the shield with that model judges the held-out fold.
+/// Returns the metrics and each example's held-out prediction.
+pub fn cross_validate(
+    config: &ShieldConfig,
+    examples: &[Example],
+    extra_ham: &[String],
+    k: usize,
+    seed: u64,
+    positive: Positive,
+    params: &TrainParams,
+) -> (Metrics, Vec<bool>) {
+    let predicted = eval::cross_val_predict(
+        examples,
+        k,
+        seed,
+        |l| positive.of(l),
+        |train: &[&Example]| {
+            let texts: Vec<(String, bool)> = train
+                .iter()
+                .map(|e| (crate::link_blind(&e.text), e.label.is_malicious()))
+                .chain(extra_ham.iter().map(|t| (crate::link_blind(t), false)))
+                .collect();
+            let pairs: Vec<(&str, bool)> = texts.iter().map(|(t, m)| (t.as_str(), *m)).collect();
+            let model = classifier::train(&pairs, params);
+            let shield = Shield::new(config.clone()).with_model(model);
+            move |text: &str| predicts_malicious(&shield, text)
+        },
+    );
+    let mut metrics = Metrics::default();
+    for (e, p) in examples.iter().zip(&predicted) {
+        metrics.add(*p, positive.of(e.label));
+    }
+    (metrics, predicted)
+}
