@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use crate::messages::{reject, MessageError};
 use switchboard_domain::clock::{Clock, Millis};
 use switchboard_domain::ids::AccountSid;
-use switchboard_filter::{AccountContext, Analysis, Direction, FilterInput, Shield, Thresholds};
+use switchboard_filter::{
+    AccountContext, Analysis, Direction, FilterInput, Shield, Thresholds, Verdict,
+};
 use switchboard_store::{ShieldRecord, ShieldSettings, Store};
 
 /// How long an account's settings are reused before they are read again (other nodes see a
@@ -40,6 +42,17 @@ pub struct Screening {
     clock: Arc<dyn Clock>,
     policy: ShieldPolicy,
     contexts: Mutex<HashMap<AccountSid, (Millis, Arc<AccountContext>)>>,
+    /// `switchboard_shield_verdicts_total` by [direction][verdict], registered once.
+    verdicts: [[metrics::Counter; 3]; 2],
+}
+
+fn verdict_counters() -> [[metrics::Counter; 3]; 2] {
+    [Direction::Outbound, Direction::Inbound].map(|d| {
+        [Verdict::Allow, Verdict::Flag, Verdict::Block].map(|v| {
+            metrics::counter!("switchboard_shield_verdicts_total",
+                "direction" => d.as_str(), "verdict" => v.as_str())
+        })
+    })
 }
 
 impl std::fmt::Debug for Screening {
@@ -72,6 +85,7 @@ impl Screening {
             clock,
             policy,
             contexts: Mutex::new(HashMap::new()),
+            verdicts: verdict_counters(),
         }
     }
 
@@ -138,9 +152,13 @@ impl Screening {
         };
         let now = u64::try_from(self.clock.now_millis()).unwrap_or(0);
         let analysis = self.shield.screen(&input, now);
-        metrics::counter!("switchboard_shield_verdicts_total",
-            "direction" => direction.as_str(), "verdict" => analysis.verdict.as_str())
-        .increment(1);
+        let d = usize::from(direction == Direction::Inbound);
+        let v = match analysis.verdict {
+            Verdict::Allow => 0,
+            Verdict::Flag => 1,
+            Verdict::Block => 2,
+        };
+        self.verdicts[d][v].increment(1);
         Ok(Some(analysis))
     }
 

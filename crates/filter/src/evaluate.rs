@@ -55,6 +55,8 @@ pub fn predicts_malicious(shield: &Shield, text: &str) -> bool {
 pub fn evaluate(shield: &Shield, examples: &[Example], positive: Positive) -> EvalReport {
     let mut metrics = Metrics::default();
     let mut nanos = Vec::with_capacity(examples.len());
+    // Parse the lists and load the model before timing (a one-off at start-up).
+    let _ = shield.analyze(&FilterInput::text("warm-up https://example.com"));
     for e in examples {
         let input = FilterInput::text(&e.text);
         let start = Instant::now();

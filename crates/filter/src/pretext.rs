@@ -254,7 +254,12 @@ const PRIZE_WORDS: &[&str] = &[
 /// The shape of a one-time-code message: a code phrase and a 4–8 digit code, and nothing of a
 /// prize or a premium-rate number (no digit run of 9 or more, no currency sign).
 pub fn one_time_code(text: &str, words: &str) -> bool {
-    if text.contains(['£', '$', '€']) || PRIZE_WORDS.iter().any(|w| has(words, w)) {
+    // Cheapest test first: most messages hold no 4–8 digit code at all.
+    let has_code = words.split(' ').any(|t| {
+        let digits = t.bytes().filter(u8::is_ascii_digit).count();
+        (4..=8).contains(&digits) && t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    });
+    if !has_code || text.contains(['£', '$', '€']) || PRIZE_WORDS.iter().any(|w| has(words, w)) {
         return false;
     }
     let mut code = false;
@@ -320,25 +325,26 @@ pub fn premium_rate(text: &str, words: &str) -> Option<&'static str> {
             return Some("a per-message charge");
         }
     }
-    let lower = text.to_lowercase();
-    [
-        "/msg",
-        "/txt",
-        "/text",
-        "/sms",
-        "gbp/",
-        "per msg",
-        "per txt",
-        "std ntwk",
-        "ntwk chg",
-        "network charge",
-        "std rate",
-        "msg rcvd",
-        "msgs rcvd",
+    let per_message = [
+        " per msg ",
+        " per txt ",
+        " std ntwk ",
+        " ntwk chg ",
+        " network charge ",
+        " std rate ",
+        " msg rcvd ",
+        " msgs rcvd ",
     ]
     .iter()
-    .any(|p| lower.contains(p))
-    .then_some("a per-message charge")
+    .any(|p| words.contains(p));
+    // `/` is not kept in `words`: look at the text itself, only when it has one.
+    let slash = text.contains('/') && {
+        let lower = text.to_lowercase();
+        ["/msg", "/txt", "/text", "/sms", "gbp/"]
+            .iter()
+            .any(|p| lower.contains(p))
+    };
+    (per_message || slash).then_some("a per-message charge")
 }
 
 /// What [`scan`] found.

@@ -202,8 +202,9 @@ impl Shield {
             })
             .unwrap_or_default();
 
-        // URLs and domains.
+        // URLs and domains; the lower-cased words once for the message-level signals.
         let urls = self.tools.extract(input.body);
+        let words = pretext::words(input.body);
         let mut all_genuine = !urls.is_empty();
         let mut reports = Vec::with_capacity(urls.len());
         for url in &urls {
@@ -254,7 +255,7 @@ impl Shield {
                 "link",
                 "links to a domain that is not a protected brand's".to_owned(),
             );
-            let scan = pretext::scan(&pretext::words(input.body));
+            let scan = pretext::scan(&words);
             let mut pretext_points = 0;
             if !scan.pretexts.is_empty() {
                 acc.add(
@@ -275,7 +276,7 @@ impl Shield {
             }
         }
 
-        if let Some(what) = pretext::premium_rate(input.body, &pretext::words(input.body)) {
+        if let Some(what) = pretext::premium_rate(input.body, &words) {
             acc.add(
                 "premium-rate",
                 format!("asks for {what} (premium-rate billing)"),
@@ -290,14 +291,14 @@ impl Shield {
         };
         let mut clf = (probability * 100.0).round().clamp(0.0, 100.0) as u32;
         clf = clf.min(CLASSIFIER_MAX);
-        let one_time_code =
-            urls.is_empty() && pretext::one_time_code(input.body, &pretext::words(input.body));
+        let one_time_code = urls.is_empty() && pretext::one_time_code(input.body, &words);
         if all_genuine || one_time_code {
             // Every link goes to a protected brand's genuine domain, or this is a one-time code
             // without a link (the public data has no legitimate OTPs): the words alone do not flag.
             clf = clf.min(self.thresholds(input).flag.saturating_sub(1));
         }
-        if clf >= 50 {
+        // Every contribution that matters is explained; a small one only counts.
+        if clf >= 20 {
             acc.add_points(
                 "classifier",
                 clf,
@@ -334,9 +335,13 @@ impl Shield {
         let recipient = input.to.unwrap_or("");
         let cfg = self.tracker.config();
         if analysis.score >= thresholds.flag {
+            // Only domains suspicious in themselves (a look-alike, a shortener, a suspicious TLD,
+            // …): a business's own link in a bulk send never makes a campaign because a few of
+            // its messages scored high on their words.
             let mut domains: Vec<String> = analysis
                 .urls
                 .iter()
+                .filter(|u| !u.findings.is_empty())
                 .filter(|u| !u.findings.iter().any(|f| f == "genuine-domain"))
                 .filter_map(|u| u.registrable_domain.clone())
                 .collect();

@@ -94,26 +94,29 @@ impl Knn {
     /// Highest cosine similarity of the normalised word vector `query` to any malicious and
     /// to any benign indexed text (over the indexed buckets only).
     pub fn similarities(&self, query: &[(u32, f32)]) -> (f32, f32) {
-        let mut acc = vec![0.0f32; self.malicious.len()];
-        let mut touched: Vec<u32> = Vec::new();
+        // Posting lists are short (capped at training), so the touched documents are few:
+        // collect (doc, product) pairs and sum them per document after a sort, instead of
+        // zeroing an accumulator as long as the training set for every message.
+        let mut hits: Vec<(u32, f32)> = Vec::new();
         for &(j, v) in query {
             let j = j as usize;
             let (Some(&lo), Some(&hi)) = (self.starts.get(j), self.starts.get(j + 1)) else {
                 continue;
             };
             for &(doc, q) in self.flat.get(lo as usize..hi as usize).unwrap_or(&[]) {
-                let Some(a) = acc.get_mut(doc as usize) else {
-                    continue;
-                };
-                if *a == 0.0 {
-                    touched.push(doc);
-                }
-                *a += v * q;
+                hits.push((doc, v * q));
             }
         }
+        hits.sort_by_key(|h| h.0);
         let (mut best_mal, mut best_ham) = (0.0f32, 0.0f32);
-        for doc in touched {
-            let s = acc[doc as usize];
+        let mut i = 0;
+        while i < hits.len() {
+            let doc = hits[i].0;
+            let mut s = 0.0f32;
+            while i < hits.len() && hits[i].0 == doc {
+                s += hits[i].1;
+                i += 1;
+            }
             if self.malicious.get(doc as usize).copied().unwrap_or(false) {
                 best_mal = best_mal.max(s);
             } else {
