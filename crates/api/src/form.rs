@@ -31,11 +31,6 @@ impl Params {
         Ok(Self(out))
     }
 
-    /// From decoded pairs (a JSON body turned into parameters).
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
-    }
-
     /// The last value given for `key` (Twilio takes the last of repeated scalars).
     /// A digest of the parameters, independent of their order (for idempotency keys).
     pub fn digest(&self) -> String {
@@ -154,13 +149,65 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for FormBody {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, ApiError> {
-        let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                ApiError::invalid(format!(
-                    "The request body is too large or incomplete (limit {MAX_BODY_BYTES} bytes)."
-                ))
-            })?;
-        Params::parse(&body).map(FormBody)
+        Params::parse(&read_body(req).await?).map(FormBody)
+    }
+}
+
+async fn read_body(req: axum::extract::Request) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::invalid(format!(
+                "The request body is too large or incomplete (limit {MAX_BODY_BYTES} bytes)."
+            ))
+        })
+}
+
+/// Parameters from a form or, with `Content-Type: application/json`, from a JSON object
+/// (strings, numbers, booleans or arrays of them; arrays become repeated keys). Used by the
+/// Switchboard-only `/v1/Shield` resources.
+#[derive(Debug)]
+pub struct FormOrJson(pub Params);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormOrJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let body = read_body(req).await?;
+        if !json {
+            return Params::parse(&body).map(FormOrJson);
+        }
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(ApiError::invalid("The JSON body must be an object."));
+        };
+        let mut pairs = Vec::new();
+        for (k, v) in map {
+            let items = match v {
+                serde_json::Value::Array(a) => a,
+                other => vec![other],
+            };
+            for item in items {
+                let text = match item {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    serde_json::Value::Null => continue,
+                    _ => {
+                        return Err(ApiError::invalid(format!(
+                            "{k} must be a string, number or list."
+                        )))
+                    }
+                };
+                pairs.push((k.clone(), text));
+            }
+        }
+        Ok(FormOrJson(Params(pairs)))
     }
 }

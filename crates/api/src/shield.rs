@@ -2,10 +2,10 @@
 
 use crate::auth::authenticate;
 use crate::error::ApiError;
-use crate::form::{Params, MAX_BODY_BYTES};
+use crate::form::{FormOrJson, Params};
 use crate::AppState;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -20,53 +20,6 @@ fn screening(state: &AppState) -> Result<Arc<Screening>, ApiError> {
             "The smishing shield is disabled on this server ([shield] enabled = false).",
         )
     })
-}
-
-/// The request parameters, from a form or a JSON object (strings, numbers, booleans or
-/// arrays of them; arrays become repeated keys).
-async fn params(req: Request) -> Result<Params, ApiError> {
-    let json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::invalid(format!(
-                "The request body is too large or incomplete (limit {MAX_BODY_BYTES} bytes)."
-            ))
-        })?;
-    if !json {
-        return Params::parse(&body);
-    }
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid(format!("The JSON body is invalid: {e}")))?;
-    let Value::Object(map) = value else {
-        return Err(ApiError::invalid("The JSON body must be an object."));
-    };
-    let mut pairs = Vec::new();
-    for (k, v) in map {
-        let items = match v {
-            Value::Array(a) => a,
-            other => vec![other],
-        };
-        for item in items {
-            let text = match item {
-                Value::String(s) => s,
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                Value::Null => continue,
-                _ => {
-                    return Err(ApiError::invalid(format!(
-                        "{k} must be a string, number or list."
-                    )))
-                }
-            };
-            pairs.push((k.clone(), text));
-        }
-    }
-    Ok(Params::from_pairs(pairs))
 }
 
 fn analysis_json(a: &Analysis) -> Value {
@@ -84,11 +37,10 @@ fn analysis_json(a: &Analysis) -> Value {
 pub async fn analyze(
     State(state): State<AppState>,
     headers: HeaderMap,
-    req: Request,
+    FormOrJson(p): FormOrJson,
 ) -> Result<Json<Value>, ApiError> {
     let account = authenticate(&state, &headers).await?;
     let screening = screening(&state)?;
-    let p = params(req).await?;
     let body = p
         .get("Body")
         .ok_or_else(|| ApiError::new(21602, "Message body is required."))?;
@@ -176,11 +128,10 @@ fn threshold(p: &Params, key: &str) -> Result<Option<Option<u32>>, ApiError> {
 pub async fn update_settings(
     State(state): State<AppState>,
     headers: HeaderMap,
-    req: Request,
+    FormOrJson(p): FormOrJson,
 ) -> Result<Json<Value>, ApiError> {
     let account = authenticate(&state, &headers).await?;
     let screening = screening(&state)?;
-    let p = params(req).await?;
     let update = SettingsUpdate {
         protected_names: list(&p, "ProtectedNames"),
         protected_domains: list(&p, "ProtectedDomains"),

@@ -11,33 +11,8 @@ use switchboard_filter::dataset::{self, Format, Label};
 use switchboard_filter::lookalike::{builtin_brands, permute, LookalikeDetector};
 use switchboard_filter::urls::{DomainTools, ExtractedUrl};
 
-/// The recall brands of `tests/lookalike.rs` (24 brands of ≥ 6 letters).
-const BRANDS: &[&str] = &[
-    "twilio.com",
-    "sendgrid.com",
-    "cloudflare.com",
-    "microsoft.com",
-    "google.com",
-    "paypal.com",
-    "amazon.com",
-    "github.com",
-    "dropbox.com",
-    "docusign.com",
-    "linkedin.com",
-    "facebook.com",
-    "netflix.com",
-    "coinbase.com",
-    "binance.com",
-    "salesforce.com",
-    "servicenow.com",
-    "atlassian.com",
-    "mailchimp.com",
-    "instagram.com",
-    "whatsapp.com",
-    "t-mobile.com",
-    "verizon.com",
-    "onelogin.com",
-];
+/// The recall brands of `tests/lookalike.rs`.
+const BRANDS: &[&str] = switchboard_filter::lookalike::RECALL_BRANDS;
 
 fn ham_texts() -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/shield/");

@@ -10,34 +10,8 @@ use switchboard_filter::lookalike::{
 };
 use switchboard_filter::urls::DomainTools;
 
-/// Brands of the recall set: 24 brands of ≥ 6 letters (typo families apply from 6 letters;
-/// shorter brands get exact/homoglyph/compound matches only, tested separately below).
-const RECALL_BRANDS: &[&str] = &[
-    "twilio.com",
-    "sendgrid.com",
-    "cloudflare.com",
-    "microsoft.com",
-    "google.com",
-    "paypal.com",
-    "amazon.com",
-    "github.com",
-    "dropbox.com",
-    "docusign.com",
-    "linkedin.com",
-    "facebook.com",
-    "netflix.com",
-    "coinbase.com",
-    "binance.com",
-    "salesforce.com",
-    "servicenow.com",
-    "atlassian.com",
-    "mailchimp.com",
-    "instagram.com",
-    "whatsapp.com",
-    "t-mobile.com",
-    "verizon.com",
-    "onelogin.com",
-];
+/// Brands of the recall set (`permute::RECALL_BRANDS`, shared with the example).
+const RECALL_BRANDS: &[&str] = switchboard_filter::lookalike::RECALL_BRANDS;
 
 fn detector() -> &'static LookalikeDetector {
     static D: std::sync::OnceLock<LookalikeDetector> = std::sync::OnceLock::new();

@@ -21,6 +21,17 @@ pub struct Received {
 }
 
 impl Received {
+    /// Whether it carries a valid `X-Twilio-Signature` for `auth_token`, checked the way
+    /// twilio's RequestValidator checks a POST form.
+    pub fn signed_with(&self, auth_token: &str) -> bool {
+        self.headers.get("x-twilio-signature").map(String::as_str)
+            == Some(&switchboard_api::signature::sign(
+                auth_token,
+                &self.url,
+                &self.params,
+            ))
+    }
+
     pub fn param(&self, key: &str) -> Option<&str> {
         self.params
             .iter()
@@ -132,6 +143,23 @@ impl WebhookSink {
 
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
+    }
+
+    /// Waits (up to 20 s) until at least `n` requests reached `path`; returns them.
+    pub async fn wait_for(&self, path: &str, n: usize) -> Vec<Received> {
+        crate::wait_until(
+            std::time::Duration::from_secs(20),
+            &format!("{n} requests to {path}"),
+            || async {
+                let got: Vec<Received> = self
+                    .received()
+                    .into_iter()
+                    .filter(|r| r.path == path)
+                    .collect();
+                (got.len() >= n).then_some(got)
+            },
+        )
+        .await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

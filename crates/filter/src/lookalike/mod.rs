@@ -23,7 +23,7 @@ pub mod tables;
 use std::collections::HashSet;
 
 pub use matcher::{TYPO_ALONE_MIN_LEN, TYPO_MIN_LEN};
-pub use permute::{permute, Candidate, GENERATOR_KEYWORDS, GENERATOR_TLDS};
+pub use permute::{permute, Candidate, GENERATOR_KEYWORDS, GENERATOR_TLDS, RECALL_BRANDS};
 
 use crate::urls::ExtractedUrl;
 use matcher::{Entry, Hit, Index, MatchKind};

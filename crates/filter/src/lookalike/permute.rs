@@ -168,3 +168,33 @@ impl Gen<'_> {
         }
     }
 }
+
+/// The brands of the look-alike recall set (`tests/lookalike.rs`, `examples/lookalike_eval.rs`):
+/// 24 brands of ≥ 6 letters (typo families apply from 6 letters; shorter brands get exact,
+/// homoglyph and compound matches only, tested separately).
+pub const RECALL_BRANDS: &[&str] = &[
+    "twilio.com",
+    "sendgrid.com",
+    "cloudflare.com",
+    "microsoft.com",
+    "google.com",
+    "paypal.com",
+    "amazon.com",
+    "github.com",
+    "dropbox.com",
+    "docusign.com",
+    "linkedin.com",
+    "facebook.com",
+    "netflix.com",
+    "coinbase.com",
+    "binance.com",
+    "salesforce.com",
+    "servicenow.com",
+    "atlassian.com",
+    "mailchimp.com",
+    "instagram.com",
+    "whatsapp.com",
+    "t-mobile.com",
+    "verizon.com",
+    "onelogin.com",
+];

@@ -1,35 +1,12 @@
 //! The smishing shield in the message paths and its `/v1/Shield` API.
 
-use std::time::Duration;
-use switchboard_api::signature::sign;
-use switchboard_testkit::webhook_sink::{Received, WebhookSink};
-use switchboard_testkit::{spawn_app, spawn_app_with, wait_until, TestApp};
+use switchboard_testkit::webhook_sink::WebhookSink;
+use switchboard_testkit::{spawn_app, spawn_app_with, TestApp};
 
 const PHISH: &str =
     "ACME IT: your password expires today. Re-verify now at https://acme-okta.com/login";
 const LEGIT: &str =
     "Reminder: your appointment with Anna is tomorrow at 10:00. Reply C to confirm.";
-
-fn signed(app: &TestApp, r: &Received) -> bool {
-    r.headers.get("x-twilio-signature").map(String::as_str)
-        == Some(&sign(&app.auth_token, &r.url, &r.params))
-}
-
-async fn received(sink: &WebhookSink, path: &str, n: usize) -> Vec<Received> {
-    wait_until(
-        Duration::from_secs(20),
-        &format!("{n} requests to {path}"),
-        || async {
-            let got: Vec<Received> = sink
-                .received()
-                .into_iter()
-                .filter(|r| r.path == path)
-                .collect();
-            (got.len() >= n).then_some(got)
-        },
-    )
-    .await
-}
 
 fn url(app: &TestApp, path: &str) -> String {
     format!("{}{path}", app.base)
@@ -94,11 +71,11 @@ async fn outbound_phishing_fails_with_30007_and_is_never_sent() {
     let blocked = r.json["sid"].as_str().expect("sid").to_owned();
 
     // The callback reports the failure, signed like any other.
-    let hooks = received(&sink, "/status", 1).await;
+    let hooks = sink.wait_for("/status", 1).await;
     assert_eq!(hooks[0].param("MessageStatus"), Some("failed"));
     assert_eq!(hooks[0].param("ErrorCode"), Some("30007"));
     assert_eq!(hooks[0].param("MessageSid"), Some(blocked.as_str()));
-    assert!(signed(&app, &hooks[0]));
+    assert!(hooks[0].signed_with(&app.auth_token));
 
     // A legitimate message goes through; the blocked one never reached the SMSC.
     let ok = app.create_ok("+15550101002", LEGIT).await;
@@ -139,7 +116,7 @@ async fn inbound_verdicts_reach_the_webhook_signed_and_the_alert_url() {
 
     app.inject_mo("+15550109999", "+15550101101", LEGIT).await;
     app.inject_mo("+15550109998", "+15550101101", PHISH).await;
-    let hooks = received(&sink, "/sms", 2).await;
+    let hooks = sink.wait_for("/sms", 2).await;
     let legit = hooks
         .iter()
         .find(|h| h.param("Body") == Some(LEGIT))
@@ -163,13 +140,16 @@ async fn inbound_verdicts_reach_the_webhook_signed_and_the_alert_url() {
     assert!(phish
         .param("ShieldReasons")
         .is_some_and(|r| r.contains("acme")));
-    assert!(signed(&app, phish), "the shield parameters are signed");
+    assert!(
+        phish.signed_with(&app.auth_token),
+        "the shield parameters are signed"
+    );
 
     // Only the flagged message alerts; it is still stored, with its verdict.
-    let alerts = received(&sink, "/alert", 1).await;
+    let alerts = sink.wait_for("/alert", 1).await;
     assert_eq!(alerts[0].param("Body"), Some(PHISH));
     assert_eq!(alerts[0].param("ShieldVerdict"), Some("block"));
-    assert!(signed(&app, &alerts[0]));
+    assert!(alerts[0].signed_with(&app.auth_token));
     let stored = app.messages_to("+15550101101", 2).await;
     let m = stored.iter().find(|m| m["body"] == PHISH).expect("stored");
     assert_eq!(m["status"], "received");

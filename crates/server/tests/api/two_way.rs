@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use switchboard_api::signature::sign;
-use switchboard_testkit::webhook_sink::{Received, WebhookSink};
+use switchboard_testkit::webhook_sink::WebhookSink;
 use switchboard_testkit::{spawn_app, spawn_app_with, wait_until, TestApp};
 
 fn numbers_url(app: &TestApp) -> String {
@@ -19,28 +19,6 @@ async fn add_number(app: &TestApp, number: &str, extra: &[(&str, &str)]) -> serd
     let r = app.post(&numbers_url(app), &params).await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     r.json
-}
-
-/// Checks the signature the way twilio's RequestValidator does (POST form).
-fn signed(app: &TestApp, r: &Received) -> bool {
-    r.headers.get("x-twilio-signature").map(String::as_str)
-        == Some(&sign(&app.auth_token, &r.url, &r.params))
-}
-
-async fn received(sink: &WebhookSink, path: &str, n: usize) -> Vec<Received> {
-    wait_until(
-        Duration::from_secs(20),
-        &format!("{n} requests to {path}"),
-        || async {
-            let got: Vec<Received> = sink
-                .received()
-                .into_iter()
-                .filter(|r| r.path == path)
-                .collect();
-            (got.len() >= n).then_some(got)
-        },
-    )
-    .await
 }
 
 #[tokio::test]
@@ -178,7 +156,7 @@ async fn status_callbacks_are_signed_and_in_order() {
         .await;
     assert_eq!(r.status, 201);
     let sid = r.json["sid"].as_str().expect("sid").to_owned();
-    let got = received(&sink, "/status", 3).await;
+    let got = sink.wait_for("/status", 3).await;
     let statuses: Vec<&str> = got
         .iter()
         .map(|r| r.param("MessageStatus").unwrap_or(""))
@@ -189,11 +167,15 @@ async fn status_callbacks_are_signed_and_in_order() {
         assert_eq!(r.param("SmsStatus"), r.param("MessageStatus"));
         assert_eq!(r.param("AccountSid"), Some(app.account_sid.as_str()));
         assert!(r.headers.contains_key("i-twilio-idempotency-token"));
-        assert!(signed(&app, r), "signature of {:?}", r.params);
+        assert!(
+            r.signed_with(&app.auth_token),
+            "signature of {:?}",
+            r.params
+        );
         let mut tampered = r.clone();
         tampered.params[0].1.push('x');
         assert!(
-            !signed(&app, &tampered),
+            !tampered.signed_with(&app.auth_token),
             "a tampered parameter fails validation"
         );
     }
@@ -207,7 +189,7 @@ async fn status_callbacks_are_signed_and_in_order() {
         ])
         .await;
     assert_eq!(r.status, 201);
-    let got = received(&sink, "/failed", 2).await;
+    let got = sink.wait_for("/failed", 2).await;
     let last = got.last().expect("one");
     assert_eq!(last.param("MessageStatus"), Some("failed"));
     assert!(last.param("ErrorCode").is_some(), "{:?}", last.params);
@@ -237,7 +219,7 @@ async fn a_receiver_that_is_down_gets_every_callback_later_in_order() {
     }
     let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
     let sink = WebhookSink::serve(listener);
-    let got = received(&sink, "/cb", 60).await;
+    let got = sink.wait_for("/cb", 60).await;
     for s in &sids {
         let order: Vec<&str> = got
             .iter()
@@ -335,8 +317,8 @@ async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
     .await;
 
     app.inject_mo("+15550100488", "+15550100401", "1").await;
-    let hook = received(&sink, "/sms", 1).await.remove(0);
-    assert!(signed(&app, &hook));
+    let hook = sink.wait_for("/sms", 1).await.remove(0);
+    assert!(hook.signed_with(&app.auth_token));
     for (k, v) in [
         ("Body", "1"),
         ("From", "+15550100488"),
@@ -356,7 +338,7 @@ async fn inbound_goes_to_the_webhook_and_twiml_replies_are_sent() {
 
     // 5xx → fallback → <Redirect method=GET> → reply to another number
     app.inject_mo("+15550100488", "+15550100402", "hello").await;
-    let more = received(&sink, "/more", 1).await.remove(0);
+    let more = sink.wait_for("/more", 1).await.remove(0);
     assert_eq!(more.method, "GET");
     assert_eq!(
         more.headers.get("x-twilio-signature").map(String::as_str),
@@ -439,12 +421,12 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     assert_eq!(send().await.status, 201);
 
     app.inject_mo(phone, "+15550100601", "STOP please").await;
-    let hook = received(&sink, "/sms", 1).await.remove(0);
+    let hook = sink.wait_for("/sms", 1).await.remove(0);
     assert_eq!(hook.param("OptOutType"), None, "not a keyword");
     assert_eq!(send().await.status, 201, "'STOP please' does not opt out");
 
     app.inject_mo(phone, "+15550100601", "stop").await;
-    let hooks = received(&sink, "/sms", 2).await;
+    let hooks = sink.wait_for("/sms", 2).await;
     assert_eq!(
         hooks[1].param("OptOutType"),
         Some("STOP"),
@@ -470,7 +452,7 @@ async fn stop_blocks_sends_and_start_lifts_the_block() {
     assert_eq!(outs.json["opt_outs"][0]["recipient"], phone);
 
     app.inject_mo(phone, "+15550100601", "START").await;
-    received(&sink, "/sms", 3).await;
+    sink.wait_for("/sms", 3).await;
     wait_until(Duration::from_secs(20), "sends work again", || async {
         (send().await.status == 201).then_some(())
     })

@@ -166,17 +166,7 @@ pub(super) async fn verdicts_are_stored_and_cause_webhooks(store: &dyn Store) {
     );
     for h in claimed {
         store
-            .record_webhook(
-                h.id,
-                t + 12,
-                WebhookOutcome::Finish {
-                    state: WebhookState::Delivered,
-                    response_code: Some(200),
-                    error: None,
-                    replies: vec![],
-                    message_error: None,
-                },
-            )
+            .record_webhook(h.id, t + 12, super::two_way::done())
             .await
             .expect("record");
     }
@@ -187,17 +177,7 @@ pub(super) async fn verdicts_are_stored_and_cause_webhooks(store: &dyn Store) {
         .expect("claim")
     {
         store
-            .record_webhook(
-                h.id,
-                t + 14,
-                WebhookOutcome::Finish {
-                    state: WebhookState::Delivered,
-                    response_code: Some(200),
-                    error: None,
-                    replies: vec![],
-                    message_error: None,
-                },
-            )
+            .record_webhook(h.id, t + 14, super::two_way::done())
             .await
             .expect("record");
     }

@@ -94,7 +94,7 @@ async fn claim_all(store: &dyn Store, now: i64) -> Vec<WebhookRecord> {
         .expect("claim webhooks")
 }
 
-fn done() -> WebhookOutcome {
+pub(super) fn done() -> WebhookOutcome {
     WebhookOutcome::Finish {
         state: WebhookState::Delivered,
         response_code: Some(200),
