@@ -66,8 +66,7 @@ pub async fn analyze(
     };
     let analysis = screening
         .analyze(&account, body, p.get("From"), p.get("To"), direction)
-        .await
-        .map_err(|e| ApiError::from(switchboard_core::messages::MessageError::Store(e)))?;
+        .await?;
     Ok(Json(analysis_json(&analysis)))
 }
 

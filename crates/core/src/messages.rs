@@ -247,6 +247,20 @@ impl Messages {
         Ok(())
     }
 
+    /// Everything before the insert, in Twilio's order: validation, the Messaging Service,
+    /// the sender and opt-out checks, then the smishing shield.
+    async fn prepare(
+        &self,
+        account: &AccountSid,
+        req: SendRequest,
+    ) -> Result<NewMessage, MessageError> {
+        let new = self.validate(account, req)?;
+        let new = self.resolve_service(account, new).await?;
+        self.check_sender(account, &new.from, &new.to).await?;
+        self.check_service_opt_out(account, &new).await?;
+        self.screen(account, new).await
+    }
+
     /// The smishing shield: the verdict is stored with the message; `block` stores it
     /// `failed` with 30007 (Message filtered), so it is never sent.
     async fn screen(
@@ -299,11 +313,7 @@ impl Messages {
                 "Idempotency-Key must be 1 to 255 printable characters.",
             ));
         }
-        let new = self.validate(account, req)?;
-        let new = self.resolve_service(account, new).await?;
-        self.check_sender(account, &new.from, &new.to).await?;
-        self.check_service_opt_out(account, &new).await?;
-        let new = self.screen(account, new).await?;
+        let new = self.prepare(account, req).await?;
         let not_before = new.now - IDEMPOTENCY_WINDOW_MS;
         let key = switchboard_store::IdempotencyKey {
             key,
@@ -330,11 +340,7 @@ impl Messages {
         account: &AccountSid,
         req: SendRequest,
     ) -> Result<MessageRecord, MessageError> {
-        let new = self.validate(account, req)?;
-        let new = self.resolve_service(account, new).await?;
-        self.check_sender(account, &new.from, &new.to).await?;
-        self.check_service_opt_out(account, &new).await?;
-        let new = self.screen(account, new).await?;
+        let new = self.prepare(account, req).await?;
         let stored = self.store.insert_message(new).await?;
         self.queued.notify_one();
         metrics::counter!("switchboard_messages_accepted_total").increment(1);

@@ -170,7 +170,7 @@ impl Screening {
         from: Option<&str>,
         to: Option<&str>,
         direction: Direction,
-    ) -> Result<Analysis, switchboard_store::Error> {
+    ) -> Result<Analysis, MessageError> {
         let ctx = self.context(account).await?;
         Ok(self.shield.analyze(&FilterInput {
             body,
@@ -252,40 +252,24 @@ fn thresholds(s: &ShieldSettings, platform: Thresholds) -> Thresholds {
 
 fn context_of(account: &AccountSid, s: ShieldSettings, platform: Thresholds) -> AccountContext {
     let custom = s.flag_threshold.is_some() || s.block_threshold.is_some();
-    AccountContext {
-        account_sid: account.to_string(),
-        protected_names: s.protected_names.clone(),
-        protected_domains: s.protected_domains.clone(),
-        thresholds: custom.then(|| thresholds(&s, platform)),
-    }
+    AccountContext::new(account.as_str(), &s.protected_names, &s.protected_domains)
+        .with_thresholds(custom.then(|| thresholds(&s, platform)))
 }
 
-/// A protected name as it appears in domains: 3–63 of `a-z`, `0-9`, `-`.
 fn name(n: &str) -> Result<String, MessageError> {
-    let n = n.trim().to_ascii_lowercase();
-    let ok = (3..=63).contains(&n.len())
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !n.starts_with('-')
-        && !n.ends_with('-');
-    if ok {
-        Ok(n)
-    } else {
-        Err(reject(
+    AccountContext::parse_name(n).ok_or_else(|| {
+        reject(
             20001,
             format!("ProtectedNames: '{n}' must be 3 to 63 letters, digits or hyphens, as in a domain name."),
-        ))
-    }
+        )
+    })
 }
 
-/// A registrable domain such as `acme.com` (IDN allowed, stored as punycode).
 fn domain(d: &str) -> Result<String, MessageError> {
-    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
-    let ascii = switchboard_filter::ascii_domain(&d);
-    match ascii {
-        Some(a) if a.contains('.') && a.len() <= 253 => Ok(a),
-        _ => Err(reject(
+    AccountContext::parse_domain(d).ok_or_else(|| {
+        reject(
             20001,
             format!("ProtectedDomains: '{d}' is not a domain name."),
-        )),
-    }
+        )
+    })
 }

@@ -1,5 +1,7 @@
 //! What the shield looks at.
 
+use crate::lookalike::Brand;
+
 /// Which way a message travels through the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
@@ -32,15 +34,68 @@ impl Direction {
 }
 
 /// The account a message belongs to: its own names and domains are protected brands too.
+/// Built once per account (callers cache it), not per message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountContext {
     pub account_sid: String,
-    /// Names of the enterprise (e.g. `acme`), matched like a built-in brand.
-    pub protected_names: Vec<String>,
-    /// The enterprise's genuine registrable domains (e.g. `acme.com`), allow-listed.
-    pub protected_domains: Vec<String>,
     /// Per-account thresholds (the platform's when `None`).
     pub thresholds: Option<crate::Thresholds>,
+    /// The enterprise's genuine registrable domains (e.g. `acme.com`), lower case: allow-listed.
+    domains: Vec<String>,
+    /// Each protected name (e.g. `acme`) as a brand whose genuine domains are `domains`.
+    brands: Vec<Brand>,
+}
+
+impl AccountContext {
+    /// `names` are matched like built-in brands; `domains` are the enterprise's own.
+    pub fn new(account_sid: impl Into<String>, names: &[String], domains: &[String]) -> Self {
+        let domains: Vec<String> = domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+        let brands = names
+            .iter()
+            .map(|name| Brand {
+                name: name.to_ascii_lowercase(),
+                genuine: domains.clone(),
+            })
+            .collect();
+        Self {
+            account_sid: account_sid.into(),
+            thresholds: None,
+            domains,
+            brands,
+        }
+    }
+
+    pub fn with_thresholds(mut self, thresholds: Option<crate::Thresholds>) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// A protected name as it appears in domains (3–63 of `a-z`, `0-9`, `-`, not starting or
+    /// ending with `-`), lower-cased; `None` when it is not one.
+    pub fn parse_name(name: &str) -> Option<String> {
+        let n = name.trim().to_ascii_lowercase();
+        let ok = (3..=63).contains(&n.len())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !n.starts_with('-')
+            && !n.ends_with('-');
+        ok.then_some(n)
+    }
+
+    /// A genuine domain such as `acme.com` (IDN allowed), in ASCII; `None` when it is not one.
+    pub fn parse_domain(domain: &str) -> Option<String> {
+        crate::ascii_domain(&domain.trim().to_ascii_lowercase())
+            .filter(|a| a.contains('.') && a.len() <= 253)
+    }
+
+    /// The account's names as brands.
+    pub fn brands(&self) -> &[Brand] {
+        &self.brands
+    }
+
+    /// Whether `registrable` is one of the account's own domains.
+    pub fn owns(&self, registrable: &str) -> bool {
+        self.domains.iter().any(|d| d == registrable)
+    }
 }
 
 /// One message to screen.

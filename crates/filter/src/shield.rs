@@ -1,6 +1,5 @@
 //! The analyser: runs every signal, adds their points into a score and decides.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::campaign::{CampaignConfig, CampaignTracker};
@@ -180,27 +179,7 @@ impl Shield {
     /// Everything except campaign state: a dry run (`/v1/Shield/Analyze`, `shield check`).
     pub fn analyze(&self, input: &FilterInput<'_>) -> Analysis {
         let mut acc = Acc::default();
-        let account_brands: Vec<Brand> = input
-            .account
-            .map(|a| {
-                a.protected_names
-                    .iter()
-                    .map(|name| Brand {
-                        name: name.to_ascii_lowercase(),
-                        genuine: a.protected_domains.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let own_domains: HashSet<String> = input
-            .account
-            .map(|a| {
-                a.protected_domains
-                    .iter()
-                    .map(|d| d.to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let account_brands: &[Brand] = input.account.map(|a| a.brands()).unwrap_or_default();
 
         // URLs and domains; the lower-cased words once for the message-level signals.
         let urls = self.tools.extract(input.body);
@@ -212,13 +191,13 @@ impl Shield {
             let own = url
                 .registrable
                 .as_ref()
-                .is_some_and(|r| own_domains.contains(r));
-            let genuine = own || self.lookalike.is_genuine(url, &account_brands);
+                .is_some_and(|r| input.account.is_some_and(|a| a.owns(r)));
+            let genuine = own || self.lookalike.is_genuine(url, account_brands);
             if genuine {
                 findings.push("genuine-domain".to_owned());
             } else {
                 all_genuine = false;
-                for f in self.lookalike.check(url, &account_brands) {
+                for f in self.lookalike.check(url, account_brands) {
                     acc.add(f.tag, f.reason);
                     findings.push(f.tag.to_owned());
                 }
@@ -291,11 +270,14 @@ impl Shield {
         };
         let mut clf = (probability * 100.0).round().clamp(0.0, 100.0) as u32;
         clf = clf.min(CLASSIFIER_MAX);
-        let one_time_code = urls.is_empty() && pretext::one_time_code(input.body, &words);
-        if all_genuine || one_time_code {
-            // Every link goes to a protected brand's genuine domain, or this is a one-time code
-            // without a link (the public data has no legitimate OTPs): the words alone do not flag.
-            clf = clf.min(self.thresholds(input).flag.saturating_sub(1));
+        let flag = self.thresholds(input).flag;
+        // Every link goes to a protected brand's genuine domain, or this is a one-time code
+        // without a link (the public data has no legitimate OTPs): the words alone do not flag.
+        // (The code check only runs when the words would flag.)
+        if clf >= flag
+            && (all_genuine || urls.is_empty() && pretext::one_time_code(input.body, &words))
+        {
+            clf = flag.saturating_sub(1);
         }
         // Every contribution that matters is explained; a small one only counts.
         if clf >= 20 {

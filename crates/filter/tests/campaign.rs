@@ -19,10 +19,7 @@ impl DomainIntel for Fresh {
 }
 
 fn burst(shield: &Shield, body: &str, direction: Direction) -> Vec<Verdict> {
-    let account = AccountContext {
-        account_sid: "AC00000000000000000000000000000001".into(),
-        ..AccountContext::default()
-    };
+    let account = AccountContext::new("AC00000000000000000000000000000001", &[], &[]);
     (0..50u64)
         .map(|i| {
             let to = format!("+1555010{i:04}");
@@ -88,10 +85,7 @@ fn legitimate_bulk_traffic_is_not_a_campaign() {
 fn one_sender_texting_many_employees_is_a_burst() {
     let shield = Shield::new(ShieldConfig::default());
     let v = burst(&shield, "hi, call me back when you can", Direction::Inbound);
-    let account = AccountContext {
-        account_sid: "AC00000000000000000000000000000001".into(),
-        ..AccountContext::default()
-    };
+    let account = AccountContext::new("AC00000000000000000000000000000001", &[], &[]);
     let a = shield.screen(
         &FilterInput {
             body: "hi, call me back when you can",

@@ -116,12 +116,11 @@ fn corpus() {
                 case.file,
                 case.line
             );
-            let account = AccountContext {
-                account_sid: "AC00000000000000000000000000000000".into(),
-                protected_names: case.protect.clone(),
-                protected_domains: case.domains.clone(),
-                thresholds: None,
-            };
+            let account = AccountContext::new(
+                "AC00000000000000000000000000000000",
+                &case.protect,
+                &case.domains,
+            );
             let direction = case
                 .direction
                 .as_deref()

@@ -80,11 +80,7 @@ pub fn run(command: ShieldCommand, settings: &Settings) -> anyhow::Result<()> {
             let shield = settings.shield.build()?;
             let direction =
                 Direction::parse(&direction).context("--direction must be outbound or inbound")?;
-            let account = AccountContext {
-                protected_names,
-                protected_domains,
-                ..AccountContext::default()
-            };
+            let account = AccountContext::new("", &protected_names, &protected_domains);
             let analysis = shield.analyze(&FilterInput {
                 body: &text,
                 from: from.as_deref(),

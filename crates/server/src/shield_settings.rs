@@ -1,6 +1,7 @@
 //! `[shield]`: the smishing shield's platform settings.
 
 use serde::{Deserialize, Serialize};
+use switchboard_filter::AccountContext;
 
 /// One protected brand in `[shield] protected_brands`: a name, or a table with its domains.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -70,16 +71,15 @@ impl ShieldSettings {
                 BrandSetting::Name(n) => (n.clone(), Vec::new()),
                 BrandSetting::Full { name, domains } => (name.clone(), domains.clone()),
             };
-            let name = name.trim().to_ascii_lowercase();
-            if name.len() < 3 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                anyhow::bail!(
-                    "shield.protected_brands: '{name}' must be 3+ letters, digits or hyphens"
-                );
-            }
+            let name = AccountContext::parse_name(&name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "shield.protected_brands: '{name}' must be 3 to 63 letters, digits or hyphens"
+                )
+            })?;
             let genuine = domains
                 .iter()
                 .map(|d| {
-                    switchboard_filter::ascii_domain(d).ok_or_else(|| {
+                    AccountContext::parse_domain(d).ok_or_else(|| {
                         anyhow::anyhow!("shield.protected_brands: '{d}' is not a domain name")
                     })
                 })

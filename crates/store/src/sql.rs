@@ -40,6 +40,19 @@ const HOOK_COLUMNS: &str = "w.id, w.kind, w.url, w.method, w.fallback_url, w.fal
      w.error_code, w.error_message, w.created_at, w.attempts, w.state, w.last_error, w.response_code, \
      w.raw_dlr_done_date";
 
+/// A pending webhook row `w` that may be sent now: no older pending row of its message is
+/// waiting (a message's callbacks go strictly in order), alert rows being ordered only among
+/// themselves (a down alert receiver never holds up the message's own webhooks).
+pub(crate) const CLAIMABLE_WEBHOOK: &str = "w.state = 'pending' \
+     AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
+                     AND e.state = 'pending' AND e.id < w.id \
+                     AND (e.kind = 'alert') = (w.kind = 'alert'))";
+
+/// When the next claimable webhook row is due (both dialects).
+pub(crate) fn next_webhook_due() -> String {
+    format!("SELECT MIN(w.due_at) FROM webhooks w WHERE {CLAIMABLE_WEBHOOK}")
+}
+
 /// `SELECT` of webhook rows joined with their messages (message columns first).
 pub(crate) fn webhook_select() -> String {
     let m: Vec<String> = MESSAGE_COLUMNS

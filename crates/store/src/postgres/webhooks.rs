@@ -6,6 +6,7 @@ use super::rows::{self, u32_of};
 use super::PgStore;
 use crate::error::{Error, Result};
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
+use crate::sql::CLAIMABLE_WEBHOOK;
 use crate::WebhookStore;
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
@@ -53,15 +54,12 @@ impl WebhookStore for PgStore {
         lease_until: Millis,
     ) -> Result<Vec<WebhookRecord>> {
         let mut tx = self.pool().begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.state = 'pending' AND w.due_at <= $1 \
-               AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                               AND e.state = 'pending' AND e.id < w.id \
-                               AND (e.kind = 'alert') = (w.kind = 'alert')) \
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.due_at <= $1 AND {CLAIMABLE_WEBHOOK} \
                ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
              RETURNING w.id",
-        )
+        ))
         .bind(now)
         .bind(i64::from(limit))
         .bind(lease_until)
@@ -166,13 +164,8 @@ impl WebhookStore for PgStore {
     }
 
     async fn next_webhook_due(&self) -> Result<Option<Millis>> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(w.due_at) FROM webhooks w WHERE w.state = 'pending' \
-             AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                             AND e.state = 'pending' AND e.id < w.id \
-                               AND (e.kind = 'alert') = (w.kind = 'alert'))",
-        )
-        .fetch_one(self.pool())
-        .await?)
+        Ok(sqlx::query_scalar(&crate::sql::next_webhook_due())
+            .fetch_one(self.pool())
+            .await?)
     }
 }

@@ -5,6 +5,7 @@ use super::rows;
 use super::SqliteStore;
 use crate::error::Result;
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
+use crate::sql::CLAIMABLE_WEBHOOK;
 use crate::WebhookStore;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, Row};
@@ -54,14 +55,11 @@ fn claim(
     lease_until: Millis,
 ) -> Result<Vec<WebhookRecord>> {
     let ids: Vec<i64> = c
-        .prepare_cached(
+        .prepare_cached(&format!(
             "UPDATE webhooks SET due_at = ?3, attempts = attempts + 1 WHERE id IN (\
-               SELECT w.id FROM webhooks w WHERE w.state = 'pending' AND w.due_at <= ?1 \
-               AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                               AND e.state = 'pending' AND e.id < w.id \
-                               AND (e.kind = 'alert') = (w.kind = 'alert')) \
+               SELECT w.id FROM webhooks w WHERE w.due_at <= ?1 AND {CLAIMABLE_WEBHOOK} \
                ORDER BY w.due_at LIMIT ?2) RETURNING id",
-        )?
+        ))?
         .query_map(params![now, limit, lease_until], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(ids.len());
@@ -154,13 +152,8 @@ impl WebhookStore for SqliteStore {
 
     async fn next_webhook_due(&self) -> Result<Option<Millis>> {
         self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT MIN(w.due_at) FROM webhooks w WHERE w.state = 'pending' \
-             AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.message_seq = w.message_seq \
-                             AND e.state = 'pending' AND e.id < w.id \
-                               AND (e.kind = 'alert') = (w.kind = 'alert'))",
-            )?
-            .query_row([], |r| r.get(0))?)
+            Ok(c.prepare_cached(&crate::sql::next_webhook_due())?
+                .query_row([], |r| r.get(0))?)
         })
         .await
     }
