@@ -52,6 +52,10 @@ impl Args {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+    /// A 0/1 option.
+    fn flag(&self, key: &str, default: bool) -> Res<bool> {
+        Ok(self.num::<u8>(key, u8::from(default))? != 0)
+    }
     fn num<T: std::str::FromStr>(&self, key: &str, default: T) -> Res<T> {
         match self.get(key) {
             None => Ok(default),
@@ -89,28 +93,28 @@ fn params(a: &Args) -> Res<TrainParams> {
     f.word_max_n = a.num("word-n", f.word_max_n)?;
     f.word_bits = a.num("word-bits", f.word_bits)?;
     f.char_bits = a.num("char-bits", f.char_bits)?;
-    f.fold_digits = a.num::<u8>("fold-digits", u8::from(f.fold_digits))? != 0;
-    f.digit_shapes = a.num::<u8>("shapes", u8::from(f.digit_shapes))? != 0;
-    f.caps_tokens = a.num::<u8>("caps", u8::from(f.caps_tokens))? != 0;
-    f.cross_word = a.num::<u8>("cross-word", u8::from(f.cross_word))? != 0;
-    f.shape_ngrams = a.num::<u8>("shape-ngrams", u8::from(f.shape_ngrams))? != 0;
+    f.fold_digits = a.flag("fold-digits", f.fold_digits)?;
+    f.digit_shapes = a.flag("shapes", f.digit_shapes)?;
+    f.caps_tokens = a.flag("caps", f.caps_tokens)?;
+    f.cross_word = a.flag("cross-word", f.cross_word)?;
+    f.shape_ngrams = a.flag("shape-ngrams", f.shape_ngrams)?;
     f.word_weight = a.num("word-weight", f.word_weight)?;
     f.char_weight = a.num("char-weight", f.char_weight)?;
     f.dense_weight = a.num("dense", f.dense_weight)?;
     p.c = a.num("c", p.c)?;
     p.nb = a.num("nb", p.nb)?;
     p.class_weight_power = a.num("cw", p.class_weight_power)?;
-    p.hinge = a.num::<u8>("hinge", u8::from(p.hinge))? != 0;
-    p.tune_threshold = a.num::<u8>("tune", u8::from(p.tune_threshold))? != 0;
+    p.hinge = a.flag("hinge", p.hinge)?;
+    p.tune_threshold = a.flag("tune", p.tune_threshold)?;
     p.inner_folds = a.num("inner", p.inner_folds)?;
     p.threshold = a.num("threshold", p.threshold)?;
     p.min_df = a.num("min-df", p.min_df)?;
     p.max_epochs = a.num("epochs", p.max_epochs)?;
     p.tol = a.num("tol", p.tol)?;
-    p.nb_head = a.num::<u8>("nb-head", u8::from(p.nb_head))? != 0;
-    p.block_heads = a.num::<u8>("block-heads", u8::from(p.block_heads))? != 0;
+    p.nb_head = a.flag("nb-head", p.nb_head)?;
+    p.block_heads = a.flag("block-heads", p.block_heads)?;
     p.stack_l2 = a.num("stack-l2", p.stack_l2)?;
-    p.stack = a.num::<u8>("stack", u8::from(p.stack))? != 0;
+    p.stack = a.flag("stack", p.stack)?;
     p.knn_cap = a.num("knn-cap", p.knn_cap)?;
     Ok(p)
 }
