@@ -1,6 +1,7 @@
 //! Message-level lures: the pretexts of the 2022 campaigns (password expiry, account review,
-//! schedule change, MFA re-enrolment, HR meetings, held parcels), an IT/HR sender persona and
-//! urgency. Matching is on whole words of the lower-cased text, so `hr` never matches `three`.
+//! schedule change, MFA re-enrolment, HR meetings, held parcels) and of prize scams, an IT/HR
+//! sender persona and urgency. Matching is on whole words of the lower-cased text, so `hr`
+//! never matches `three`.
 
 /// One pretext family that matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +176,26 @@ const FAMILIES: &[Family] = &[
             "undeliverable",
             "incomplete",
             "address",
+        ],
+    },
+    Family {
+        tag: "pretext-prize",
+        reason: "prize or giveaway pretext (you have won, claim your reward)",
+        subjects: &[
+            "prize",
+            "prizes",
+            "reward",
+            "rewards",
+            "gift card",
+            "voucher",
+            "giveaway",
+            "give away",
+            "jackpot",
+            "lottery",
+            "cash",
+        ],
+        actions: &[
+            "claim", "won", "win", "winner", "collect", "redeem", "selected", "chosen", "awarded",
         ],
     },
 ];

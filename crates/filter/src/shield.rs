@@ -100,7 +100,7 @@ fn points(tag: &str) -> u32 {
         "shortener" | "idn" | "defanged" => 15,
         "high-entropy" | "many-subdomains" | "port" => 10,
         "pretext-password" | "pretext-account" | "pretext-schedule" | "pretext-mfa"
-        | "pretext-hr" | "pretext-delivery" => 20,
+        | "pretext-hr" | "pretext-delivery" | "pretext-prize" => 20,
         "persona" | "urgency" => 10,
         "link" => 10,
         "lure" => 15,

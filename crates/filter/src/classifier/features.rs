@@ -234,14 +234,10 @@ pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
         usize::from(cfg.char_min_n.max(1)),
         usize::from(cfg.char_max_n),
     );
-    let mut buf: Vec<char> = Vec::with_capacity(64);
-    let fold = |c: char| {
-        if cfg.fold_digits && c.is_ascii_digit() {
-            '0'
-        } else {
-            c
-        }
-    };
+    // The padded word as UTF-8 bytes (digits folded if configured) and where each character
+    // starts, so an n-gram's hash runs over a byte slice without re-encoding characters.
+    let mut bytes: Vec<u8> = Vec::with_capacity(64);
+    let mut starts: Vec<usize> = Vec::with_capacity(64);
     let whole;
     let words: Vec<&str> = if cfg.cross_word {
         whole = lower.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -250,15 +246,23 @@ pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
         lower.split_whitespace().collect()
     };
     for w in words {
-        buf.clear();
-        buf.push(' ');
-        buf.extend(w.chars().map(fold));
-        buf.push(' ');
-        for start in 0..buf.len() {
+        bytes.clear();
+        starts.clear();
+        bytes.push(b' ');
+        bytes.extend(w.bytes().map(|b| {
+            if cfg.fold_digits && b.is_ascii_digit() {
+                b'0'
+            } else {
+                b
+            }
+        }));
+        bytes.push(b' ');
+        starts.extend((0..bytes.len()).filter(|&i| w.is_char_boundary(i.saturating_sub(1))));
+        starts.push(bytes.len());
+        for first in 0..starts.len() - 1 {
             let mut h = base;
-            let mut utf8 = [0u8; 4];
-            for (n, c) in buf[start..].iter().take(max_n).enumerate() {
-                h = fnv_bytes(h, c.encode_utf8(&mut utf8).as_bytes());
+            for (n, pair) in starts[first..].windows(2).take(max_n).enumerate() {
+                h = fnv_bytes(h, &bytes[pair[0]..pair[1]]);
                 if n + 1 >= min_n {
                     chars.push(offset + bucket(h, cfg.char_bits));
                 }

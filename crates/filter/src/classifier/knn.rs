@@ -3,6 +3,23 @@
 //! text is a strong non-linear cue. An inverted index over the rarer word buckets (document
 //! frequency ≤ a cap) keeps lookups to a few hundred postings per message.
 
+use std::cell::RefCell;
+
+use super::sparse::SparseTable;
+
+/// Per-thread scratch space of [`Knn::similarities`].
+#[derive(Default)]
+struct Accumulator {
+    /// Similarity so far per indexed text (0 when untouched).
+    sums: Vec<f32>,
+    /// Texts with a nonzero sum, each once.
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static ACCUMULATOR: RefCell<Accumulator> = RefCell::new(Accumulator::default());
+}
+
 /// Weights are stored quantised to 16 bits; training uses the same quantised values, so a
 /// reloaded model scores exactly like the trained one.
 pub(crate) const QUANT: f32 = 65535.0;
@@ -15,8 +32,8 @@ pub struct Knn {
     /// `(bucket, postings)` sorted by bucket; postings are `(text, quantised weight)`.
     pub(crate) lists: Vec<(u32, Vec<(u32, u16)>)>,
     /// Flattened copy of `lists` for scoring (built on load): the postings of bucket `j`
-    /// are `flat[starts[j]..starts[j + 1]]` as `(text, weight)`.
-    starts: Vec<u32>,
+    /// are `flat[lo..hi]` as `(text, weight)`, where `starts` maps `j` to `(lo, hi)`.
+    starts: SparseTable<(u32, u32)>,
     /// See `starts`.
     flat: Vec<(u32, f32)>,
     /// Stacked weights of the nearest-malicious and nearest-benign similarities.
@@ -62,20 +79,16 @@ impl Knn {
         w_ham: f32,
         word_dims: usize,
     ) -> Self {
-        let mut starts = vec![0u32; word_dims + 1];
+        let mut ranges = Vec::with_capacity(lists.len());
         let mut flat = Vec::with_capacity(lists.iter().map(|l| l.1.len()).sum());
-        let mut next = 0usize;
         for (j, postings) in &lists {
-            let j = (*j as usize).min(word_dims);
-            for s in &mut starts[next..=j] {
-                *s = flat.len() as u32;
-            }
-            next = j + 1;
+            let lo = flat.len() as u32;
             flat.extend(postings.iter().map(|&(d, q)| (d, f32::from(q) / QUANT)));
+            if (*j as usize) < word_dims {
+                ranges.push((*j as usize, (lo, flat.len() as u32)));
+            }
         }
-        for s in &mut starts[next.min(word_dims + 1)..] {
-            *s = flat.len() as u32;
-        }
+        let starts = SparseTable::from_sorted(word_dims, ranges);
         Self {
             malicious,
             lists,
@@ -94,36 +107,42 @@ impl Knn {
     /// Highest cosine similarity of the normalised word vector `query` to any malicious and
     /// to any benign indexed text (over the indexed buckets only).
     pub fn similarities(&self, query: &[(u32, f32)]) -> (f32, f32) {
-        // Posting lists are short (capped at training), so the touched documents are few:
-        // collect (doc, product) pairs and sum them per document after a sort, instead of
-        // zeroing an accumulator as long as the training set for every message.
-        let mut hits: Vec<(u32, f32)> = Vec::new();
-        for &(j, v) in query {
-            let j = j as usize;
-            let (Some(&lo), Some(&hi)) = (self.starts.get(j), self.starts.get(j + 1)) else {
-                continue;
-            };
-            for &(doc, q) in self.flat.get(lo as usize..hi as usize).unwrap_or(&[]) {
-                hits.push((doc, v * q));
+        // Posting lists are short (capped at training), so the touched documents are few: sum
+        // into this thread's accumulator (one slot per indexed text) and reset only the slots
+        // that were touched, in the order they were first touched.
+        ACCUMULATOR.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let Accumulator { sums, touched } = &mut *guard;
+            if sums.len() < self.malicious.len() {
+                sums.resize(self.malicious.len(), 0.0);
             }
-        }
-        hits.sort_by_key(|h| h.0);
-        let (mut best_mal, mut best_ham) = (0.0f32, 0.0f32);
-        let mut i = 0;
-        while i < hits.len() {
-            let doc = hits[i].0;
-            let mut s = 0.0f32;
-            while i < hits.len() && hits[i].0 == doc {
-                s += hits[i].1;
-                i += 1;
+            for &(j, v) in query {
+                let Some((lo, hi)) = self.starts.get(j) else {
+                    continue;
+                };
+                for &(doc, q) in self.flat.get(lo as usize..hi as usize).unwrap_or(&[]) {
+                    if let Some(s) = sums.get_mut(doc as usize) {
+                        if *s == 0.0 {
+                            touched.push(doc);
+                        }
+                        *s += v * q;
+                    }
+                }
             }
-            if self.malicious.get(doc as usize).copied().unwrap_or(false) {
-                best_mal = best_mal.max(s);
-            } else {
-                best_ham = best_ham.max(s);
+            let (mut best_mal, mut best_ham) = (0.0f32, 0.0f32);
+            for doc in touched.drain(..) {
+                let Some(slot) = sums.get_mut(doc as usize) else {
+                    continue;
+                };
+                let s = std::mem::take(slot);
+                if self.malicious.get(doc as usize).copied().unwrap_or(false) {
+                    best_mal = best_mal.max(s);
+                } else {
+                    best_ham = best_ham.max(s);
+                }
             }
-        }
-        (best_mal, best_ham)
+            (best_mal, best_ham)
+        })
     }
 
     /// The stacked contribution of the similarities to the logit.

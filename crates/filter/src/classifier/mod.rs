@@ -17,6 +17,7 @@ mod calibrate;
 pub mod features;
 mod format;
 pub mod knn;
+mod sparse;
 mod stack;
 pub mod svm;
 mod trainer;
