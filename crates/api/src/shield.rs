@@ -8,13 +8,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use switchboard_core::filter::{Analysis, Direction};
 use switchboard_core::shield::{Screening, SettingsUpdate};
 use switchboard_core::store::ShieldSettings;
 
-fn screening(state: &AppState) -> Result<Arc<Screening>, ApiError> {
-    state.core.shield.clone().ok_or_else(|| {
+fn screening(state: &AppState) -> Result<&Screening, ApiError> {
+    state.core.shield.as_deref().ok_or_else(|| {
         ApiError::new(
             20001,
             "The smishing shield is disabled on this server ([shield] enabled = false).",
@@ -22,7 +21,8 @@ fn screening(state: &AppState) -> Result<Arc<Screening>, ApiError> {
     })
 }
 
-fn analysis_json(a: &Analysis) -> Value {
+/// The JSON of an analysis, as `POST /v1/Shield/Analyze` and `switchboard shield check` print it.
+pub fn analysis_json(a: &Analysis) -> Value {
     json!({
         "verdict": a.verdict,
         "score": a.score,
@@ -44,12 +44,7 @@ pub async fn analyze(
     let body = p
         .get("Body")
         .ok_or_else(|| ApiError::new(21602, "Message body is required."))?;
-    if body.chars().count() > switchboard_core::messages::MAX_BODY_CHARS {
-        return Err(ApiError::new(
-            21617,
-            "The concatenated message body exceeds the 1600 character limit.",
-        ));
-    }
+    switchboard_core::messages::check_body_len(body)?;
     if let Some(sid) = p.get("AccountSid").filter(|s| !s.is_empty()) {
         // Context is the caller's own account; another account's is not visible.
         if sid != account.as_str() {
@@ -70,20 +65,20 @@ pub async fn analyze(
     Ok(Json(analysis_json(&analysis)))
 }
 
-fn settings_json(state: &AppState, account: &str, s: &ShieldSettings) -> Value {
-    let platform = state
-        .core
-        .shield
-        .as_ref()
-        .map(|sc| sc.shield().config().thresholds)
-        .unwrap_or_default();
+fn settings_json(
+    state: &AppState,
+    screening: &Screening,
+    account: &str,
+    s: &ShieldSettings,
+) -> Value {
+    let t = screening.thresholds(s);
     json!({
         "account_sid": account,
         "protected_names": s.protected_names,
         "protected_domains": s.protected_domains,
         "alert_url": Some(&s.alert_url).filter(|u| !u.is_empty()),
-        "flag_threshold": s.flag_threshold.unwrap_or(platform.flag),
-        "block_threshold": s.block_threshold.unwrap_or(platform.block),
+        "flag_threshold": t.flag,
+        "block_threshold": t.block,
         "url": format!("{}/v1/Shield/Settings", state.public_url),
     })
 }
@@ -94,8 +89,9 @@ pub async fn get_settings(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let account = authenticate(&state, &headers).await?;
-    let s = screening(&state)?.settings(&account).await?;
-    Ok(Json(settings_json(&state, account.as_str(), &s)))
+    let screening = screening(&state)?;
+    let s = screening.settings(&account).await?;
+    Ok(Json(settings_json(&state, screening, account.as_str(), &s)))
 }
 
 /// A list parameter: repeated keys and/or comma-separated values; `""` empties it.
@@ -139,5 +135,5 @@ pub async fn update_settings(
         block_threshold: threshold(&p, "BlockThreshold")?,
     };
     let s = screening.update_settings(&account, update).await?;
-    Ok(Json(settings_json(&state, account.as_str(), &s)))
+    Ok(Json(settings_json(&state, screening, account.as_str(), &s)))
 }

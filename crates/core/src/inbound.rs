@@ -41,7 +41,7 @@ pub async fn receive(
                 switchboard_filter::Direction::Inbound,
             )
             .await?
-            .map(|a| crate::shield::record(&a)),
+            .map(crate::shield::record),
         None => None,
     };
     let stored = store

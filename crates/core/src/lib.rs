@@ -49,21 +49,8 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: crypto::MasterKey) -> Self {
-        Self::with_policy(store, clock, key, messages::SenderPolicy::default())
-    }
-
-    pub fn with_policy(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        key: crypto::MasterKey,
-        policy: messages::SenderPolicy,
-    ) -> Self {
-        Self::with_shield(store, clock, key, policy, None)
-    }
-
-    /// With the smishing shield screening messages.
-    pub fn with_shield(
+    /// The use cases over `store`; `shield` screens every message when present.
+    pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         key: crypto::MasterKey,

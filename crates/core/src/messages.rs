@@ -11,6 +11,17 @@ use switchboard_store::{CancelResult, MessageFilter, MessageRecord, NewMessage, 
 use tokio::sync::Notify;
 
 pub const MAX_BODY_CHARS: usize = 1600;
+
+/// 21617 when `body` is over the 1600-character limit.
+pub fn check_body_len(body: &str) -> Result<(), MessageError> {
+    if encoding::char_count(body) > MAX_BODY_CHARS {
+        return Err(reject(
+            21617,
+            "The concatenated message body exceeds the 1600 character limit.",
+        ));
+    }
+    Ok(())
+}
 pub const MAX_MEDIA: usize = 10;
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
@@ -293,7 +304,7 @@ impl Messages {
                 a.tags.join(", ")
             ));
         }
-        new.shield = Some(crate::shield::record(&a));
+        new.shield = Some(crate::shield::record(a));
         Ok(new)
     }
 
@@ -322,8 +333,7 @@ impl Messages {
         };
         match self.store.insert_message_once(new, key).await? {
             switchboard_store::Idempotent::Created(m) => {
-                self.queued.notify_one();
-                metrics::counter!("switchboard_messages_accepted_total").increment(1);
+                self.accepted(&m);
                 Ok((m, false))
             }
             switchboard_store::Idempotent::Replayed(m) => Ok((m, true)),
@@ -342,9 +352,17 @@ impl Messages {
     ) -> Result<MessageRecord, MessageError> {
         let new = self.prepare(account, req).await?;
         let stored = self.store.insert_message(new).await?;
-        self.queued.notify_one();
-        metrics::counter!("switchboard_messages_accepted_total").increment(1);
+        self.accepted(&stored);
         Ok(stored)
+    }
+
+    /// Counts a stored message and wakes the pipeline, unless the shield refused it
+    /// (`failed` at once: nothing to send).
+    fn accepted(&self, m: &MessageRecord) {
+        if m.status != MessageStatus::Failed {
+            self.queued.notify_one();
+        }
+        metrics::counter!("switchboard_messages_accepted_total").increment(1);
     }
 
     fn validate(&self, account: &AccountSid, req: SendRequest) -> Result<NewMessage, MessageError> {
@@ -385,12 +403,7 @@ impl Messages {
         if body.is_empty() && req.media_urls.is_empty() {
             return Err(reject(21602, "Message body is required."));
         }
-        if encoding::char_count(&body) > MAX_BODY_CHARS {
-            return Err(reject(
-                21617,
-                "The concatenated message body exceeds the 1600 character limit.",
-            ));
-        }
+        check_body_len(&body)?;
         if let Some(cb) = req.status_callback.as_deref().filter(|c| !c.is_empty()) {
             if !valid_url(cb) {
                 return Err(reject(

@@ -26,15 +26,6 @@ pub struct ShieldPolicy {
     pub inbound: bool,
 }
 
-impl Default for ShieldPolicy {
-    fn default() -> Self {
-        Self {
-            outbound: true,
-            inbound: true,
-        }
-    }
-}
-
 /// The shield with the account settings it needs.
 pub struct Screening {
     shield: Shield,
@@ -64,11 +55,11 @@ impl std::fmt::Debug for Screening {
 }
 
 /// The stored form of an analysis.
-pub fn record(a: &Analysis) -> ShieldRecord {
+pub(crate) fn record(a: Analysis) -> ShieldRecord {
     ShieldRecord {
         verdict: a.verdict.as_str().to_owned(),
         score: a.score,
-        reasons: a.reasons.clone(),
+        reasons: a.reasons,
     }
 }
 
@@ -89,16 +80,17 @@ impl Screening {
         }
     }
 
-    pub fn shield(&self) -> &Shield {
-        &self.shield
-    }
-
-    pub fn policy(&self) -> ShieldPolicy {
-        self.policy
+    /// The account's flag and block thresholds: its own where set, else the platform's.
+    pub fn thresholds(&self, s: &ShieldSettings) -> Thresholds {
+        let platform = self.shield.config().thresholds;
+        Thresholds {
+            flag: s.flag_threshold.unwrap_or(platform.flag),
+            block: s.block_threshold.unwrap_or(platform.block),
+        }
     }
 
     /// The account's names, domains and thresholds (cached for a few seconds).
-    pub async fn context(
+    async fn context(
         &self,
         account: &AccountSid,
     ) -> Result<Arc<AccountContext>, switchboard_store::Error> {
@@ -108,9 +100,15 @@ impl Screening {
                 return Ok(ctx.clone());
             }
         }
-        let settings = self.store.get_shield_settings(account).await?;
-        let platform = self.shield.config().thresholds;
-        let ctx = Arc::new(context_of(account, settings.unwrap_or_default(), platform));
+        let s = self
+            .store
+            .get_shield_settings(account)
+            .await?
+            .unwrap_or_default();
+        let ctx = Arc::new(
+            AccountContext::new(account.as_str(), &s.protected_names, &s.protected_domains)
+                .with_thresholds(Some(self.thresholds(&s))),
+        );
         let mut map = self.lock();
         if map.len() > 100_000 {
             map.clear();
@@ -215,7 +213,7 @@ impl Screening {
         if let Some(b) = update.block_threshold {
             s.block_threshold = b;
         }
-        let t = thresholds(&s, self.shield.config().thresholds);
+        let t = self.thresholds(&s);
         if !(1..=100).contains(&t.flag) || !(1..=100).contains(&t.block) || t.flag > t.block {
             return Err(reject(
                 20001,
@@ -241,19 +239,6 @@ pub struct SettingsUpdate {
     /// `Some(None)` returns to the platform's threshold.
     pub flag_threshold: Option<Option<u32>>,
     pub block_threshold: Option<Option<u32>>,
-}
-
-fn thresholds(s: &ShieldSettings, platform: Thresholds) -> Thresholds {
-    Thresholds {
-        flag: s.flag_threshold.unwrap_or(platform.flag),
-        block: s.block_threshold.unwrap_or(platform.block),
-    }
-}
-
-fn context_of(account: &AccountSid, s: ShieldSettings, platform: Thresholds) -> AccountContext {
-    let custom = s.flag_threshold.is_some() || s.block_threshold.is_some();
-    AccountContext::new(account.as_str(), &s.protected_names, &s.protected_domains)
-        .with_thresholds(custom.then(|| thresholds(&s, platform)))
 }
 
 fn name(n: &str) -> Result<String, MessageError> {

@@ -54,8 +54,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
-/// Builds the use cases over an opened store.
-pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> {
+/// Builds the use cases over an opened store; with `screen`, the smishing shield (when
+/// `[shield] enabled`) screens messages — one-shot admin commands, which send nothing, skip
+/// building it.
+pub fn core(settings: &Settings, store: Arc<dyn Store>, screen: bool) -> anyhow::Result<Core> {
     let key = secrets::master_key(settings)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let policy = switchboard_core::messages::SenderPolicy {
@@ -66,7 +68,7 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> 
         sender_rates: wiring::sender_rates(settings),
         max_queue_secs: settings.shaping.max_queue_secs,
     };
-    let shield = if settings.shield.enabled {
+    let shield = if screen && settings.shield.enabled {
         Some(Arc::new(switchboard_core::shield::Screening::new(
             settings.shield.build()?,
             store.clone(),
@@ -79,7 +81,7 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Core> 
     } else {
         None
     };
-    Ok(Core::with_shield(store, clock, key, policy, shield))
+    Ok(Core::new(store, clock, key, policy, shield))
 }
 
 impl App {
@@ -93,7 +95,7 @@ impl App {
         // Metrics first: gauges set while carriers bind must not be lost.
         let _ = switchboard_api::ops::prometheus();
         let store = open_store(&settings).await?;
-        let core = core(&settings, store.clone())?;
+        let core = core(&settings, store.clone(), true)?;
         let recovered = store.recover_leases(core.clock.now_millis()).await?;
         if recovered > 0 {
             tracing::info!(recovered, "Released delivery leases held before a restart.");
@@ -108,10 +110,11 @@ impl App {
             store,
             carrier,
             core.clock.clone(),
-            switchboard_core::delivery::PipelineConfig {
-                shield: core.shield.clone(),
-                ..wiring::pipeline_shaped(&settings.pipeline, wiring::sender_rates(&settings))
-            },
+            wiring::pipeline_shaped(
+                &settings.pipeline,
+                wiring::sender_rates(&settings),
+                core.shield.clone(),
+            ),
             switchboard_core::delivery::Wakes {
                 queued: core.messages.queued.clone(),
                 webhooks: webhooks_wake.clone(),

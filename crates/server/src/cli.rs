@@ -220,7 +220,7 @@ async fn create_api_key(
 pub(crate) async fn offline_core(settings: &Settings) -> anyhow::Result<switchboard_core::Core> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let store = app::open_store(settings).await?;
-    app::core(settings, store)
+    app::core(settings, store, false)
 }
 
 async fn serve(settings: Settings, ready_file: Option<PathBuf>) -> anyhow::Result<()> {

@@ -58,15 +58,6 @@ pub enum ShieldCommand {
     },
 }
 
-fn label(s: &str) -> anyhow::Result<Label> {
-    match s {
-        "ham" => Ok(Label::Ham),
-        "spam" => Ok(Label::Spam),
-        "smishing" => Ok(Label::Smishing),
-        _ => anyhow::bail!("--label must be ham, spam or smishing"),
-    }
-}
-
 pub fn run(command: ShieldCommand, settings: &Settings) -> anyhow::Result<()> {
     match command {
         ShieldCommand::Check {
@@ -88,7 +79,8 @@ pub fn run(command: ShieldCommand, settings: &Settings) -> anyhow::Result<()> {
                 direction,
                 account: Some(&account),
             });
-            println!("{}", serde_json::to_string_pretty(&analysis)?);
+            let json = switchboard_api::shield::analysis_json(&analysis);
+            println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }
         ShieldCommand::Eval {
@@ -106,8 +98,12 @@ pub fn run(command: ShieldCommand, settings: &Settings) -> anyhow::Result<()> {
                 Positive::parse(&positive).context("--positive must be malicious or smishing")?;
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let mut examples = dataset::parse(format, &text, label(&lines_label)?)
-                .with_context(|| format!("cannot parse {}", path.display()))?;
+            let mut examples = dataset::parse(
+                format,
+                &text,
+                Label::parse(&lines_label).context("--label must be ham, spam or smishing")?,
+            )
+            .with_context(|| format!("cannot parse {}", path.display()))?;
             if dedup {
                 examples = dataset::dedup(examples);
             }

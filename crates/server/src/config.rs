@@ -394,6 +394,7 @@ impl Settings {
                 )
             })?;
         self.database()?;
+        self.shield.config()?;
         for r in &self.simulator.rules {
             crate::wiring::sim_rule(r)?;
         }

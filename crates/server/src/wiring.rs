@@ -2,9 +2,11 @@
 
 use crate::config::{PipelineSettings, SimRuleSettings, SimulatorSettings};
 use anyhow::bail;
+use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::carrier::simulated::{SimOutcome, SimRule, SimulatorConfig};
 use switchboard_core::delivery::PipelineConfig;
+use switchboard_core::shield::Screening;
 use switchboard_domain::retry::RetryPolicy;
 
 pub fn sim_rule(r: &SimRuleSettings) -> anyhow::Result<SimRule> {
@@ -64,6 +66,7 @@ pub fn sender_rates(s: &crate::config::Settings) -> switchboard_core::shaping::S
 pub fn pipeline_shaped(
     p: &PipelineSettings,
     sender_rates: switchboard_core::shaping::SenderRates,
+    shield: Option<Arc<Screening>>,
 ) -> PipelineConfig {
     PipelineConfig {
         batch_size: p.batch_size,
@@ -77,7 +80,7 @@ pub fn pipeline_shaped(
             max_attempts: p.max_attempts,
         },
         sender_rates,
-        shield: None,
+        shield,
     }
 }
 

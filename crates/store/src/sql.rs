@@ -10,14 +10,24 @@ pub(crate) const MESSAGE_COLUMNS: &str =
 /// How many columns [`MESSAGE_COLUMNS`] has (webhook columns are read after them).
 pub(crate) const MESSAGE_COLUMN_COUNT: usize = 24;
 
-/// The shield's reasons as stored (a JSON array).
-pub(crate) fn reasons_to_text(reasons: &[String]) -> String {
-    serde_json::Value::from(reasons.to_vec()).to_string()
+/// A list of strings as stored (a JSON array): shield reasons, protected names and domains.
+pub(crate) fn list_to_text(list: &[String]) -> String {
+    serde_json::Value::from(list.to_vec()).to_string()
 }
 
 /// A stored JSON array of strings (empty when unreadable).
 pub(crate) fn list_from_text(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
+}
+
+/// A list stored in a nullable column (media URLs): a JSON array, NULL when empty.
+pub(crate) fn list_to_text_or_null(urls: &[String]) -> Option<String> {
+    (!urls.is_empty()).then(|| list_to_text(urls))
+}
+
+/// A nullable stored list back into a list (empty for NULL).
+pub(crate) fn list_from_nullable(text: Option<String>) -> Vec<String> {
+    text.as_deref().map(list_from_text).unwrap_or_default()
 }
 
 /// The stored shield columns back into a record (`None` when the message was not screened).
@@ -29,9 +39,7 @@ pub(crate) fn shield_record(
     verdict.map(|verdict| crate::model::ShieldRecord {
         verdict,
         score: u32::try_from(score.unwrap_or(0)).unwrap_or(0),
-        reasons: reasons
-            .and_then(|r| serde_json::from_str(&r).ok())
-            .unwrap_or_default(),
+        reasons: list_from_nullable(reasons),
     })
 }
 

@@ -200,15 +200,20 @@ impl TestApp {
         self.send(req).await
     }
 
-    /// Polls a message until its status is `status`.
-    /// A phone sends `text` to `to` through the built-in SMSC simulator (SMPP
-    /// apps only: `simulator.in_process = false`).
-    pub async fn inject_mo(&self, from: &str, to: &str, text: &str) {
+    /// The built-in SMSC simulator's control URL, as `serve` wrote it to
+    /// `<data_dir>/smsc-sim.json` (SMPP apps only: `simulator.in_process = false`).
+    pub fn sim_control_url(&self) -> String {
         let sim: serde_json::Value = serde_json::from_slice(
             &std::fs::read(self.data_dir.join("smsc-sim.json")).expect("sim file"),
         )
         .expect("json");
-        let control = sim["control_url"].as_str().expect("control url");
+        sim["control_url"].as_str().expect("control url").to_owned()
+    }
+
+    /// A phone sends `text` to `to` through the built-in SMSC simulator (SMPP
+    /// apps only: `simulator.in_process = false`).
+    pub async fn inject_mo(&self, from: &str, to: &str, text: &str) {
+        let control = self.sim_control_url();
         let r = self
             .http
             .post(format!("{control}/mo"))

@@ -1,5 +1,6 @@
 //! The smishing shield in the message paths and its `/v1/Shield` API.
 
+use crate::two_way::add_number;
 use switchboard_testkit::webhook_sink::WebhookSink;
 use switchboard_testkit::{spawn_app, spawn_app_with, TestApp};
 
@@ -22,10 +23,7 @@ async fn protect_acme(app: &TestApp, alert: Option<&str>) {
 }
 
 async fn smsc_submits(app: &TestApp) -> u64 {
-    let sim: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(app.data_dir.join("smsc-sim.json")).expect("sim"))
-            .expect("json");
-    let control = sim["control_url"].as_str().expect("control url");
+    let control = app.sim_control_url();
     let stats: serde_json::Value = app
         .http
         .get(format!("{control}/stats"))
@@ -99,20 +97,7 @@ async fn inbound_verdicts_reach_the_webhook_signed_and_the_alert_url() {
     sink.answer("/sms", 200, "<Response/>");
     sink.answer("/alert", 200, "");
     protect_acme(&app, Some(&sink.url("/alert"))).await;
-    let numbers = format!(
-        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json",
-        app.base, app.account_sid
-    );
-    let r = app
-        .post(
-            &numbers,
-            &[
-                ("PhoneNumber", "+15550101101"),
-                ("SmsUrl", &sink.url("/sms")),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
+    add_number(&app, "+15550101101", &[("SmsUrl", &sink.url("/sms"))]).await;
 
     app.inject_mo("+15550109999", "+15550101101", LEGIT).await;
     app.inject_mo("+15550109998", "+15550101101", PHISH).await;

@@ -72,11 +72,7 @@ async fn a_reply_from_a_phone_becomes_an_inbound_message() {
         })
         .await
         .expect("number");
-    let sim: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(app.data_dir.join("smsc-sim.json")).expect("sim file"),
-    )
-    .expect("json");
-    let control = sim["control_url"].as_str().expect("control url").to_owned();
+    let control = app.sim_control_url();
     let long_reply = "Sì, confermo l'appuntamento di domani alle 10. ".repeat(4);
     for text in ["1", long_reply.as_str()] {
         let r = app

@@ -13,7 +13,11 @@ fn numbers_url(app: &TestApp) -> String {
     )
 }
 
-async fn add_number(app: &TestApp, number: &str, extra: &[(&str, &str)]) -> serde_json::Value {
+pub(crate) async fn add_number(
+    app: &TestApp,
+    number: &str,
+    extra: &[(&str, &str)],
+) -> serde_json::Value {
     let mut params = vec![("PhoneNumber", number)];
     params.extend_from_slice(extra);
     let r = app.post(&numbers_url(app), &params).await;

@@ -32,8 +32,7 @@ pub(super) async fn insert_tx(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     m: &NewMessage,
 ) -> Result<i64> {
-    let media = (!m.media_urls.is_empty())
-        .then(|| serde_json::Value::from(m.media_urls.clone()).to_string());
+    let media = crate::sql::list_to_text_or_null(&m.media_urls);
     let seq: i64 = sqlx::query_scalar(
             "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
              media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated, \
@@ -58,7 +57,7 @@ pub(super) async fn insert_tx(
         .bind(&m.error_message)
         .bind(m.shield.as_ref().map(|s| s.verdict.clone()))
         .bind(m.shield.as_ref().map(|s| i32_of(s.score)))
-        .bind(m.shield.as_ref().map(|s| crate::sql::reasons_to_text(&s.reasons)))
+        .bind(m.shield.as_ref().map(|s| crate::sql::list_to_text(&s.reasons)))
         .fetch_one(&mut **tx)
         .await?;
     if matches!(

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_sending_once.sql")),
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
+    (12, include_str!("migrations/0012_shield_trigger_when.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -47,9 +47,7 @@ pub(super) fn message(r: &PgRow) -> Result<MessageRecord> {
         from: r.try_get(6)?,
         body: r.try_get(7)?,
         num_segments: u32_of(r.try_get(8)?),
-        media_urls: media
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default(),
+        media_urls: crate::sql::list_from_nullable(media),
         messaging_service_sid: r.try_get(10)?,
         status_callback: r.try_get(11)?,
         error_code: error_code.map(u32_of),

@@ -4,15 +4,11 @@ use super::rows::i32_of;
 use super::PgStore;
 use crate::error::Result;
 use crate::model::ShieldSettings;
-use crate::sql::{list_from_text, reasons_to_text};
+use crate::sql::{list_from_text, list_to_text};
 use crate::ShieldStore;
 use async_trait::async_trait;
 use sqlx::Row;
 use switchboard_domain::ids::AccountSid;
-
-fn u32_opt(v: Option<i32>) -> Option<u32> {
-    v.map(|v| u32::try_from(v).unwrap_or(0))
-}
 
 #[async_trait]
 impl ShieldStore for PgStore {
@@ -29,8 +25,8 @@ impl ShieldStore for PgStore {
             protected_names: list_from_text(&r.try_get::<String, _>(0)?),
             protected_domains: list_from_text(&r.try_get::<String, _>(1)?),
             alert_url: r.try_get(2)?,
-            flag_threshold: u32_opt(r.try_get(3)?),
-            block_threshold: u32_opt(r.try_get(4)?),
+            flag_threshold: r.try_get::<Option<i32>, _>(3)?.map(super::rows::u32_of),
+            block_threshold: r.try_get::<Option<i32>, _>(4)?.map(super::rows::u32_of),
             date_updated: r.try_get(5)?,
         }))
     }
@@ -45,8 +41,8 @@ impl ShieldStore for PgStore {
              date_updated = excluded.date_updated",
         )
         .bind(account.as_str())
-        .bind(reasons_to_text(&s.protected_names))
-        .bind(reasons_to_text(&s.protected_domains))
+        .bind(list_to_text(&s.protected_names))
+        .bind(list_to_text(&s.protected_domains))
         .bind(&s.alert_url)
         .bind(s.flag_threshold.map(i32_of))
         .bind(s.block_threshold.map(i32_of))

@@ -1,9 +1,10 @@
-use super::rows::{self, fetch_message, media_to_text, MESSAGE_COLUMNS};
+use super::rows::{self, fetch_message, MESSAGE_COLUMNS};
 use super::SqliteStore;
 use crate::error::Result;
 use crate::model::{
     CancelResult, IdempotencyKey, Idempotent, MessageFilter, MessageRecord, NewMessage,
 };
+use crate::sql::list_to_text_or_null;
 use crate::MessageStore;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -27,7 +28,7 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         m.from,
         m.body,
         m.num_segments,
-        media_to_text(&m.media_urls),
+        list_to_text_or_null(&m.media_urls),
         m.encoding,
         m.messaging_service_sid,
         m.status_callback,
@@ -37,7 +38,7 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         m.error_message,
         m.shield.as_ref().map(|s| s.verdict.as_str()),
         m.shield.as_ref().map(|s| s.score),
-        m.shield.as_ref().map(|s| crate::sql::reasons_to_text(&s.reasons)),
+        m.shield.as_ref().map(|s| crate::sql::list_to_text(&s.reasons)),
     ])?;
     let seq = c.last_insert_rowid();
     if matches!(

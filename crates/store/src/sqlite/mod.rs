@@ -208,12 +208,12 @@ fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<
     }
 }
 
-/// Checkpoints the WAL from its own connection so that copying pages into the
-/// database file (and its fsync) is off the writer's critical path. Stops once
-/// the store is dropped.
 /// Past this size the checkpointer empties the WAL file (see `checkpoint_loop`).
 const WAL_TRUNCATE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Checkpoints the WAL from its own connection so that copying pages into the
+/// database file (and its fsync) is off the writer's critical path. Stops once
+/// the store is dropped.
 fn checkpoint_loop(conn: Connection, store: std::sync::Weak<Inner>) {
     let Some(wal) = store.upgrade().map(|s| {
         let mut p = s.path.clone().into_os_string();

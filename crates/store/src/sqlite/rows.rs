@@ -28,15 +28,6 @@ pub(super) fn status(s: String) -> rusqlite::Result<MessageStatus> {
     MessageStatus::parse(&s).ok_or_else(|| corrupt("status", &s))
 }
 
-pub(super) fn media_to_text(urls: &[String]) -> Option<String> {
-    (!urls.is_empty()).then(|| serde_json::Value::from(urls.to_vec()).to_string())
-}
-
-fn media_from_text(text: Option<String>) -> Vec<String> {
-    text.and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
-}
-
 pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
     let direction: String = r.get(3)?;
     Ok(MessageRecord {
@@ -49,7 +40,7 @@ pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         from: r.get(6)?,
         body: r.get(7)?,
         num_segments: r.get(8)?,
-        media_urls: media_from_text(r.get(9)?),
+        media_urls: crate::sql::list_from_nullable(r.get(9)?),
         messaging_service_sid: r.get(10)?,
         status_callback: r.get(11)?,
         error_code: r.get(12)?,

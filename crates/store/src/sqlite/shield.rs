@@ -3,7 +3,7 @@
 use super::SqliteStore;
 use crate::error::Result;
 use crate::model::ShieldSettings;
-use crate::sql::{list_from_text, reasons_to_text};
+use crate::sql::{list_from_text, list_to_text};
 use crate::ShieldStore;
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
@@ -46,8 +46,8 @@ impl ShieldStore for SqliteStore {
             )?
             .execute(params![
                 account,
-                reasons_to_text(&s.protected_names),
-                reasons_to_text(&s.protected_domains),
+                list_to_text(&s.protected_names),
+                list_to_text(&s.protected_domains),
                 s.alert_url,
                 s.flag_threshold,
                 s.block_threshold,
