@@ -15,6 +15,7 @@
 //! Model options: `--stack 0|1`, `--stack-l2 F`, `--knn-cap N` (0 = no template feature),
 //! `--nb-head 0|1`, `--block-heads 0|1`, `--shape-ngrams 0|1`, `--word-n 1..3`.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -188,54 +189,44 @@ fn cv(a: &Args) -> Res<()> {
     let run = |name: &str| only.is_none_or(|o| o == name);
     let malicious: fn(Label) -> bool = Label::is_malicious;
     let smishing: fn(Label) -> bool = |l| l == Label::Smishing;
-    if run("uci") {
+    let errors = a.get("errors").is_some();
+    // One cross-validation per task; its held-out predictions give the metrics and, with
+    // `--errors`, the misclassified texts.
+    let task = |name: &str, examples: &[Example], positive: fn(Label) -> bool| {
         let t = Instant::now();
-        report(
-            "UCI all, spam vs ham",
-            &eval::cross_validate(&uci, 5, seed, malicious, trainer(p, malicious, &extra)),
-            t,
-        );
-    }
-    if run("uci-dedup") {
-        let t = Instant::now();
-        let d = dataset::dedup(uci.clone());
-        if a.get("errors").is_some() {
-            let pred =
-                eval::cross_val_predict(&d, 5, seed, malicious, trainer(p, malicious, &extra));
-            for (e, p) in d
+        let pred =
+            eval::cross_val_predict(examples, 5, seed, positive, trainer(p, positive, &extra));
+        if errors {
+            for (e, p) in examples
                 .iter()
-                .zip(pred)
-                .filter(|(e, p)| *p != e.label.is_malicious())
+                .zip(&pred)
+                .filter(|(e, p)| **p != positive(e.label))
             {
-                println!("{} {:?}", if p { "FP" } else { "FN" }, e.text);
+                println!(
+                    "{} {:?} {:?}",
+                    if *p { "FP" } else { "FN" },
+                    e.label,
+                    e.text
+                );
             }
         }
-        report(
+        report(name, &eval::score(examples, &pred, positive), t);
+    };
+    if run("uci") {
+        task("UCI all, spam vs ham", &uci, malicious);
+    }
+    if run("uci-dedup") {
+        task(
             "UCI dedup, spam vs ham",
-            &eval::cross_validate(&d, 5, seed, malicious, trainer(p, malicious, &extra)),
-            t,
+            &dataset::dedup(uci.clone()),
+            malicious,
         );
     }
     if run("mishra") {
-        let t = Instant::now();
-        if a.get("errors").is_some() {
-            let pred =
-                eval::cross_val_predict(&mishra, 5, seed, malicious, trainer(p, malicious, &extra));
-            for (e, p) in mishra
-                .iter()
-                .zip(pred)
-                .filter(|(e, p)| *p != e.label.is_malicious())
-            {
-                println!("{} {:?} {:?}", if p { "FP" } else { "FN" }, e.label, e.text);
-            }
-        }
-        let m = eval::cross_validate(&mishra, 5, seed, malicious, trainer(p, malicious, &extra));
-        report("Mishra, spam+smishing vs ham", &m, t);
+        task("Mishra, spam+smishing vs ham", &mishra, malicious);
     }
     if run("mishra-smishing") {
-        let t = Instant::now();
-        let m = eval::cross_validate(&mishra, 5, seed, smishing, trainer(p, smishing, &extra));
-        report("Mishra, smishing vs rest", &m, t);
+        task("Mishra, smishing vs rest", &mishra, smishing);
     }
     if run("ood") {
         let t = Instant::now();
@@ -286,15 +277,16 @@ fn train(a: &Args) -> Res<()> {
     Ok(())
 }
 
+/// The model of `--model PATH`, or the shipped one.
+fn load_model(a: &Args) -> Res<Cow<'static, Model>> {
+    Ok(match a.get("model") {
+        Some(path) => Cow::Owned(Model::from_bytes(&std::fs::read(path)?)?),
+        None => Cow::Borrowed(Model::builtin()),
+    })
+}
+
 fn bench(a: &Args) -> Res<()> {
-    let owned;
-    let model: &Model = match a.get("model") {
-        Some(path) => {
-            owned = Model::from_bytes(&std::fs::read(path)?)?;
-            &owned
-        }
-        None => Model::builtin(),
-    };
+    let model = load_model(a)?;
     if model.is_empty() {
         return Err("model is empty".into());
     }
@@ -344,14 +336,7 @@ fn main() -> Res<()> {
         "bench" => bench(&a),
         "score" => {
             // Scores each line of stdin (link-blinded) with the shipped model or `--model PATH`.
-            let owned;
-            let model: &Model = match a.get("model") {
-                Some(path) => {
-                    owned = Model::from_bytes(&std::fs::read(path)?)?;
-                    &owned
-                }
-                None => Model::builtin(),
-            };
+            let model = load_model(&a)?;
             for line in std::io::stdin().lines() {
                 let line = line?;
                 let p = model.probability(&switchboard_filter::link_blind(&line));

@@ -9,6 +9,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use crate::fnv::{fnv1a, FNV_OFFSET};
+
 /// Thresholds of the campaign signals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignConfig {
@@ -75,9 +77,7 @@ pub struct CampaignTracker {
 
 /// FNV-1a: recipients are kept as hashes, not as phone numbers.
 fn hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fnv1a(FNV_OFFSET, s.as_bytes())
 }
 
 impl CampaignTracker {

@@ -35,14 +35,6 @@ impl Metrics {
         }
     }
 
-    /// Adds another matrix's counts to this one.
-    pub fn merge(&mut self, other: &Metrics) {
-        self.tp += other.tp;
-        self.fp += other.fp;
-        self.tn += other.tn;
-        self.fn_ += other.fn_;
-    }
-
     /// Number of counted predictions.
     pub fn total(&self) -> u64 {
         self.tp + self.fp + self.tn + self.fn_
@@ -174,16 +166,30 @@ where
     F: FnMut(&[&Example]) -> P,
     P: FnMut(&str) -> bool,
 {
+    cross_val_predict_indices(examples, k, seed, positive, |training: &[usize]| {
+        let training: Vec<&Example> = training.iter().map(|&i| &examples[i]).collect();
+        train(&training)
+    })
+}
+
+/// [`cross_val_predict`] with each training part given as indices into `examples` (ascending),
+/// for callers that keep per-example data alongside.
+pub(crate) fn cross_val_predict_indices<F, P>(
+    examples: &[Example],
+    k: usize,
+    seed: u64,
+    positive: impl Fn(Label) -> bool,
+    mut train: F,
+) -> Vec<bool>
+where
+    F: FnMut(&[usize]) -> P,
+    P: FnMut(&str) -> bool,
+{
     let labels: Vec<bool> = examples.iter().map(|e| positive(e.label)).collect();
     let folds = stratified_folds(&labels, k, seed);
     let mut predictions = vec![false; examples.len()];
     for fold in 0..k.max(1) {
-        let training: Vec<&Example> = examples
-            .iter()
-            .zip(&folds)
-            .filter(|(_, &f)| f != fold)
-            .map(|(e, _)| e)
-            .collect();
+        let training: Vec<usize> = (0..examples.len()).filter(|&i| folds[i] != fold).collect();
         let mut predict = train(&training);
         for (i, e) in examples.iter().enumerate() {
             if folds[i] == fold {
@@ -208,8 +214,17 @@ where
     P: FnMut(&str) -> bool,
 {
     let predictions = cross_val_predict(examples, k, seed, &positive, train);
+    score(examples, &predictions, positive)
+}
+
+/// The metrics of `predicted` (one per example) against the examples' labels.
+pub fn score(
+    examples: &[Example],
+    predicted: &[bool],
+    positive: impl Fn(Label) -> bool,
+) -> Metrics {
     let mut m = Metrics::default();
-    for (e, p) in examples.iter().zip(predictions) {
+    for (e, &p) in examples.iter().zip(predicted) {
         m.add(p, positive(e.label));
     }
     m

@@ -47,7 +47,7 @@ pub struct EvalReport {
 }
 
 /// The shield's prediction: flagged or blocked counts as malicious.
-pub fn predicts_malicious(shield: &Shield, text: &str) -> bool {
+pub(crate) fn predicts_malicious(shield: &Shield, text: &str) -> bool {
     shield.analyze(&FilterInput::text(text)).verdict >= Verdict::Flag
 }
 
@@ -87,26 +87,30 @@ pub fn cross_validate(
     positive: Positive,
     params: &TrainParams,
 ) -> (Metrics, Vec<bool>) {
-    let predicted = eval::cross_val_predict(
+    // Every text is link-blinded once, not once per fold it trains in.
+    let blind: Vec<String> = examples
+        .iter()
+        .map(|e| crate::link_blind(&e.text))
+        .collect();
+    let blind_extra: Vec<String> = extra_ham.iter().map(|t| crate::link_blind(t)).collect();
+    let predicted = eval::cross_val_predict_indices(
         examples,
         k,
         seed,
         |l| positive.of(l),
-        |train: &[&Example]| {
-            let texts: Vec<(String, bool)> = train
+        |train: &[usize]| {
+            let pairs: Vec<(&str, bool)> = train
                 .iter()
-                .map(|e| (crate::link_blind(&e.text), e.label.is_malicious()))
-                .chain(extra_ham.iter().map(|t| (crate::link_blind(t), false)))
+                .map(|&i| (blind[i].as_str(), examples[i].label.is_malicious()))
+                .chain(blind_extra.iter().map(|t| (t.as_str(), false)))
                 .collect();
-            let pairs: Vec<(&str, bool)> = texts.iter().map(|(t, m)| (t.as_str(), *m)).collect();
             let model = classifier::train(&pairs, params);
             let shield = Shield::new(config.clone()).with_model(model);
             move |text: &str| predicts_malicious(&shield, text)
         },
     );
-    let mut metrics = Metrics::default();
-    for (e, p) in examples.iter().zip(&predicted) {
-        metrics.add(*p, positive.of(e.label));
-    }
-    (metrics, predicted)
+    (
+        eval::score(examples, &predicted, |l| positive.of(l)),
+        predicted,
+    )
 }

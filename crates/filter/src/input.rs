@@ -1,6 +1,6 @@
 //! What the shield looks at.
 
-use crate::lookalike::Brand;
+use crate::lookalike::{Brand, Entry};
 
 /// Which way a message travels through the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +44,8 @@ pub struct AccountContext {
     domains: Vec<String>,
     /// Each protected name (e.g. `acme`) as a brand whose genuine domains are `domains`.
     brands: Vec<Brand>,
+    /// `brands` prepared for look-alike matching (built with them).
+    entries: Vec<Entry>,
 }
 
 impl AccountContext {
@@ -56,10 +58,11 @@ impl AccountContext {
                 name: name.to_ascii_lowercase(),
                 genuine: domains.clone(),
             })
-            .collect();
+            .collect::<Vec<_>>();
         Self {
             account_sid: account_sid.into(),
             thresholds: None,
+            entries: crate::lookalike::entries(&brands),
             domains,
             brands,
         }
@@ -90,6 +93,11 @@ impl AccountContext {
     /// The account's names as brands.
     pub fn brands(&self) -> &[Brand] {
         &self.brands
+    }
+
+    /// The account's brands prepared for look-alike matching.
+    pub(crate) fn brand_entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// Whether `registrable` is one of the account's own domains.

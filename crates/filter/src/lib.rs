@@ -24,6 +24,7 @@ pub mod classifier;
 pub mod dataset;
 pub mod eval;
 pub mod evaluate;
+mod fnv;
 mod input;
 pub mod lookalike;
 pub mod pretext;
@@ -34,15 +35,15 @@ mod verdict;
 pub use campaign::{CampaignConfig, CampaignTracker};
 pub use input::{AccountContext, Direction, FilterInput};
 pub use shield::{link_blind, DomainIntel, NoIntel, Shield, ShieldConfig, Thresholds};
-pub use verdict::{Analysis, Signal, UrlReport, Verdict};
+pub use verdict::{Analysis, UrlReport, Verdict};
 
 /// The vendored Public Suffix List (MPL-2.0, see `data/LICENSES.md`).
-pub const PUBLIC_SUFFIX_LIST: &str = include_str!("../data/public_suffix_list.dat");
+pub(crate) const PUBLIC_SUFFIX_LIST: &str = include_str!("../data/public_suffix_list.dat");
 /// The vendored URL-shortener list (MIT, see `data/LICENSES.md`).
 pub const SHORTENERS: &str = include_str!("../data/link-shorteners.txt");
 
 /// A domain name in ASCII (IDN to punycode, lower case), `None` when it is not one.
-pub fn ascii_domain(name: &str) -> Option<String> {
+pub(crate) fn ascii_domain(name: &str) -> Option<String> {
     let ascii = idna::domain_to_ascii(name.trim().trim_end_matches('.')).ok()?;
     let ok = !ascii.is_empty()
         && ascii.split('.').all(|l| {

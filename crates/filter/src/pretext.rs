@@ -272,29 +272,24 @@ const PRIZE_WORDS: &[&str] = &[
     "prize", "won", "win", "winner", "claim", "cash", "reward", "award", "bonus", "free",
 ];
 
-/// The shape of a one-time-code message: a code phrase and a 4–8 digit code, and nothing of a
-/// prize or a premium-rate number (no digit run of 9 or more, no currency sign).
+/// The shape of a one-time-code message: a code phrase and a 4–8 digit code (a word of digits
+/// and hyphens), and nothing of a prize or a premium-rate number (no word with 9 or more
+/// digits, no currency sign).
 pub fn one_time_code(text: &str, words: &str) -> bool {
-    // Cheapest test first: most messages hold no 4–8 digit code at all.
-    let has_code = words.split(' ').any(|t| {
-        let digits = t.bytes().filter(u8::is_ascii_digit).count();
-        (4..=8).contains(&digits) && t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-    });
-    if !has_code || text.contains(['£', '$', '€']) || PRIZE_WORDS.iter().any(|w| has(words, w)) {
-        return false;
-    }
-    let mut code = false;
+    // One pass over the words: most messages hold no 4–8 digit code at all.
+    let mut has_code = false;
     for token in words.split(' ') {
-        let digits = token.chars().filter(char::is_ascii_digit).count();
+        let digits = token.bytes().filter(u8::is_ascii_digit).count();
         if digits >= 9 {
             return false;
         }
-        let all_code = token.chars().all(|c| c.is_ascii_digit() || c == '-');
-        if all_code && (4..=8).contains(&digits) {
-            code = true;
-        }
+        has_code |=
+            (4..=8).contains(&digits) && token.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     }
-    code && CODE_PHRASES.iter().any(|p| has(words, p))
+    has_code
+        && !text.contains(['£', '$', '€'])
+        && !PRIZE_WORDS.iter().any(|w| has(words, w))
+        && CODE_PHRASES.iter().any(|p| has(words, p))
 }
 
 /// Premium-rate billing, the classic SMS-spam business: UK premium numbers (`09…`, `087…`),

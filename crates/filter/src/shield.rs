@@ -8,7 +8,7 @@ use crate::input::{Direction, FilterInput};
 use crate::lookalike::{builtin_brands, Brand, LookalikeDetector};
 use crate::pretext;
 use crate::urls::DomainTools;
-use crate::verdict::{Analysis, Signal, UrlReport, Verdict};
+use crate::verdict::{Analysis, UrlReport, Verdict};
 
 /// Score thresholds: `score >= flag` flags, `score >= block` blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,8 +178,14 @@ impl Shield {
 
     /// Everything except campaign state: a dry run (`/v1/Shield/Analyze`, `shield check`).
     pub fn analyze(&self, input: &FilterInput<'_>) -> Analysis {
-        let mut acc = Acc::default();
+        self.analyze_with(input, self.thresholds(input))
+    }
+
+    /// [`Shield::analyze`] with the input's thresholds already looked up.
+    fn analyze_with(&self, input: &FilterInput<'_>, thresholds: Thresholds) -> Analysis {
+        let mut analysis = Analysis::default();
         let account_brands: &[Brand] = input.account.map(|a| a.brands()).unwrap_or_default();
+        let account_entries = input.account.map(|a| a.brand_entries()).unwrap_or_default();
 
         // URLs and domains; the lower-cased words once for the message-level signals.
         let urls = self.tools.extract(input.body);
@@ -197,8 +203,8 @@ impl Shield {
                 findings.push("genuine-domain".to_owned());
             } else {
                 all_genuine = false;
-                for f in self.lookalike.check(url, account_brands) {
-                    acc.add(f.tag, f.reason);
+                for f in self.lookalike.check_not_genuine(url, account_entries) {
+                    add(&mut analysis, f.tag, f.reason);
                     findings.push(f.tag.to_owned());
                 }
                 if let Some(age) = url
@@ -208,7 +214,11 @@ impl Shield {
                 {
                     if age < 24 {
                         let domain = url.registrable.as_deref().unwrap_or(&url.host);
-                        acc.add("new-domain", format!("{domain} was registered {age} h ago"));
+                        add(
+                            &mut analysis,
+                            "new-domain",
+                            format!("{domain} was registered {age} h ago"),
+                        );
                         findings.push("new-domain".to_owned());
                     }
                 }
@@ -217,7 +227,7 @@ impl Shield {
                 if genuine && f.tag != "userinfo" {
                     continue;
                 }
-                acc.add(f.tag, f.reason);
+                add(&mut analysis, f.tag, f.reason);
                 findings.push(f.tag.to_owned());
             }
             reports.push(UrlReport {
@@ -230,33 +240,40 @@ impl Shield {
         // Message-level lures count only when the message carries a link that is not genuine.
         let has_link = !urls.is_empty() && !all_genuine;
         if has_link {
-            acc.add(
+            add(
+                &mut analysis,
                 "link",
                 "links to a domain that is not a protected brand's".to_owned(),
             );
             let scan = pretext::scan(&words);
             let mut pretext_points = 0;
             if !scan.pretexts.is_empty() {
-                acc.add(
+                add(
+                    &mut analysis,
                     "lure",
                     "a pretext with a link: the shape of the 2022 campaigns".to_owned(),
                 );
             }
             for p in scan.pretexts {
-                let add = points(p.tag).min(PRETEXT_MAX.saturating_sub(pretext_points));
-                pretext_points += add;
-                acc.add_points(p.tag, add, p.reason.to_owned());
+                let granted = points(p.tag).min(PRETEXT_MAX.saturating_sub(pretext_points));
+                pretext_points += granted;
+                add_signal(&mut analysis, p.tag, granted, p.reason.to_owned());
             }
             if scan.persona {
-                acc.add("persona", "poses as IT, HR or a help desk".to_owned());
+                add(
+                    &mut analysis,
+                    "persona",
+                    "poses as IT, HR or a help desk".to_owned(),
+                );
             }
             if scan.urgency {
-                acc.add("urgency", "urgent call to action".to_owned());
+                add(&mut analysis, "urgency", "urgent call to action".to_owned());
             }
         }
 
         if let Some(what) = pretext::premium_rate(input.body, &words) {
-            acc.add(
+            add(
+                &mut analysis,
                 "premium-rate",
                 format!("asks for {what} (premium-rate billing)"),
             );
@@ -270,7 +287,7 @@ impl Shield {
         };
         let mut clf = (probability * 100.0).round().clamp(0.0, 100.0) as u32;
         clf = clf.min(CLASSIFIER_MAX);
-        let flag = self.thresholds(input).flag;
+        let flag = thresholds.flag;
         // Every link goes to a protected brand's genuine domain, or this is a one-time code
         // without a link (the public data has no legitimate OTPs): the words alone do not flag.
         // (The code check only runs when the words would flag.)
@@ -281,39 +298,28 @@ impl Shield {
         }
         // Every contribution that matters is explained; a small one only counts.
         if clf >= 20 {
-            acc.add_points(
+            add_signal(
+                &mut analysis,
                 "classifier",
                 clf,
                 format!("text resembles known spam/smishing (p = {probability:.2})"),
             );
         } else {
-            acc.score += clf;
+            analysis.score += clf;
         }
 
-        let score = acc.score.min(100);
-        let verdict = self.thresholds(input).verdict(score);
-        let mut tags = Vec::with_capacity(acc.signals.len());
-        for s in &acc.signals {
-            if !tags.contains(&s.tag) {
-                tags.push(s.tag.clone());
-            }
-        }
-        Analysis {
-            verdict,
-            score,
-            tags,
-            reasons: acc.signals.iter().map(|s| s.reason.clone()).collect(),
-            urls: reports,
-            classifier: probability,
-            signals: acc.signals,
-        }
+        analysis.score = analysis.score.min(100);
+        analysis.verdict = thresholds.verdict(analysis.score);
+        analysis.urls = reports;
+        analysis.classifier = probability;
+        analysis
     }
 
     /// [`Shield::analyze`] plus the campaign signals; records this message in the windows.
     /// `now_ms` is any monotonic millisecond clock shared by the callers.
     pub fn screen(&self, input: &FilterInput<'_>, now_ms: u64) -> Analysis {
-        let mut analysis = self.analyze(input);
         let thresholds = self.thresholds(input);
+        let mut analysis = self.analyze_with(input, thresholds);
         let recipient = input.to.unwrap_or("");
         let cfg = self.tracker.config();
         if analysis.score >= thresholds.flag {
@@ -332,10 +338,9 @@ impl Shield {
                 let n = self.tracker.observe_domain(&domain, recipient, now_ms);
                 if n >= cfg.domain_recipients && !analysis.has_tag("campaign-domain") {
                     let secs = cfg.window_ms / 1000;
-                    add_signal(
+                    add(
                         &mut analysis,
                         "campaign-domain",
-                        points("campaign-domain"),
                         format!("{domain} went to {n} recipients within {secs} s in suspicious messages"),
                     );
                 }
@@ -348,15 +353,15 @@ impl Shield {
                     .observe_sender(from, &account.account_sid, recipient, now_ms);
                 if n >= cfg.sender_recipients {
                     let secs = cfg.window_ms / 1000;
-                    add_signal(
+                    add(
                         &mut analysis,
                         "sender-burst",
-                        points("sender-burst"),
                         format!("{from} texted {n} of this account's numbers within {secs} s"),
                     );
                 }
             }
         }
+        analysis.score = analysis.score.min(100);
         analysis.verdict = thresholds.verdict(analysis.score);
         analysis
     }
@@ -369,43 +374,18 @@ impl Shield {
     }
 }
 
+/// [`add_signal`] with the tag's [`points`].
+fn add(analysis: &mut Analysis, tag: &str, reason: String) {
+    add_signal(analysis, tag, points(tag), reason);
+}
+
+/// The one way a signal enters an analysis: every signal adds its reason; only a tag's first
+/// signal adds the tag and its points (the same tag on two URLs counts once). The score is not
+/// capped here: callers cap it at 100 once every signal is in.
 fn add_signal(analysis: &mut Analysis, tag: &str, points: u32, reason: String) {
-    analysis.score = (analysis.score + points).min(100);
-    analysis.tags.push(tag.to_owned());
-    analysis.reasons.push(reason.clone());
-    analysis.signals.push(Signal {
-        tag: tag.to_owned(),
-        points,
-        reason,
-    });
-}
-
-#[derive(Default)]
-struct Acc {
-    score: u32,
-    signals: Vec<Signal>,
-}
-
-impl Acc {
-    fn add(&mut self, tag: &str, reason: String) {
-        self.add_points(tag, points(tag), reason);
+    if !analysis.has_tag(tag) {
+        analysis.score += points;
+        analysis.tags.push(tag.to_owned());
     }
-
-    fn add_points(&mut self, tag: &str, points: u32, reason: String) {
-        // The same tag on two URLs counts once.
-        if self.signals.iter().any(|s| s.tag == tag) {
-            self.signals.push(Signal {
-                tag: tag.to_owned(),
-                points: 0,
-                reason,
-            });
-            return;
-        }
-        self.score += points;
-        self.signals.push(Signal {
-            tag: tag.to_owned(),
-            points,
-            reason,
-        });
-    }
+    analysis.reasons.push(reason);
 }

@@ -31,14 +31,6 @@ impl Verdict {
     }
 }
 
-/// One signal that fired: a stable tag, the points it adds and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Signal {
-    pub tag: String,
-    pub points: u32,
-    pub reason: String,
-}
-
 /// One URL or bare domain found in the text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UrlReport {
@@ -57,8 +49,6 @@ pub struct Analysis {
     pub urls: Vec<UrlReport>,
     /// The text classifier's probability that the message is malicious (0–1).
     pub classifier: f32,
-    #[serde(skip)]
-    pub signals: Vec<Signal>,
 }
 
 impl Analysis {

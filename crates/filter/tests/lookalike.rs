@@ -2,9 +2,11 @@
 //! (recall) and genuine/ham domains (false positives).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 
-use switchboard_filter::dataset::{self, Format, Label};
+use switchboard_filter::dataset::Label;
 use switchboard_filter::lookalike::{
     builtin_brands, permute, Brand, LookalikeDetector, LookalikeFinding,
 };
@@ -177,21 +179,11 @@ fn genuine_domains_never_fire() {
 }
 
 fn ham_texts() -> Vec<String> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/shield/");
-    let mut out = Vec::new();
-    for (file, format) in [
-        ("uci_SMSSpamCollection.tsv", Format::Uci),
-        ("mishra_soni_2022_Dataset_5971.csv", Format::Mishra),
-    ] {
-        let text = std::fs::read_to_string(format!("{root}{file}")).unwrap();
-        let rows = dataset::parse(format, &text, Label::Ham).unwrap();
-        out.extend(
-            rows.into_iter()
-                .filter(|r| r.label == Label::Ham)
-                .map(|r| r.text),
-        );
-    }
-    out
+    common::public_examples()
+        .into_iter()
+        .filter(|r| r.label == Label::Ham)
+        .map(|r| r.text)
+        .collect()
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! URL extraction and per-URL signals.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use switchboard_filter::dataset::{self, Format, Label};
+mod common;
+
+use switchboard_filter::dataset::Label;
 use switchboard_filter::urls::{DomainTools, ExtractedUrl};
 
 fn tools() -> &'static DomainTools {
@@ -143,26 +145,10 @@ fn emails_and_chat_text_are_not_urls() {
     }
 }
 
-fn load(path: &str, format: Format) -> Vec<dataset::Example> {
-    let text = std::fs::read_to_string(path).unwrap();
-    dataset::parse(format, &text, Label::Ham).unwrap()
-}
-
 /// Every URL extracted from ham, for inspection (`cargo test --test urls ham -- --nocapture`).
 pub fn ham_urls() -> Vec<(String, ExtractedUrl)> {
-    let uci = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/shield/uci_SMSSpamCollection.tsv"
-    );
-    let ms = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/shield/mishra_soni_2022_Dataset_5971.csv"
-    );
     let mut out = Vec::new();
-    for ex in load(uci, Format::Uci)
-        .into_iter()
-        .chain(load(ms, Format::Mishra))
-    {
+    for ex in common::public_examples() {
         if ex.label == Label::Ham {
             for u in tools().extract(&ex.text) {
                 out.push((ex.text.clone(), u));
@@ -195,19 +181,8 @@ fn ham_extractions_are_sensible() {
 
 #[test]
 fn malicious_links_are_found() {
-    let uci = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/shield/uci_SMSSpamCollection.tsv"
-    );
-    let ms = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/shield/mishra_soni_2022_Dataset_5971.csv"
-    );
     let (mut linky, mut found) = (0, 0);
-    for ex in load(uci, Format::Uci)
-        .into_iter()
-        .chain(load(ms, Format::Mishra))
-    {
+    for ex in common::public_examples() {
         let lower = ex.text.to_lowercase();
         if ex.label != Label::Ham && (lower.contains("http") || lower.contains("www.")) {
             linky += 1;

@@ -4,6 +4,8 @@
 //! Hashing is FNV-1a 64 followed by a splitmix64 finaliser, so bucket numbers are stable across
 //! platforms and Rust versions.
 
+use crate::fnv::{fnv1a, FNV_OFFSET};
+
 /// How text becomes features; stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeatureConfig {
@@ -72,18 +74,6 @@ impl FeatureConfig {
     pub fn hashed_dims(&self) -> usize {
         self.word_dims() + (1usize << self.char_bits)
     }
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-#[inline]
-fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
 }
 
 #[inline]
@@ -171,16 +161,16 @@ pub fn counts(cfg: &FeatureConfig, text: &str) -> Counts {
 pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
     let toks = tokens(lower);
     let mut word = Vec::with_capacity(toks.len() * 3);
-    let uni = fnv_bytes(FNV_OFFSET, b"w1");
-    let shape = fnv_bytes(FNV_OFFSET, b"ws");
+    let uni = fnv1a(FNV_OFFSET, b"w1");
+    let shape = fnv1a(FNV_OFFSET, b"ws");
     // Per token: the hash of its digit shape, if it has digits.
     let mut sh: Vec<Option<u64>> = Vec::with_capacity(toks.len());
     for t in &toks {
-        word.push(bucket(fnv_bytes(uni, t.as_bytes()), cfg.word_bits));
+        word.push(bucket(fnv1a(uni, t.as_bytes()), cfg.word_bits));
         let digits = t.bytes().any(|b| b.is_ascii_digit());
         let s = if digits && (cfg.digit_shapes || cfg.shape_ngrams) {
             let folded = t.bytes().fold(shape, |h, b| {
-                fnv_bytes(h, &[if b.is_ascii_digit() { b'0' } else { b }])
+                fnv1a(h, &[if b.is_ascii_digit() { b'0' } else { b }])
             });
             if cfg.digit_shapes {
                 word.push(bucket(folded, cfg.word_bits));
@@ -193,23 +183,23 @@ pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
     }
     for n in 2..=usize::from(cfg.word_max_n) {
         // Raw n-grams hash "w<n>" tok 0 tok …; shaped ones mix in the shape hashes.
-        let tag = fnv_bytes(FNV_OFFSET, &[b'w', b'0' + n as u8]);
-        let stag = fnv_bytes(FNV_OFFSET, &[b'v', b'0' + n as u8]);
+        let tag = fnv1a(FNV_OFFSET, &[b'w', b'0' + n as u8]);
+        let stag = fnv1a(FNV_OFFSET, &[b'v', b'0' + n as u8]);
         for i in 0..toks.len().saturating_sub(n - 1) {
             let (mut h, mut s, mut shaped) = (tag, stag, false);
             for k in i..i + n {
                 if k > i {
-                    h = fnv_bytes(h, &[0]);
+                    h = fnv1a(h, &[0]);
                 }
-                h = fnv_bytes(h, toks[k].as_bytes());
+                h = fnv1a(h, toks[k].as_bytes());
                 s = match sh[k] {
                     Some(x) => {
                         shaped = true;
-                        fnv_bytes(s, &x.to_le_bytes())
+                        fnv1a(s, &x.to_le_bytes())
                     }
-                    None => fnv_bytes(s, toks[k].as_bytes()),
+                    None => fnv1a(s, toks[k].as_bytes()),
                 };
-                s = fnv_bytes(s, &[0]);
+                s = fnv1a(s, &[0]);
             }
             word.push(bucket(h, cfg.word_bits));
             if cfg.shape_ngrams && shaped {
@@ -218,18 +208,18 @@ pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
         }
     }
     if cfg.caps_tokens {
-        let caps = fnv_bytes(FNV_OFFSET, b"wc");
+        let caps = fnv1a(FNV_OFFSET, b"wc");
         for t in tokens(text) {
             if t.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 && !t.chars().any(char::is_lowercase)
             {
-                word.push(bucket(fnv_bytes(caps, t.as_bytes()), cfg.word_bits));
+                word.push(bucket(fnv1a(caps, t.as_bytes()), cfg.word_bits));
             }
         }
     }
     let offset = cfg.word_dims() as u32;
     let mut chars = Vec::with_capacity(lower.len() * 4);
-    let base = fnv_bytes(FNV_OFFSET, b"c");
+    let base = fnv1a(FNV_OFFSET, b"c");
     let (min_n, max_n) = (
         usize::from(cfg.char_min_n.max(1)),
         usize::from(cfg.char_max_n),
@@ -262,7 +252,7 @@ pub fn counts_lower(cfg: &FeatureConfig, text: &str, lower: &str) -> Counts {
         for first in 0..starts.len() - 1 {
             let mut h = base;
             for (n, pair) in starts[first..].windows(2).take(max_n).enumerate() {
-                h = fnv_bytes(h, &bytes[pair[0]..pair[1]]);
+                h = fnv1a(h, &bytes[pair[0]..pair[1]]);
                 if n + 1 >= min_n {
                     chars.push(offset + bucket(h, cfg.char_bits));
                 }
@@ -359,7 +349,7 @@ mod tests {
     #[test]
     fn hashing_is_stable() {
         // Fixed values guard against accidental changes to the hash (the model depends on it).
-        assert_eq!(fnv_bytes(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
         let c = counts(&FeatureConfig::default(), "Hi hi");
         assert_eq!(c.word.iter().map(|x| x.1).sum::<u32>(), 3);
     }

@@ -20,15 +20,10 @@
 use super::features::{FeatureConfig, DENSE};
 use super::knn::Knn;
 use super::{idf, Model, ModelError};
+use crate::fnv::{fnv1a, FNV_OFFSET};
 
 const MAGIC: &[u8; 8] = b"SBSHLD\0\0";
 const VERSION: u32 = 2;
-
-fn fnv64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -108,7 +103,7 @@ pub fn encode(m: &Model) -> Vec<u8> {
             out.extend_from_slice(&q.to_le_bytes());
         }
     }
-    let sum = fnv64(&out);
+    let sum = fnv1a(FNV_OFFSET, &out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
 }
@@ -169,7 +164,7 @@ pub fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
     let (body, tail) = bytes.split_at(bytes.len() - 8);
     let mut sum = [0u8; 8];
     sum.copy_from_slice(tail);
-    if fnv64(body) != u64::from_le_bytes(sum) {
+    if fnv1a(FNV_OFFSET, body) != u64::from_le_bytes(sum) {
         return Err(err("checksum mismatch"));
     }
     let mut r = Reader {

@@ -80,11 +80,6 @@ impl Model {
         self.table.is_empty()
     }
 
-    /// The feature configuration.
-    pub fn config(&self) -> &FeatureConfig {
-        &self.cfg
-    }
-
     /// The raw SVM margin of `text` (positive = malicious side of the hyperplane).
     pub fn margin(&self, text: &str) -> f32 {
         if self.table.is_empty() {

@@ -18,8 +18,8 @@ pub const TYPO_ALONE_MIN_LEN: usize = 6;
 const MIN_CORE: usize = 3;
 
 /// One brand name prepared for matching.
-#[derive(Debug, Clone)]
-pub(super) struct Entry {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
     /// The name as given (lower-case, may contain hyphens: `t-mobile`).
     pub name: String,
     /// Without hyphens (`tmobile`).

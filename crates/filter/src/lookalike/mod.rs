@@ -5,7 +5,7 @@
 //! — and split into a *core* plus keyword prefix/suffix (any sequence of identity/IT keywords
 //! or digit runs, see `brands::KEYWORDS`). Each core is compared with every brand through a
 //! deletion index: exact, equal after ASCII homoglyph folding (`rn`→`m`, `0`→`o`, `1`/`i`→`l`,
-//! …, see [`tables::fold`]), or one edit away (optimal string alignment distance 1, classified
+//! …, see `tables::fold`), or one edit away (optimal string alignment distance 1, classified
 //! into the dnstwist families). Brands of fewer than [`matcher::TYPO_MIN_LEN`] letters get no
 //! typo matches, and brands of fewer than [`matcher::TYPO_ALONE_MIN_LEN`] only inside keyword
 //! compounds, so that `ups`, `apply` or `stack` do not fire. Subdomain labels are checked for
@@ -18,15 +18,16 @@
 mod brands;
 mod matcher;
 mod permute;
-pub mod tables;
+mod tables;
 
 use std::collections::HashSet;
 
 pub use matcher::{TYPO_ALONE_MIN_LEN, TYPO_MIN_LEN};
-pub use permute::{permute, Candidate, GENERATOR_KEYWORDS, GENERATOR_TLDS, RECALL_BRANDS};
+pub use permute::{permute, Candidate, RECALL_BRANDS};
 
 use crate::urls::ExtractedUrl;
-use matcher::{Entry, Hit, Index, MatchKind};
+pub(crate) use matcher::Entry;
+use matcher::{Hit, Index, MatchKind};
 
 /// A protected brand: its name(s) and its genuine registrable domains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct LookalikeDetector {
 impl LookalikeDetector {
     /// Prepares the brands (typically [`builtin_brands`] plus configured ones).
     pub fn new(brands: Vec<Brand>) -> Self {
-        let entries: Vec<Entry> = brands.iter().map(|b| Entry::new(&b.name)).collect();
+        let entries = entries(&brands);
         let genuine = brands
             .iter()
             .flat_map(|b| b.genuine.iter().map(|g| g.trim().to_ascii_lowercase()))
@@ -116,8 +117,22 @@ impl LookalikeDetector {
     /// Look-alike findings for `url` against the built-in brands and `extra` (an account's
     /// own), at most one per brand.
     pub fn check(&self, url: &ExtractedUrl, extra: &[Brand]) -> Vec<LookalikeFinding> {
+        if self.is_genuine(url, extra) {
+            return Vec::new();
+        }
+        self.check_not_genuine(url, &entries(extra))
+    }
+
+    /// [`LookalikeDetector::check`] for a URL the caller already found not genuine
+    /// ([`LookalikeDetector::is_genuine`] answered `false`), with the extra brands prepared
+    /// once by [`entries`] (an account's, see [`crate::AccountContext`]).
+    pub(crate) fn check_not_genuine(
+        &self,
+        url: &ExtractedUrl,
+        extra_entries: &[Entry],
+    ) -> Vec<LookalikeFinding> {
         let mut out = Vec::new();
-        if url.ip || self.is_genuine(url, extra) {
+        if url.ip {
             return out;
         }
         let Some(reg) = url.registrable.as_deref() else {
@@ -133,13 +148,15 @@ impl LookalikeDetector {
                 host_labels[i]
             }
         };
-        let extra_entries: Vec<Entry> = extra.iter().map(|b| Entry::new(&b.name)).collect();
         let ctx = Ctx { url, reg };
 
         // The registrable label.
         let (norm, non_ascii) = matcher::normalise_label(label_at(reg_idx));
         let mut found: Vec<(String, u8, LookalikeFinding)> = Vec::new();
-        for (entries, index) in [(&self.entries, Some(&self.index)), (&extra_entries, None)] {
+        for (entries, index) in [
+            (self.entries.as_slice(), Some(&self.index)),
+            (extra_entries, None),
+        ] {
             let mut hits = Vec::new();
             matcher::hits(&norm, entries, index, true, &mut hits);
             for h in &hits {
@@ -152,7 +169,10 @@ impl LookalikeDetector {
         // Subdomain labels (exact or homoglyph brand, alone or with keywords).
         for i in (0..reg_idx).filter(|&i| host_labels[i] != "www") {
             let (sub, _) = matcher::normalise_label(label_at(i));
-            for (entries, index) in [(&self.entries, Some(&self.index)), (&extra_entries, None)] {
+            for (entries, index) in [
+                (self.entries.as_slice(), Some(&self.index)),
+                (extra_entries, None),
+            ] {
                 let mut hits = Vec::new();
                 matcher::hits(&sub, entries, index, false, &mut hits);
                 for h in &hits {
@@ -179,7 +199,10 @@ impl LookalikeDetector {
         if reg_idx > first {
             let joined: String = (first..=reg_idx).map(label_at).collect::<Vec<_>>().concat();
             let (joined, _) = matcher::normalise_label(&joined);
-            for (entries, index) in [(&self.entries, Some(&self.index)), (&extra_entries, None)] {
+            for (entries, index) in [
+                (self.entries.as_slice(), Some(&self.index)),
+                (extra_entries, None),
+            ] {
                 let mut hits = Vec::new();
                 matcher::hits(&joined, entries, index, false, &mut hits);
                 for h in hits.iter().filter(|h| !h.has_keyword()) {
@@ -200,6 +223,11 @@ impl LookalikeDetector {
         out.extend(found.into_iter().map(|(_, _, f)| f));
         out
     }
+}
+
+/// `brands` prepared for matching, in order.
+pub(crate) fn entries(brands: &[Brand]) -> Vec<Entry> {
+    brands.iter().map(|b| Entry::new(&b.name)).collect()
 }
 
 /// `a.b.c` → `b.c`, `c`.

@@ -18,7 +18,7 @@ pub struct Candidate {
 
 /// Keywords of the compound families: those of the 0ktapus and later Scattered Spider domains
 /// (reference §3.2) and a few account-phishing words.
-pub const GENERATOR_KEYWORDS: &[&str] = &[
+const GENERATOR_KEYWORDS: &[&str] = &[
     "okta",
     "sso",
     "vpn",
@@ -47,7 +47,7 @@ pub const GENERATOR_KEYWORDS: &[&str] = &[
 ];
 
 /// TLDs of the compound families.
-pub const GENERATOR_TLDS: &[&str] = &["com", "net", "org", "io", "co", "support", "online", "xyz"];
+const GENERATOR_TLDS: &[&str] = &["com", "net", "org", "io", "co", "support", "online", "xyz"];
 
 /// TLDs of the tld-swap family.
 const SWAP_TLDS: &[&str] = &[

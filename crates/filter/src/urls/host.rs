@@ -50,8 +50,10 @@ pub(crate) fn normalise(list: &List, raw: &str) -> Option<HostInfo> {
         let v6: Ipv6Addr = inner.parse().ok()?;
         return Some(HostInfo::ip(format!("[{v6}]")));
     }
-    let ascii = idna::domain_to_ascii(raw).ok()?;
-    let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_string();
+    let mut ascii = idna::domain_to_ascii(raw).ok()?;
+    if ascii.ends_with('.') {
+        ascii.pop();
+    }
     if let Ok(v4) = ascii.parse::<Ipv4Addr>() {
         return Some(HostInfo::ip(v4.to_string()));
     }
@@ -68,10 +70,16 @@ pub(crate) fn normalise(list: &List, raw: &str) -> Option<HostInfo> {
         ascii.clone()
     };
     let bytes = ascii.as_bytes();
-    let suffix = list.suffix(bytes);
+    // One walk of the list: the registrable domain carries its suffix; a host without one
+    // (itself a suffix) is looked up alone.
+    let domain = list.domain(bytes);
+    let suffix = match &domain {
+        Some(d) => Some(d.suffix()),
+        None => list.suffix(bytes),
+    };
     let known_suffix = suffix.map(|s| s.is_known()).unwrap_or(false);
     let suffix_str = suffix.and_then(|s| std::str::from_utf8(s.trim().as_bytes()).ok());
-    let registrable = list.domain(bytes).and_then(|d| {
+    let registrable = domain.and_then(|d| {
         std::str::from_utf8(d.trim().as_bytes())
             .ok()
             .map(str::to_string)

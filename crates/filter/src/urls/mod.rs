@@ -41,6 +41,11 @@ pub struct ExtractedUrl {
     pub defanged: bool,
     /// It carried a scheme (`http://`, `https://`, `hxxp://`) or `www.`.
     pub explicit: bool,
+    /// The userinfo written before an `@` (`user:pw` in `http://user:pw@host`).
+    pub userinfo: Option<String>,
+    /// An explicit port other than the scheme's default (80 for `http`, 443 for `https`; any
+    /// port without a scheme).
+    pub unusual_port: Option<u16>,
 }
 
 /// A per-URL signal.
@@ -355,6 +360,13 @@ impl DomainTools {
             defanged,
             explicit: matches!(kind, Kind::Scheme | Kind::Www)
                 || (kind == Kind::Single && parts.scheme.is_some()),
+            userinfo: parts.userinfo.map(str::to_owned),
+            unusual_port: parts.port.filter(|&port| {
+                !matches!(
+                    (parts.scheme.as_deref(), port),
+                    (Some("http"), 80) | (Some("https"), 443)
+                )
+            }),
         })
     }
 }

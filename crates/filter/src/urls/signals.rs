@@ -3,7 +3,7 @@
 
 use unicode_security::MixedScript;
 
-use super::{registrable_label, scan, DomainTools, ExtractedUrl, UrlFinding};
+use super::{registrable_label, DomainTools, ExtractedUrl, UrlFinding};
 
 /// TLDs over-represented in phishing: phishing_catcher's list (`.ga .gq .ml .cf .tk .xyz .pw
 /// .cc .club .work .top .support`), the 0ktapus TLDs other than .com/.net/.org/.io/.co/.us
@@ -136,8 +136,7 @@ pub(super) fn findings(tools: &DomainTools, url: &ExtractedUrl) -> Vec<UrlFindin
             format!("{host} hides a fake TLD (\"{l}\") before the real one"),
         ));
     }
-    let (userinfo, port) = userinfo_port(url);
-    if let Some(user) = userinfo {
+    if let Some(user) = &url.userinfo {
         out.push(finding(
             "userinfo",
             format!("the link goes to {host}, not to \"{user}\" written before the @"),
@@ -150,17 +149,11 @@ pub(super) fn findings(tools: &DomainTools, url: &ExtractedUrl) -> Vec<UrlFindin
             format!("{host} has {counted} subdomain levels"),
         ));
     }
-    if let Some((scheme, port)) = port {
-        let default = matches!(
-            (scheme.as_deref(), port),
-            (Some("http"), 80) | (Some("https"), 443)
-        );
-        if !default {
-            out.push(finding(
-                "port",
-                format!("the link uses the unusual port {port}"),
-            ));
-        }
+    if let Some(port) = url.unusual_port {
+        out.push(finding(
+            "port",
+            format!("the link uses the unusual port {port}"),
+        ));
     }
     if url.defanged {
         out.push(finding(
@@ -178,17 +171,5 @@ fn subdomain_labels(url: &ExtractedUrl) -> Vec<&str> {
             .split('.')
             .collect(),
         _ => Vec::new(),
-    }
-}
-
-/// The userinfo and (scheme, port) of an extracted URL, re-parsed from its text.
-fn userinfo_port(url: &ExtractedUrl) -> (Option<String>, Option<(Option<String>, u16)>) {
-    let (refanged, _) = scan::refang(&url.text);
-    match scan::split_url(&refanged) {
-        Some(p) => (
-            p.userinfo.map(str::to_string),
-            p.port.map(|port| (p.scheme.clone(), port)),
-        ),
-        None => (None, None),
     }
 }
