@@ -198,3 +198,13 @@ fn malicious_links_are_found() {
     // (`http://itdo/…`, `http:owly/…`), `http:l/`.
     assert!(found * 100 >= linky * 96, "{found}/{linky}");
 }
+
+#[test]
+fn non_ascii_hosts_and_bare_schemes_after_a_scheme() {
+    // Each of these once panicked (a byte slice inside the host's first character).
+    assert_eq!(one("https://аррle.com/id").unicode_host, "аррle.com"); // Cyrillic а, р
+    assert_eq!(hosts("login at http://пример.рф/login now").len(), 1);
+    assert!(hosts("see http://").is_empty());
+    assert!(hosts("https://").is_empty());
+    assert!(hosts("http://é").is_empty());
+}

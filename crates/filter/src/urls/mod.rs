@@ -376,10 +376,13 @@ impl DomainTools {
 /// authority.
 fn explicit_end(s: &str, host_start: usize) -> usize {
     let mut end = scan::url_end(s);
-    let next_scheme = s[1..end]
-        .char_indices()
-        .find(|&(i, _)| scan::scheme_len(&s[1 + i..end]).is_some())
-        .map(|(i, _)| i + 1);
+    // A second scheme anywhere after the first character (which may be non-ASCII, or absent).
+    let first = s.chars().next().map_or(0, char::len_utf8);
+    let next_scheme = s.get(first..end).and_then(|rest| {
+        rest.char_indices()
+            .find(|&(i, _)| scan::scheme_len(&rest[i..]).is_some())
+            .map(|(i, _)| first + i)
+    });
     if let Some(i) = next_scheme {
         end = scan::url_end(&s[..i]);
     }
