@@ -1,7 +1,7 @@
 //! The model file: a small versioned little-endian binary format.
 //!
 //! ```text
-//! magic "SBSHLD\0\0" | version u32 = 1
+//! magic "SBSHLD\0\0" | version u32 = 2 (1 still loads)
 //! word_bits u8 | char_bits u8 | word_max_n u8 | char_min_n u8 | char_max_n u8
 //! flags u8 (1 fold_digits, 2 digit_shapes, 4 caps_tokens, 8 cross_word, 16 shape_ngrams)
 //! word_weight f32 | char_weight f32 | dense_weight f32
