@@ -269,42 +269,14 @@ impl Messages {
         let new = self.resolve_service(account, new).await?;
         self.check_sender(account, &new.from, &new.to).await?;
         self.check_service_opt_out(account, &new).await?;
-        self.screen(account, new).await
+        self.screen(new).await
     }
 
-    /// The smishing shield: the verdict is stored with the message; `block` stores it
-    /// `failed` with 30007 (Message filtered), so it is never sent.
-    async fn screen(
-        &self,
-        account: &AccountSid,
-        mut new: NewMessage,
-    ) -> Result<NewMessage, MessageError> {
-        let Some(screening) = &self.shield else {
-            return Ok(new);
-        };
-        let Some(a) = screening
-            .screen(
-                account,
-                &new.body,
-                &new.from,
-                &new.to,
-                switchboard_filter::Direction::Outbound,
-            )
-            .await?
-        else {
-            return Ok(new);
-        };
-        if a.verdict == switchboard_filter::Verdict::Block {
-            tracing::info!(account_sid = %account, message_sid = %new.sid, score = a.score, tags = ?a.tags, "The shield blocked an outbound message.");
-            new.status = MessageStatus::Failed;
-            new.error_code = Some(30007);
-            new.error_message = Some(format!(
-                "Message filtered: the smishing shield scored it {} ({}).",
-                a.score,
-                a.tags.join(", ")
-            ));
+    /// The smishing shield (see [`crate::shield::Screening::outbound`]).
+    async fn screen(&self, mut new: NewMessage) -> Result<NewMessage, MessageError> {
+        if let Some(screening) = &self.shield {
+            screening.outbound(&mut new).await?;
         }
-        new.shield = Some(crate::shield::record(a));
         Ok(new)
     }
 

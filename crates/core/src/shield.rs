@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 use crate::messages::{reject, MessageError};
 use switchboard_domain::clock::{Clock, Millis};
 use switchboard_domain::ids::AccountSid;
+use switchboard_domain::message::MessageStatus;
 use switchboard_filter::{
     AccountContext, Analysis, Direction, FilterInput, Shield, Thresholds, Verdict,
 };
-use switchboard_store::{ShieldRecord, ShieldSettings, Store};
+use switchboard_store::{NewMessage, ShieldRecord, ShieldSettings, Store};
 
 /// How long an account's settings are reused before they are read again (other nodes see a
 /// change within this time; the node that made it, at once).
@@ -158,6 +159,36 @@ impl Screening {
         };
         self.verdicts[d][v].increment(1);
         Ok(Some(analysis))
+    }
+
+    /// Screens an outbound message (API sends and TwiML replies alike): the verdict is stored
+    /// with it, and `block` stores it `failed` with 30007 (Message filtered), so it is never
+    /// sent. On an error the message is left as it was.
+    pub async fn outbound(&self, new: &mut NewMessage) -> Result<(), switchboard_store::Error> {
+        let Some(a) = self
+            .screen(
+                &new.account_sid,
+                &new.body,
+                &new.from,
+                &new.to,
+                Direction::Outbound,
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        if a.verdict == Verdict::Block {
+            tracing::info!(account_sid = %new.account_sid, message_sid = %new.sid, score = a.score, tags = ?a.tags, "The shield blocked an outbound message.");
+            new.status = MessageStatus::Failed;
+            new.error_code = Some(30007);
+            new.error_message = Some(format!(
+                "Message filtered: the smishing shield scored it {} ({}).",
+                a.score,
+                a.tags.join(", ")
+            ));
+        }
+        new.shield = Some(record(a));
+        Ok(())
     }
 
     /// A dry run (no campaign state), with the account's context.

@@ -135,6 +135,7 @@ impl App {
             wiring::webhooks(&settings.webhooks),
             core.messages.queued.clone(),
             webhooks_wake,
+            core.shield.clone(),
         );
         let webhooks = tokio::spawn(dispatcher.run(shutdown.clone()));
 

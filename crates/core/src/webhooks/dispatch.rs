@@ -60,6 +60,8 @@ pub struct Dispatcher {
     queued: Arc<Notify>,
     /// Wakes this dispatcher (inbound messages were stored).
     wake: Arc<Notify>,
+    /// Screens TwiML replies like any outbound message (`None`: shield disabled).
+    shield: Option<Arc<crate::shield::Screening>>,
 }
 
 /// `rel` resolved against `base` (absolute URLs and `/paths`; other forms are kept).
@@ -94,6 +96,7 @@ impl Dispatcher {
         config: WebhookConfig,
         queued: Arc<Notify>,
         wake: Arc<Notify>,
+        shield: Option<Arc<crate::shield::Screening>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             store,
@@ -103,6 +106,7 @@ impl Dispatcher {
             config,
             queued,
             wake,
+            shield,
         })
     }
 
@@ -332,7 +336,7 @@ impl Dispatcher {
                             Ok(r) if self.opted_out(&r).await => {
                                 tracing::info!(message_sid = %hook.message.sid, "TwiML reply not sent: the recipient opted out (21610).");
                             }
-                            Ok(r) => replies.push(r),
+                            Ok(r) => replies.push(self.screen(r).await),
                             Err(e) => return (replies, Some((12200, e))),
                         }
                     }
@@ -380,6 +384,17 @@ impl Dispatcher {
 }
 
 impl Dispatcher {
+    /// A TwiML reply through the shield. If the account's settings cannot be read, the reply
+    /// goes unscreened (as the opt-out check does), rather than being lost.
+    async fn screen(&self, mut m: NewMessage) -> NewMessage {
+        if let Some(shield) = &self.shield {
+            if let Err(e) = shield.outbound(&mut m).await {
+                tracing::warn!(account_sid = %m.account_sid, message_sid = %m.sid, error = %e, "TwiML reply not screened: the shield settings could not be read.");
+            }
+        }
+        m
+    }
+
     async fn opted_out(&self, m: &NewMessage) -> bool {
         self.store
             .is_opted_out(&m.account_sid, &m.from, &m.to)

@@ -149,6 +149,35 @@ async fn inbound_verdicts_reach_the_webhook_signed_and_the_alert_url() {
 }
 
 #[tokio::test]
+async fn a_phishing_twiml_reply_fails_with_30007_and_is_never_sent() {
+    let app = spawn_app_with(|s| {
+        s.simulator.in_process = false;
+        s.smsc_sim.receipt_delay_ms = 5;
+    })
+    .await;
+    let sink = WebhookSink::start().await;
+    sink.answer(
+        "/sms",
+        200,
+        &format!("<Response><Message>{PHISH}</Message></Response>"),
+    );
+    protect_acme(&app, None).await;
+    add_number(&app, "+15550101201", &[("SmsUrl", &sink.url("/sms"))]).await;
+
+    app.inject_mo("+15550109997", "+15550101201", LEGIT).await;
+    let replies = app.messages_to("+15550109997", 1).await;
+    assert_eq!(replies[0]["body"], PHISH);
+    assert_eq!(replies[0]["status"], "failed");
+    assert_eq!(replies[0]["error_code"], 30007);
+    assert_eq!(replies[0]["shield"]["verdict"], "block");
+    assert_eq!(
+        smsc_submits(&app).await,
+        0,
+        "the reply never reached the SMSC"
+    );
+}
+
+#[tokio::test]
 async fn analyze_takes_forms_and_json_and_explains() {
     let app = spawn_app().await;
     let analyze = url(&app, "/v1/Shield/Analyze");
