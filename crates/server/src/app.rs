@@ -105,7 +105,10 @@ impl App {
         let shutdown = CancellationToken::new();
         let (receipts_tx, receipts_rx) = tokio::sync::mpsc::channel(16 * 1024);
         let carrier = crate::carriers::start(&settings, receipts_tx, shutdown.clone()).await?;
-        let webhooks_wake = Arc::new(tokio::sync::Notify::new());
+        let wakes = switchboard_core::delivery::Wakes {
+            queued: core.messages.queued.clone(),
+            webhooks: Arc::new(tokio::sync::Notify::new()),
+        };
         let pipeline = Pipeline::start(
             store,
             carrier,
@@ -115,10 +118,7 @@ impl App {
                 wiring::sender_rates(&settings),
                 core.shield.clone(),
             ),
-            switchboard_core::delivery::Wakes {
-                queued: core.messages.queued.clone(),
-                webhooks: webhooks_wake.clone(),
-            },
+            wakes.clone(),
             receipts_rx,
             shutdown.clone(),
         );
@@ -133,8 +133,7 @@ impl App {
             core.accounts.clone(),
             Arc::new(client),
             wiring::webhooks(&settings.webhooks),
-            core.messages.queued.clone(),
-            webhooks_wake,
+            wakes,
             core.shield.clone(),
         );
         let webhooks = tokio::spawn(dispatcher.run(shutdown.clone()));

@@ -4,6 +4,7 @@ use super::params::build;
 use super::replies::reply;
 use super::{split_overrides, HookMethod, HookRequest, HookResponse, Overrides, WebhookClient};
 use crate::accounts::Accounts;
+use crate::delivery::Wakes;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_domain::clock::Clock;
@@ -12,7 +13,7 @@ use switchboard_store::{
     NewMessage, Store, WebhookKind, WebhookOutcome, WebhookRecord, WebhookState,
 };
 use switchboard_twiml::{parse_messaging, Limits, Verb};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// How webhooks are sent and retried.
@@ -56,10 +57,9 @@ pub struct Dispatcher {
     accounts: Arc<Accounts>,
     client: Arc<dyn WebhookClient>,
     config: WebhookConfig,
-    /// Woken when replies were queued, so delivery does not wait for its poll.
-    queued: Arc<Notify>,
-    /// Wakes this dispatcher (inbound messages were stored).
-    wake: Arc<Notify>,
+    /// `queued` is notified when replies were queued (delivery need not wait for its poll);
+    /// `webhooks` wakes this dispatcher (inbound messages were stored).
+    wakes: Wakes,
     /// Screens TwiML replies like any outbound message (`None`: shield disabled).
     shield: Option<Arc<crate::shield::Screening>>,
 }
@@ -94,8 +94,7 @@ impl Dispatcher {
         accounts: Arc<Accounts>,
         client: Arc<dyn WebhookClient>,
         config: WebhookConfig,
-        queued: Arc<Notify>,
-        wake: Arc<Notify>,
+        wakes: Wakes,
         shield: Option<Arc<crate::shield::Screening>>,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -104,8 +103,7 @@ impl Dispatcher {
             accounts,
             client,
             config,
-            queued,
-            wake,
+            wakes,
             shield,
         })
     }
@@ -146,7 +144,7 @@ impl Dispatcher {
                 tokio::select! {
                     () = stop.cancelled() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
-                    () = self.wake.notified() => {}
+                    () = self.wakes.webhooks.notified() => {}
                 }
             }
         }
@@ -167,7 +165,7 @@ impl Dispatcher {
         if let Err(e) = self.store.record_webhook(hook.id, now, outcome).await {
             tracing::warn!(error = %e, id = hook.id, "Cannot record a webhook outcome; it will be sent again after its lease.");
         } else if replies {
-            self.queued.notify_one();
+            self.wakes.queued.notify_one();
         }
     }
 
