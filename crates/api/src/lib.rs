@@ -9,6 +9,7 @@
 //! - [`auth`]: HTTP Basic authentication and account scoping.
 //! - [`wire`]: JSON resources and list envelopes.
 //! - [`messages`]: the Messages resource handlers.
+//! - [`verify`]: Twilio Verify v2 (`/v2/Services…`).
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
 
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod rate_limit;
 pub mod services;
 pub mod shield;
 pub mod signature;
+pub mod verify;
 pub mod webhook_client;
 pub mod wire;
 
@@ -122,6 +124,28 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/Shield/Settings",
             get(shield::get_settings).post(shield::update_settings),
+        )
+        .route(
+            "/v2/Services",
+            get(verify::list_services).post(verify::create_service),
+        )
+        .route(
+            "/v2/Services/{service}",
+            get(verify::fetch_service)
+                .post(verify::update_service)
+                .delete(verify::delete_service),
+        )
+        .route(
+            "/v2/Services/{service}/Verifications",
+            axum::routing::post(verify::start),
+        )
+        .route(
+            "/v2/Services/{service}/Verifications/{sid}",
+            get(verify::fetch).post(verify::update),
+        )
+        .route(
+            "/v2/Services/{service}/VerificationCheck",
+            axum::routing::post(verify::check),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -15,7 +15,7 @@ use switchboard_core::store::{ServiceNumber, ServiceRecord};
 use switchboard_domain::ids::{PhoneNumberSid, ServiceSid};
 
 /// v1 dates: ISO 8601, `YYYY-MM-DDTHH:MM:SSZ`.
-fn iso(millis: i64) -> Value {
+pub(crate) fn iso(millis: i64) -> Value {
     chrono::DateTime::from_timestamp_millis(millis)
         .map(|t| Value::from(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
         .unwrap_or(Value::Null)
@@ -73,8 +73,8 @@ fn number_json(base: &str, account: &str, n: &ServiceNumber) -> Value {
     })
 }
 
-/// The v1 list envelope: one record key plus `meta` with absolute URLs.
-fn page(
+/// The v1/v2 list envelope: one record key plus `meta` with absolute URLs.
+pub(crate) fn page(
     base: &str,
     path: &str,
     key: &str,

@@ -24,6 +24,7 @@ pub mod numbers;
 pub mod services;
 pub mod shaping;
 pub mod shield;
+pub mod verify;
 pub mod webhooks;
 
 /// The shield's types `api` renders.
@@ -46,18 +47,26 @@ pub struct Core {
     pub services: Arc<services::Services>,
     /// The smishing shield (`None` when `[shield] enabled = false`).
     pub shield: Option<Arc<shield::Screening>>,
+    /// Twilio Verify.
+    pub verify: Arc<verify::Verify>,
 }
 
 impl Core {
-    /// The use cases over `store`; `shield` screens every message when present.
+    /// The use cases over `store`; `shield` screens every message when present;
+    /// Verify texts are sent from `verify_from`.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         key: crypto::MasterKey,
         policy: messages::SenderPolicy,
         shield: Option<Arc<shield::Screening>>,
+        verify_from: String,
     ) -> Self {
-        let accounts = Arc::new(accounts::Accounts::new(store.clone(), clock.clone(), key));
+        let accounts = Arc::new(accounts::Accounts::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+        ));
         let messages = Arc::new(messages::Messages::new(
             store.clone(),
             clock.clone(),
@@ -66,6 +75,13 @@ impl Core {
         ));
         let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
         let services = Arc::new(services::Services::new(store.clone(), clock.clone()));
+        let verify = Arc::new(verify::Verify::new(
+            store.clone(),
+            clock.clone(),
+            key,
+            messages.clone(),
+            verify_from,
+        ));
         Self {
             store,
             clock,
@@ -74,6 +90,7 @@ impl Core {
             numbers,
             services,
             shield,
+            verify,
         }
     }
 }

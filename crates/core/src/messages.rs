@@ -328,6 +328,26 @@ impl Messages {
         Ok(stored)
     }
 
+    /// Sends a text the platform itself composed (Verify codes) from a platform sender: no
+    /// sender-ownership or opt-out checks, but screened and stored like any other message.
+    pub async fn send_platform(
+        &self,
+        account: &AccountSid,
+        from: &str,
+        to: &str,
+        body: String,
+    ) -> Result<MessageRecord, MessageError> {
+        let now = self.clock.now_millis();
+        let new = NewMessage {
+            direction: Direction::OutboundApi,
+            ..reply_message(account, from.to_owned(), to.to_owned(), body, None, now)
+        };
+        let new = self.screen(new).await?;
+        let stored = self.store.insert_message(new).await?;
+        self.accepted(&stored);
+        Ok(stored)
+    }
+
     /// Counts a stored message and wakes the pipeline, unless the shield refused it
     /// (`failed` at once: nothing to send).
     fn accepted(&self, m: &MessageRecord) {

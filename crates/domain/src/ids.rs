@@ -92,6 +92,21 @@ sid_type!(
     ApiKeySid,
     "SK"
 );
+sid_type!(
+    /// A Verify service (`VA…`).
+    VerifyServiceSid,
+    "VA"
+);
+sid_type!(
+    /// A verification (`VE…`).
+    VerificationSid,
+    "VE"
+);
+sid_type!(
+    /// One send attempt of a verification (`VL…`).
+    VerificationAttemptSid,
+    "VL"
+);
 
 /// A new random 32-hex-digit secret (auth tokens, API key secrets).
 pub fn new_secret() -> String {

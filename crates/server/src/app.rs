@@ -81,7 +81,14 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>, screen: bool) -> anyhow:
     } else {
         None
     };
-    Ok(Core::new(store, clock, key, policy, shield))
+    Ok(Core::new(
+        store,
+        clock,
+        key,
+        policy,
+        shield,
+        settings.messaging.verify_sender.clone(),
+    ))
 }
 
 impl App {

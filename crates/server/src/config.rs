@@ -74,6 +74,9 @@ pub struct MessagingSettings {
     /// How far ahead a scheduled message's `SendAt` may be (default 15 minutes to 35 days).
     pub schedule_min_secs: u64,
     pub schedule_max_secs: u64,
+    /// The sender of Verify's one-time-code texts (a number or short code of the platform;
+    /// it is shaped like any sender unless it is `test_sender`).
+    pub verify_sender: String,
 }
 
 impl Default for MessagingSettings {
@@ -83,6 +86,7 @@ impl Default for MessagingSettings {
             alphanumeric_senders: true,
             schedule_min_secs: 15 * 60,
             schedule_max_secs: 35 * 24 * 3600,
+            verify_sender: "+15005550006".into(),
         }
     }
 }

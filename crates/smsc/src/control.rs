@@ -1,5 +1,7 @@
 //! HTTP control endpoint: `POST /mo` (form `from`, `to`, `text`) injects a
-//! mobile-originated message; `GET /stats` returns the counters as JSON.
+//! mobile-originated message; `GET /stats` returns the counters as JSON;
+//! `GET /messages[?to=…]` the last accepted messages (oldest first), so a developer or a
+//! test can read what a handset would have received (a Verify code, say).
 
 use crate::{conn, Shared, SmscError};
 use axum::extract::{Form, State};
@@ -29,6 +31,31 @@ async fn mo(State(shared): State<Arc<Shared>>, Form(m): Form<Mo>) -> impl IntoRe
     (StatusCode::OK, Json(serde_json::json!({"parts": parts})))
 }
 
+#[derive(serde::Deserialize)]
+struct MessagesQuery {
+    to: Option<String>,
+}
+
+async fn messages(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Query(q): axum::extract::Query<MessagesQuery>,
+) -> impl IntoResponse {
+    let list: Vec<crate::Submitted> = shared.inbox.lock().map_or_else(
+        |_| Vec::new(),
+        |inbox| {
+            inbox
+                .iter()
+                .filter(|m| {
+                    q.to.as_deref()
+                        .is_none_or(|t| t.trim_start_matches('+') == m.to.trim_start_matches('+'))
+                })
+                .cloned()
+                .collect()
+        },
+    );
+    Json(serde_json::json!({ "messages": list }))
+}
+
 async fn stats(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     Json(serde_json::to_value(&shared.stats).unwrap_or_default())
 }
@@ -47,6 +74,7 @@ pub(crate) async fn start(
     let app = Router::new()
         .route("/mo", post(mo))
         .route("/stats", get(stats))
+        .route("/messages", get(messages))
         .with_state(shared);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)

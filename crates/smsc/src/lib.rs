@@ -105,9 +105,33 @@ pub(crate) struct Shared {
     /// Receipts waiting for their delay (see `conn::receipt_scheduler`).
     /// Receipts are journaled when the ESME answers them (`acked`), not here.
     receipts: mpsc::UnboundedSender<(tokio::time::Instant, ShortMessage, u64)>,
+    /// The last [`INBOX_LEN`] accepted messages, newest last (`GET /messages`).
+    inbox: Mutex<VecDeque<Submitted>>,
+}
+
+/// How many accepted messages the control endpoint's `GET /messages` keeps.
+pub const INBOX_LEN: usize = 1000;
+
+/// An accepted `submit_sm` as `GET /messages` shows it (one entry per part).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Submitted {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub text: String,
 }
 
 impl Shared {
+    /// Keeps an accepted message for `GET /messages` (the oldest goes beyond [`INBOX_LEN`]).
+    fn keep(&self, m: Submitted) {
+        if let Ok(mut inbox) = self.inbox.lock() {
+            if inbox.len() >= INBOX_LEN {
+                inbox.pop_front();
+            }
+            inbox.push_back(m);
+        }
+    }
+
     fn next_id(&self) -> String {
         format!("{:x}", self.next_message_id.fetch_add(1, Ordering::Relaxed))
     }
@@ -254,6 +278,7 @@ impl Smsc {
             journal: Mutex::new(log),
             unacked: Mutex::new(HashMap::new()),
             receipts,
+            inbox: Mutex::new(VecDeque::new()),
         });
         tokio::spawn(conn::receipt_scheduler(
             shared.clone(),

@@ -20,15 +20,20 @@ mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use verify::*;
 
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
-use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid, ServiceSid};
+use switchboard_domain::ids::{
+    AccountSid, ApiKeySid, MessageSid, PhoneNumberSid, ServiceSid, VerificationSid,
+    VerifyServiceSid,
+};
 use switchboard_domain::message::MessageStatus;
 
 /// Accounts and their credentials (auth tokens arrive already encrypted, API key secrets already hashed).
@@ -243,6 +248,72 @@ pub trait ShieldStore: Send + Sync {
     ) -> Result<()>;
 }
 
+/// Twilio Verify: services and verifications. Every change to a verification is atomic
+/// across nodes (a row lock or a single-writer transaction), so send and check limits hold
+/// under concurrent requests.
+#[async_trait]
+pub trait VerifyStore: Send + Sync {
+    async fn create_verify_service(&self, service: VerifyServiceRecord) -> Result<()>;
+    async fn get_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+    ) -> Result<Option<VerifyServiceRecord>>;
+    /// Oldest first.
+    async fn list_verify_services(&self, account: &AccountSid) -> Result<Vec<VerifyServiceRecord>>;
+    /// `false` if the account has no such service.
+    async fn update_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+        config: VerifyServiceConfig,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Deletes the service and its verifications.
+    async fn delete_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+    ) -> Result<bool>;
+    /// In one transaction: marks the service's pending verifications for `new.to` that
+    /// expired by `new.now` as expired; then adds a send to the pending one (unless it has
+    /// `max_sends` already) or, if there is none, stores `new`.
+    async fn start_verification(
+        &self,
+        new: NewVerification,
+        max_sends: u32,
+    ) -> Result<StartOutcome>;
+    async fn get_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+    ) -> Result<Option<VerificationRecord>>;
+    /// The newest verification of the service for `to`, whatever its status.
+    async fn find_verification(
+        &self,
+        service: &VerifyServiceSid,
+        to: &str,
+    ) -> Result<Option<VerificationRecord>>;
+    /// Counts one check against a pending verification, atomically: `NotFound` unless it is
+    /// pending and unexpired at `now` (or already `max_attempts_reached`: `MaxAttempts`);
+    /// with `max_checks` already made it becomes `max_attempts_reached` (`MaxAttempts`).
+    async fn begin_check(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        now: Millis,
+        max_checks: u32,
+    ) -> Result<CheckSlot>;
+    /// Moves a pending verification to `status`; `None` if it was not pending.
+    async fn finish_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        status: &str,
+        now: Millis,
+    ) -> Result<Option<VerificationRecord>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -253,6 +324,7 @@ pub trait Store:
     + WebhookStore
     + ServiceStore
     + ShieldStore
+    + VerifyStore
 {
 }
 impl<T> Store for T where
@@ -264,5 +336,6 @@ impl<T> Store for T where
         + WebhookStore
         + ServiceStore
         + ShieldStore
+        + VerifyStore
 {
 }

@@ -72,3 +72,35 @@ pub(crate) fn webhook_select() -> String {
         m.join(", ")
     )
 }
+
+/// The verify-service columns both backends read, in order.
+pub(crate) const VERIFY_SERVICE_COLUMNS: &str = "sid, account_sid, friendly_name, code_length, \
+     custom_code_enabled, do_not_share_warning_enabled, skip_sms_to_landlines, lookup_enabled, \
+     psd2_enabled, dtmf_input_required, date_created, date_updated";
+
+/// The verification columns both backends read, in order.
+pub(crate) const VERIFICATION_COLUMNS: &str = "sid, service_sid, account_sid, to_addr, channel, \
+     status, seed, code_hash, sends, checks, expires_at, date_created, date_updated";
+
+/// A verification's send attempts as stored: a JSON array of `"sid channel millis"`.
+pub(crate) fn sends_to_text(sends: &[crate::verify::SendAttempt]) -> String {
+    let list: Vec<String> = sends
+        .iter()
+        .map(|a| format!("{} {} {}", a.sid, a.channel, a.at))
+        .collect();
+    list_to_text(&list)
+}
+
+/// Stored send attempts back into records (unreadable entries are skipped).
+pub(crate) fn sends_from_text(text: &str) -> Vec<crate::verify::SendAttempt> {
+    list_from_text(text)
+        .iter()
+        .filter_map(|e| {
+            let mut it = e.split(' ');
+            let sid = switchboard_domain::ids::VerificationAttemptSid::parse(it.next()?).ok()?;
+            let channel = it.next()?.to_owned();
+            let at = it.next()?.parse().ok()?;
+            Some(crate::verify::SendAttempt { sid, channel, at })
+        })
+        .collect()
+}

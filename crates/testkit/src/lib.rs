@@ -210,6 +210,29 @@ impl TestApp {
         sim["control_url"].as_str().expect("control url").to_owned()
     }
 
+    /// The texts the built-in SMSC simulator accepted for `to`, oldest first, once there
+    /// are at least `n` (SMPP apps only: `simulator.in_process = false`).
+    pub async fn sim_texts_to(&self, to: &str, n: usize) -> Vec<String> {
+        let url = format!("{}/messages", self.sim_control_url());
+        wait_until(
+            Duration::from_secs(20),
+            &format!("{n} texts to {to} at the SMSC"),
+            || async {
+                let r = self.send(self.http.get(&url).query(&[("to", to)])).await;
+                let texts: Vec<String> = r.json["messages"]
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|m| m["text"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (texts.len() >= n).then_some(texts)
+            },
+        )
+        .await
+    }
+
     /// A phone sends `text` to `to` through the built-in SMSC simulator (SMPP
     /// apps only: `simulator.in_process = false`).
     pub async fn inject_mo(&self, from: &str, to: &str, text: &str) {

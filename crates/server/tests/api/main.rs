@@ -13,3 +13,4 @@ mod shaping;
 mod shield;
 mod smpp;
 mod two_way;
+mod verify;

@@ -13,6 +13,7 @@ mod queue;
 mod rows;
 mod services;
 mod shield;
+mod verify;
 mod webhooks;
 
 use crate::error::{Error, Result};
@@ -33,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_shield_trigger_when.sql")),
+    (13, include_str!("migrations/0013_verify.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -14,6 +14,7 @@ mod queue;
 mod rows;
 mod services;
 mod shield;
+mod verify;
 mod webhooks;
 
 use crate::error::{Error, Result};
@@ -34,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_sending_once.sql")),
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
+    (12, include_str!("migrations/0012_verify.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

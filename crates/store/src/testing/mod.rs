@@ -8,6 +8,7 @@ use crate::Store;
 
 mod shield;
 mod two_way;
+mod verify;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
 
@@ -32,6 +33,9 @@ pub async fn suite(store: &dyn Store) {
     two_way::a_deferred_claim_is_not_an_attempt(store).await;
     shield::settings_round_trip(store).await;
     shield::verdicts_are_stored_and_cause_webhooks(store).await;
+    verify::services_are_scoped(store).await;
+    verify::sends_are_limited_and_reuse_the_pending_verification(store).await;
+    verify::checks_are_counted_and_limited(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {

@@ -1,0 +1,308 @@
+//! `/v2/Services…`: Twilio Verify v2 (verify.twilio.com, served on the same host):
+//! services, verifications and verification checks.
+
+use crate::auth::authenticate;
+use crate::error::ApiError;
+use crate::form::{FormBody, Params};
+use crate::services::{iso, page};
+use crate::AppState;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use switchboard_core::store::{VerificationRecord, VerifyServiceRecord};
+use switchboard_core::verify::{CheckRequest, ServiceParams};
+use switchboard_domain::ids::{VerificationSid, VerifyServiceSid};
+
+fn service_json(base: &str, s: &VerifyServiceRecord) -> Value {
+    let url = format!("{base}/v2/Services/{}", s.sid);
+    let c = &s.config;
+    json!({
+        "sid": s.sid.as_str(),
+        "account_sid": s.account_sid.as_str(),
+        "friendly_name": c.friendly_name,
+        "code_length": c.code_length,
+        "lookup_enabled": c.lookup_enabled,
+        "psd2_enabled": c.psd2_enabled,
+        "skip_sms_to_landlines": c.skip_sms_to_landlines,
+        "dtmf_input_required": c.dtmf_input_required,
+        "tts_name": null,
+        "do_not_share_warning_enabled": c.do_not_share_warning_enabled,
+        "custom_code_enabled": c.custom_code_enabled,
+        "push": {"include_date": false, "apn_credential_sid": null, "fcm_credential_sid": null},
+        "totp": {"issuer": c.friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
+        "whatsapp": {"msg_service_sid": null, "from": null},
+        "passkeys": {"relying_party": null, "authenticator_attachment": null, "discoverable_credentials": null, "user_verification": null},
+        "default_template_sid": null,
+        "verify_event_subscription_enabled": false,
+        "date_created": iso(s.date_created),
+        "date_updated": iso(s.date_updated),
+        "url": url,
+        "links": {
+            "verification_checks": format!("{url}/VerificationCheck"),
+            "verifications": format!("{url}/Verifications"),
+            "rate_limits": format!("{url}/RateLimits"),
+            "messaging_configurations": format!("{url}/MessagingConfigurations"),
+            "entities": format!("{url}/Entities"),
+            "webhooks": format!("{url}/Webhooks"),
+            "access_tokens": format!("{url}/AccessTokens"),
+        },
+    })
+}
+
+fn verification_json(base: &str, v: &VerificationRecord) -> Value {
+    json!({
+        "sid": v.sid.as_str(),
+        "service_sid": v.service_sid.as_str(),
+        "account_sid": v.account_sid.as_str(),
+        "to": v.to,
+        "channel": v.channel,
+        "status": v.status,
+        "valid": v.status == "approved",
+        "lookup": {"carrier": null},
+        "amount": null,
+        "payee": null,
+        "send_code_attempts": v.sends.iter().map(|a| json!({
+            "time": iso(a.at),
+            "channel": a.channel,
+            "attempt_sid": a.sid.as_str(),
+        })).collect::<Vec<_>>(),
+        "sna": null,
+        "date_created": iso(v.date_created),
+        "date_updated": iso(v.date_updated),
+        "url": format!("{base}/v2/Services/{}/Verifications/{}", v.service_sid, v.sid),
+    })
+}
+
+fn check_json(v: &VerificationRecord, valid: bool) -> Value {
+    json!({
+        "sid": v.sid.as_str(),
+        "service_sid": v.service_sid.as_str(),
+        "account_sid": v.account_sid.as_str(),
+        "to": v.to,
+        "channel": v.channel,
+        "status": if valid { "approved" } else { v.status.as_str() },
+        "valid": valid,
+        "amount": null,
+        "payee": null,
+        "sna_attempts_error_codes": [],
+        "date_created": iso(v.date_created),
+        "date_updated": iso(v.date_updated),
+    })
+}
+
+fn params(p: &Params) -> Result<ServiceParams, ApiError> {
+    let bad = |k: &str| ApiError::new(60200, format!("Invalid parameter `{k}`"));
+    let b = |k: &str| p.bool(k).map_err(|_| bad(k));
+    Ok(ServiceParams {
+        friendly_name: p.get("FriendlyName").map(str::to_owned),
+        code_length: p.uint("CodeLength").map_err(|_| bad("CodeLength"))?,
+        custom_code_enabled: b("CustomCodeEnabled")?,
+        do_not_share_warning_enabled: b("DoNotShareWarningEnabled")?,
+        skip_sms_to_landlines: b("SkipSmsToLandlines")?,
+        lookup_enabled: b("LookupEnabled")?,
+        psd2_enabled: b("Psd2Enabled")?,
+        dtmf_input_required: b("DtmfInputRequired")?,
+    })
+}
+
+fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
+    VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
+}
+
+/// Core's "not found" carries no path: the response names the requested one.
+fn at(path: &str) -> impl Fn(switchboard_core::messages::MessageError) -> ApiError + '_ {
+    move |e| match ApiError::from(e) {
+        e if e.code == 20404 => ApiError::not_found(path),
+        e => e,
+    }
+}
+
+pub async fn create_service(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    FormBody(p): FormBody,
+) -> Result<Response, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let s = state
+        .core
+        .verify
+        .create_service(&account, params(&p)?)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service_json(&state.public_url, &s)),
+    )
+        .into_response())
+}
+
+pub async fn list_services(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let p = Params::parse(query.unwrap_or_default().as_bytes())?;
+    let items = state
+        .core
+        .verify
+        .services(&account)
+        .await?
+        .iter()
+        .map(|s| service_json(&state.public_url, s))
+        .collect();
+    Ok(Json(page(
+        &state.public_url,
+        "/v2/Services",
+        "services",
+        items,
+        &p,
+    )?))
+}
+
+pub async fn fetch_service(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let sid = service_sid(&service, uri.path())?;
+    state
+        .core
+        .verify
+        .service(&account, &sid)
+        .await?
+        .map(|s| Json(service_json(&state.public_url, &s)))
+        .ok_or_else(|| ApiError::not_found(uri.path()))
+}
+
+pub async fn update_service(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    FormBody(p): FormBody,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let sid = service_sid(&service, uri.path())?;
+    state
+        .core
+        .verify
+        .update_service(&account, &sid, params(&p)?)
+        .await?
+        .map(|s| Json(service_json(&state.public_url, &s)))
+        .ok_or_else(|| ApiError::not_found(uri.path()))
+}
+
+pub async fn delete_service(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let sid = service_sid(&service, uri.path())?;
+    if state.core.verify.delete_service(&account, &sid).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(uri.path()))
+    }
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    FormBody(p): FormBody,
+) -> Result<Response, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let path = uri.path();
+    let sid = service_sid(&service, path)?;
+    let v = state
+        .core
+        .verify
+        .start(
+            &account,
+            &sid,
+            p.get("To"),
+            p.get("Channel"),
+            p.get("CustomCode"),
+        )
+        .await
+        .map_err(at(path))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(verification_json(&state.public_url, &v)),
+    )
+        .into_response())
+}
+
+pub async fn fetch(
+    State(state): State<AppState>,
+    Path((service, sid)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let path = uri.path();
+    let service = service_sid(&service, path)?;
+    let sid = VerificationSid::parse(&sid).map_err(|_| ApiError::not_found(path))?;
+    state
+        .core
+        .verify
+        .fetch(&account, &service, &sid)
+        .await?
+        .map(|v| Json(verification_json(&state.public_url, &v)))
+        .ok_or_else(|| ApiError::not_found(path))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((service, sid)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    FormBody(p): FormBody,
+) -> Result<Json<Value>, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let path = uri.path();
+    let service = service_sid(&service, path)?;
+    let sid = VerificationSid::parse(&sid).map_err(|_| ApiError::not_found(path))?;
+    state
+        .core
+        .verify
+        .update(&account, &service, &sid, p.get("Status"))
+        .await?
+        .map(|v| Json(verification_json(&state.public_url, &v)))
+        .ok_or_else(|| ApiError::not_found(path))
+}
+
+pub async fn check(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    FormBody(p): FormBody,
+) -> Result<Response, ApiError> {
+    let account = authenticate(&state, &headers).await?;
+    let path = uri.path();
+    let sid = service_sid(&service, path)?;
+    let req = CheckRequest {
+        code: p.get("Code").map(str::to_owned),
+        to: p.get("To").map(str::to_owned),
+        verification_sid: p.get("VerificationSid").map(str::to_owned),
+    };
+    let r = state
+        .core
+        .verify
+        .check(&account, &sid, req)
+        .await
+        .map_err(at(path))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(check_json(&r.verification, r.valid)),
+    )
+        .into_response())
+}

@@ -1,0 +1,362 @@
+//! Twilio Verify on PostgreSQL. Starts are serialised per (service, recipient) by a
+//! transaction-scoped advisory lock, checks by a row lock, so limits hold across nodes.
+
+use super::rows::account_sid;
+use super::PgStore;
+use crate::error::{Error, Result};
+use crate::sql::{sends_from_text, sends_to_text, VERIFICATION_COLUMNS, VERIFY_SERVICE_COLUMNS};
+use crate::verify::*;
+use crate::VerifyStore;
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{AccountSid, VerificationSid, VerifyServiceSid};
+
+fn corrupt(what: &str, v: &str) -> Error {
+    Error::Other(format!("invalid {what} in store: {v}"))
+}
+
+fn count(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
+    let sid: &str = r.try_get(0)?;
+    Ok(VerifyServiceRecord {
+        sid: VerifyServiceSid::parse(sid).map_err(|_| corrupt("verify service sid", sid))?,
+        account_sid: account_sid(r.try_get(1)?)?,
+        config: VerifyServiceConfig {
+            friendly_name: r.try_get(2)?,
+            code_length: count(r.try_get(3)?),
+            custom_code_enabled: r.try_get(4)?,
+            do_not_share_warning_enabled: r.try_get(5)?,
+            skip_sms_to_landlines: r.try_get(6)?,
+            lookup_enabled: r.try_get(7)?,
+            psd2_enabled: r.try_get(8)?,
+            dtmf_input_required: r.try_get(9)?,
+        },
+        date_created: r.try_get(10)?,
+        date_updated: r.try_get(11)?,
+    })
+}
+
+fn verification(r: &PgRow) -> Result<VerificationRecord> {
+    let (sid, svc): (&str, &str) = (r.try_get(0)?, r.try_get(1)?);
+    Ok(VerificationRecord {
+        sid: VerificationSid::parse(sid).map_err(|_| corrupt("verification sid", sid))?,
+        service_sid: VerifyServiceSid::parse(svc)
+            .map_err(|_| corrupt("verify service sid", svc))?,
+        account_sid: account_sid(r.try_get(2)?)?,
+        to: r.try_get(3)?,
+        channel: r.try_get(4)?,
+        status: r.try_get(5)?,
+        seed: r.try_get(6)?,
+        code_hash: r.try_get(7)?,
+        sends: sends_from_text(r.try_get(8)?),
+        checks: count(r.try_get(9)?),
+        expires_at: r.try_get(10)?,
+        date_created: r.try_get(11)?,
+        date_updated: r.try_get(12)?,
+    })
+}
+
+async fn by_sid(
+    c: &mut PgConnection,
+    service: &str,
+    sid: &str,
+    lock: bool,
+) -> Result<Option<VerificationRecord>> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    sqlx::query(&format!(
+        "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE service_sid = $1 AND sid = $2{lock}"
+    ))
+    .bind(service)
+    .bind(sid)
+    .fetch_optional(c)
+    .await?
+    .as_ref()
+    .map(verification)
+    .transpose()
+}
+
+async fn start(c: &mut PgConnection, new: NewVerification, max_sends: u32) -> Result<StartOutcome> {
+    let (service, to) = (new.service_sid.as_str(), new.to.as_str());
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 7))")
+        .bind(service)
+        .bind(to)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "UPDATE verifications SET status = 'expired', date_updated = $3 \
+         WHERE service_sid = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3",
+    )
+    .bind(service)
+    .bind(to)
+    .bind(new.now)
+    .execute(&mut *c)
+    .await?;
+    let pending = sqlx::query(&format!(
+        "SELECT {VERIFICATION_COLUMNS} FROM verifications \
+         WHERE service_sid = $1 AND to_addr = $2 AND status = 'pending'"
+    ))
+    .bind(service)
+    .bind(to)
+    .fetch_optional(&mut *c)
+    .await?
+    .as_ref()
+    .map(verification)
+    .transpose()?;
+    if let Some(mut v) = pending {
+        if v.sends.len() >= max_sends as usize {
+            return Ok(StartOutcome::MaxSends(v));
+        }
+        v.sends.push(new.attempt);
+        v.date_updated = new.now;
+        sqlx::query(
+            "UPDATE verifications SET sends = $2, send_count = $3, date_updated = $4 WHERE sid = $1",
+        )
+        .bind(v.sid.as_str())
+        .bind(sends_to_text(&v.sends))
+        .bind(i32::try_from(v.sends.len()).unwrap_or(i32::MAX))
+        .bind(new.now)
+        .execute(&mut *c)
+        .await?;
+        return Ok(StartOutcome::Resent(v));
+    }
+    sqlx::query(
+        "INSERT INTO verifications (sid, service_sid, account_sid, to_addr, channel, status, seed, \
+         code_hash, sends, send_count, checks, expires_at, date_created, date_updated) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, 1, 0, $9, $10, $10)",
+    )
+    .bind(new.sid.as_str())
+    .bind(service)
+    .bind(new.account_sid.as_str())
+    .bind(to)
+    .bind(&new.channel)
+    .bind(&new.seed)
+    .bind(&new.code_hash)
+    .bind(sends_to_text(std::slice::from_ref(&new.attempt)))
+    .bind(new.expires_at)
+    .bind(new.now)
+    .execute(&mut *c)
+    .await?;
+    by_sid(c, service, new.sid.as_str(), false)
+        .await?
+        .map(StartOutcome::Created)
+        .ok_or_else(|| Error::Other("verification vanished after insert".into()))
+}
+
+async fn check(
+    c: &mut PgConnection,
+    service: &str,
+    sid: &str,
+    now: Millis,
+    max_checks: u32,
+) -> Result<CheckSlot> {
+    let Some(mut v) = by_sid(c, service, sid, true).await? else {
+        return Ok(CheckSlot::NotFound);
+    };
+    if v.status == status::MAX_ATTEMPTS_REACHED {
+        return Ok(CheckSlot::MaxAttempts);
+    }
+    if v.status != status::PENDING || v.expires_at <= now {
+        return Ok(CheckSlot::NotFound);
+    }
+    if v.checks >= max_checks {
+        sqlx::query(
+            "UPDATE verifications SET status = 'max_attempts_reached', date_updated = $2 WHERE sid = $1",
+        )
+        .bind(sid)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        return Ok(CheckSlot::MaxAttempts);
+    }
+    v.checks += 1;
+    sqlx::query("UPDATE verifications SET checks = $2 WHERE sid = $1")
+        .bind(sid)
+        .bind(i32::try_from(v.checks).unwrap_or(i32::MAX))
+        .execute(&mut *c)
+        .await?;
+    Ok(CheckSlot::Attempt(Box::new(v)))
+}
+
+#[async_trait]
+impl VerifyStore for PgStore {
+    async fn create_verify_service(&self, s: VerifyServiceRecord) -> Result<()> {
+        let k = &s.config;
+        sqlx::query(&format!(
+            "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"
+        ))
+        .bind(s.sid.as_str())
+        .bind(s.account_sid.as_str())
+        .bind(&k.friendly_name)
+        .bind(i32::try_from(k.code_length).unwrap_or(i32::MAX))
+        .bind(k.custom_code_enabled)
+        .bind(k.do_not_share_warning_enabled)
+        .bind(k.skip_sms_to_landlines)
+        .bind(k.lookup_enabled)
+        .bind(k.psd2_enabled)
+        .bind(k.dtmf_input_required)
+        .bind(s.date_created)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn get_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+    ) -> Result<Option<VerifyServiceRecord>> {
+        sqlx::query(&format!(
+            "SELECT {VERIFY_SERVICE_COLUMNS} FROM verify_services WHERE sid = $1 AND account_sid = $2"
+        ))
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(service)
+        .transpose()
+    }
+
+    async fn list_verify_services(&self, account: &AccountSid) -> Result<Vec<VerifyServiceRecord>> {
+        sqlx::query(&format!(
+            "SELECT {VERIFY_SERVICE_COLUMNS} FROM verify_services WHERE account_sid = $1 \
+             ORDER BY date_created, sid"
+        ))
+        .bind(account.as_str())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(service)
+        .collect()
+    }
+
+    async fn update_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+        k: VerifyServiceConfig,
+        now: Millis,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE verify_services SET friendly_name = $3, code_length = $4, \
+             custom_code_enabled = $5, do_not_share_warning_enabled = $6, \
+             skip_sms_to_landlines = $7, lookup_enabled = $8, psd2_enabled = $9, \
+             dtmf_input_required = $10, date_updated = $11 WHERE sid = $1 AND account_sid = $2",
+        )
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .bind(&k.friendly_name)
+        .bind(i32::try_from(k.code_length).unwrap_or(i32::MAX))
+        .bind(k.custom_code_enabled)
+        .bind(k.do_not_share_warning_enabled)
+        .bind(k.skip_sms_to_landlines)
+        .bind(k.lookup_enabled)
+        .bind(k.psd2_enabled)
+        .bind(k.dtmf_input_required)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn delete_verify_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("DELETE FROM verify_services WHERE sid = $1 AND account_sid = $2")
+            .bind(sid.as_str())
+            .bind(account.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            sqlx::query("DELETE FROM verifications WHERE service_sid = $1")
+                .bind(sid.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn start_verification(
+        &self,
+        new: NewVerification,
+        max_sends: u32,
+    ) -> Result<StartOutcome> {
+        let mut tx = self.pool().begin().await?;
+        let out = start(&mut tx, new, max_sends).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn get_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+    ) -> Result<Option<VerificationRecord>> {
+        let mut c = self.pool().acquire().await?;
+        by_sid(&mut c, service.as_str(), sid.as_str(), false).await
+    }
+
+    async fn find_verification(
+        &self,
+        service: &VerifyServiceSid,
+        to: &str,
+    ) -> Result<Option<VerificationRecord>> {
+        sqlx::query(&format!(
+            "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE service_sid = $1 \
+             AND to_addr = $2 ORDER BY date_created DESC, sid DESC LIMIT 1"
+        ))
+        .bind(service.as_str())
+        .bind(to)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(verification)
+        .transpose()
+    }
+
+    async fn begin_check(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        now: Millis,
+        max_checks: u32,
+    ) -> Result<CheckSlot> {
+        let mut tx = self.pool().begin().await?;
+        let out = check(&mut tx, service.as_str(), sid.as_str(), now, max_checks).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn finish_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        new_status: &str,
+        now: Millis,
+    ) -> Result<Option<VerificationRecord>> {
+        sqlx::query(&format!(
+            "UPDATE verifications SET status = $3, date_updated = $4 \
+             WHERE service_sid = $1 AND sid = $2 AND status = 'pending' RETURNING {VERIFICATION_COLUMNS}"
+        ))
+        .bind(service.as_str())
+        .bind(sid.as_str())
+        .bind(new_status)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(verification)
+        .transpose()
+    }
+}

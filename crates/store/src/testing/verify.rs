@@ -1,0 +1,260 @@
+//! Conformance: Twilio Verify services and the verification lifecycle.
+
+use super::account;
+use crate::verify::*;
+use crate::Store;
+use switchboard_domain::ids::{
+    AccountSid, VerificationAttemptSid, VerificationSid, VerifyServiceSid,
+};
+
+fn new_verification(a: &AccountSid, s: &VerifyServiceSid, to: &str, now: i64) -> NewVerification {
+    NewVerification {
+        sid: VerificationSid::generate(),
+        service_sid: s.clone(),
+        account_sid: a.clone(),
+        to: to.into(),
+        channel: "sms".into(),
+        seed: vec![7; 16],
+        code_hash: vec![9; 32],
+        attempt: SendAttempt {
+            sid: VerificationAttemptSid::generate(),
+            channel: "sms".into(),
+            at: now,
+        },
+        now,
+        expires_at: now + 600_000,
+    }
+}
+
+async fn service(store: &dyn Store, a: &AccountSid) -> VerifyServiceSid {
+    let sid = VerifyServiceSid::generate();
+    store
+        .create_verify_service(VerifyServiceRecord {
+            sid: sid.clone(),
+            account_sid: a.clone(),
+            config: VerifyServiceConfig {
+                friendly_name: "Salon".into(),
+                ..Default::default()
+            },
+            date_created: 1_000,
+            date_updated: 1_000,
+        })
+        .await
+        .expect("create service");
+    sid
+}
+
+pub(super) async fn services_are_scoped(store: &dyn Store) {
+    let (a, b) = (account(store).await, account(store).await);
+    let s = service(store, &a).await;
+    let got = store
+        .get_verify_service(&a, &s)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(got.config.friendly_name, "Salon");
+    assert_eq!(got.config.code_length, 6);
+    assert!(store
+        .get_verify_service(&b, &s)
+        .await
+        .expect("get")
+        .is_none());
+    assert_eq!(store.list_verify_services(&a).await.expect("list").len(), 1);
+    assert!(store
+        .list_verify_services(&b)
+        .await
+        .expect("list")
+        .is_empty());
+    let config = VerifyServiceConfig {
+        friendly_name: "Bella".into(),
+        code_length: 8,
+        do_not_share_warning_enabled: true,
+        ..Default::default()
+    };
+    assert!(!store
+        .update_verify_service(&b, &s, config.clone(), 2_000)
+        .await
+        .expect("update"));
+    assert!(store
+        .update_verify_service(&a, &s, config.clone(), 2_000)
+        .await
+        .expect("update"));
+    let got = store
+        .get_verify_service(&a, &s)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!((got.config, got.date_updated), (config, 2_000));
+    let v = new_verification(&a, &s, "+15550101", 3_000);
+    store.start_verification(v.clone(), 5).await.expect("start");
+    assert!(!store.delete_verify_service(&b, &s).await.expect("delete"));
+    assert!(store.delete_verify_service(&a, &s).await.expect("delete"));
+    assert!(store
+        .get_verify_service(&a, &s)
+        .await
+        .expect("get")
+        .is_none());
+    assert!(store
+        .get_verification(&s, &v.sid)
+        .await
+        .expect("get")
+        .is_none());
+}
+
+pub(super) async fn sends_are_limited_and_reuse_the_pending_verification(store: &dyn Store) {
+    let a = account(store).await;
+    let s = service(store, &a).await;
+    let first = new_verification(&a, &s, "+15550102", 10_000);
+    let created = match store
+        .start_verification(first.clone(), 5)
+        .await
+        .expect("start")
+    {
+        StartOutcome::Created(v) => v,
+        other => panic!("expected Created, got {other:?}"),
+    };
+    assert_eq!(
+        (created.status.as_str(), created.sends.len()),
+        ("pending", 1)
+    );
+    assert_eq!(
+        (created.seed.clone(), created.checks),
+        (first.seed.clone(), 0)
+    );
+    for n in 2..=5 {
+        let again = new_verification(&a, &s, "+15550102", 10_000 + n);
+        match store.start_verification(again, 5).await.expect("resend") {
+            StartOutcome::Resent(v) => {
+                assert_eq!(v.sid, first.sid, "a resend reuses the pending verification");
+                assert_eq!(v.sends.len(), n as usize);
+                assert_eq!(v.sends.last().map(|x| x.at), Some(10_000 + n));
+            }
+            other => panic!("expected Resent, got {other:?}"),
+        }
+    }
+    let sixth = new_verification(&a, &s, "+15550102", 10_010);
+    assert!(matches!(
+        store.start_verification(sixth, 5).await.expect("start"),
+        StartOutcome::MaxSends(v) if v.sends.len() == 5
+    ));
+    let stored = store
+        .get_verification(&s, &first.sid)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.sends.len(), 5);
+    // another recipient is independent
+    let other = new_verification(&a, &s, "+15550103", 10_020);
+    assert!(matches!(
+        store.start_verification(other, 5).await.expect("start"),
+        StartOutcome::Created(_)
+    ));
+    // once expired, a start creates a new verification and the old one is expired
+    let later = new_verification(&a, &s, "+15550102", first.expires_at);
+    match store
+        .start_verification(later.clone(), 5)
+        .await
+        .expect("start")
+    {
+        StartOutcome::Created(v) => assert_eq!(v.sid, later.sid),
+        other => panic!("expected Created, got {other:?}"),
+    }
+    let old = store
+        .get_verification(&s, &first.sid)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(old.status, status::EXPIRED);
+    let newest = store
+        .find_verification(&s, "+15550102")
+        .await
+        .expect("find")
+        .expect("some");
+    assert_eq!(newest.sid, later.sid);
+}
+
+pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
+    let a = account(store).await;
+    let s = service(store, &a).await;
+    let v = new_verification(&a, &s, "+15550104", 20_000);
+    store.start_verification(v.clone(), 5).await.expect("start");
+    for n in 1..=5 {
+        match store
+            .begin_check(&s, &v.sid, 20_001, 5)
+            .await
+            .expect("check")
+        {
+            CheckSlot::Attempt(r) => {
+                assert_eq!((r.checks, r.code_hash.clone()), (n, v.code_hash.clone()))
+            }
+            other => panic!("expected Attempt, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        store
+            .begin_check(&s, &v.sid, 20_002, 5)
+            .await
+            .expect("check"),
+        CheckSlot::MaxAttempts
+    );
+    assert_eq!(
+        store
+            .begin_check(&s, &v.sid, 20_003, 5)
+            .await
+            .expect("check"),
+        CheckSlot::MaxAttempts
+    );
+    let r = store
+        .get_verification(&s, &v.sid)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (r.status.as_str(), r.checks),
+        (status::MAX_ATTEMPTS_REACHED, 5)
+    );
+    assert!(store
+        .finish_verification(&s, &v.sid, status::APPROVED, 20_004)
+        .await
+        .expect("finish")
+        .is_none());
+    // a new verification for the same number can start (the old one is no longer pending)
+    let w = new_verification(&a, &s, "+15550104", 20_010);
+    assert!(matches!(
+        store.start_verification(w.clone(), 5).await.expect("start"),
+        StartOutcome::Created(_)
+    ));
+    // an expired verification cannot be checked
+    assert_eq!(
+        store
+            .begin_check(&s, &w.sid, w.expires_at, 5)
+            .await
+            .expect("check"),
+        CheckSlot::NotFound
+    );
+    // approval ends it: no more checks
+    let done = store
+        .finish_verification(&s, &w.sid, status::APPROVED, 20_020)
+        .await
+        .expect("finish")
+        .expect("was pending");
+    assert_eq!(
+        (done.status.as_str(), done.date_updated),
+        (status::APPROVED, 20_020)
+    );
+    assert_eq!(
+        store
+            .begin_check(&s, &w.sid, 20_021, 5)
+            .await
+            .expect("check"),
+        CheckSlot::NotFound
+    );
+    let unknown = VerificationSid::generate();
+    assert_eq!(
+        store
+            .begin_check(&s, &unknown, 20_021, 5)
+            .await
+            .expect("check"),
+        CheckSlot::NotFound
+    );
+}

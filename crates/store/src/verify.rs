@@ -1,0 +1,121 @@
+//! Records of Twilio Verify: services and verifications.
+
+use switchboard_domain::clock::Millis;
+use switchboard_domain::ids::{
+    AccountSid, VerificationAttemptSid, VerificationSid, VerifyServiceSid,
+};
+
+/// A Verify service's settings (what `POST /v2/Services` sets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyServiceConfig {
+    /// Named in the SMS text.
+    pub friendly_name: String,
+    /// Digits in a generated code, 4–10.
+    pub code_length: u32,
+    pub custom_code_enabled: bool,
+    pub do_not_share_warning_enabled: bool,
+    pub skip_sms_to_landlines: bool,
+    pub lookup_enabled: bool,
+    pub psd2_enabled: bool,
+    pub dtmf_input_required: bool,
+}
+
+impl Default for VerifyServiceConfig {
+    fn default() -> Self {
+        Self {
+            friendly_name: String::new(),
+            code_length: 6,
+            custom_code_enabled: false,
+            do_not_share_warning_enabled: false,
+            skip_sms_to_landlines: false,
+            lookup_enabled: false,
+            psd2_enabled: false,
+            dtmf_input_required: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyServiceRecord {
+    pub sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub config: VerifyServiceConfig,
+    pub date_created: Millis,
+    pub date_updated: Millis,
+}
+
+/// One delivery of a verification's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendAttempt {
+    pub sid: VerificationAttemptSid,
+    pub channel: String,
+    pub at: Millis,
+}
+
+/// A verification as started (its first send).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVerification {
+    pub sid: VerificationSid,
+    pub service_sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub to: String,
+    pub channel: String,
+    /// Secret: the code is derived from it under the master key (the code itself is never stored).
+    pub seed: Vec<u8>,
+    /// Keyed hash of the code (HMAC under the master key), compared in constant time.
+    pub code_hash: Vec<u8>,
+    pub attempt: SendAttempt,
+    pub now: Millis,
+    pub expires_at: Millis,
+}
+
+/// Verification statuses, as Twilio names them.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const APPROVED: &str = "approved";
+    pub const CANCELED: &str = "canceled";
+    pub const MAX_ATTEMPTS_REACHED: &str = "max_attempts_reached";
+    pub const EXPIRED: &str = "expired";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationRecord {
+    pub sid: VerificationSid,
+    pub service_sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub to: String,
+    pub channel: String,
+    /// One of [`status`].
+    pub status: String,
+    pub seed: Vec<u8>,
+    pub code_hash: Vec<u8>,
+    /// Oldest first; the first is the start.
+    pub sends: Vec<SendAttempt>,
+    /// Checks made so far.
+    pub checks: u32,
+    pub expires_at: Millis,
+    pub date_created: Millis,
+    pub date_updated: Millis,
+}
+
+/// What starting a verification did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// No pending verification for `To`: this one was stored.
+    Created(VerificationRecord),
+    /// A pending, unexpired one exists: a send was added to it (same code).
+    Resent(VerificationRecord),
+    /// A pending one already had the maximum number of sends; nothing changed.
+    MaxSends(VerificationRecord),
+}
+
+/// Whether a check may compare a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckSlot {
+    /// No pending, unexpired verification.
+    NotFound,
+    /// It has had the maximum number of checks (now `max_attempts_reached`).
+    MaxAttempts,
+    /// One check counted; compare against this record.
+    Attempt(Box<VerificationRecord>),
+}
