@@ -11,6 +11,7 @@ mod multinode;
 mod sdk;
 mod smpp_peers;
 mod smsc_fault;
+mod verify_sdk;
 mod webhooks;
 
 use std::path::PathBuf;
