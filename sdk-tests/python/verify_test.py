@@ -113,6 +113,17 @@ check(v4.status == "canceled", "canceled")
 err = error_of(lambda: client.verify.v2.services(svc.sid).verifications(v4.sid).fetch())
 check(err == (404, 20404), f"a canceled verification is gone: {err}")
 
+# programmable rate limits: 1 start per minute per end-user IP
+rk = client.verify.v2.services(svc.sid).rate_limits.create(unique_name="end_user_ip", description="IP")
+check(rk.sid.startswith("RK"), f"rate limit created: {rk.sid}")
+bl = client.verify.v2.services(svc.sid).rate_limits(rk.sid).buckets.create(max=1, interval=60)
+check(bl.sid.startswith("BL") and bl.max == 1 and bl.interval == 60, "bucket created")
+check(len(client.verify.v2.services(svc.sid).rate_limits.list()) == 1, "rate limit listed")
+svcs = client.verify.v2.services(svc.sid)
+svcs.verifications.create(to="+393331240005", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"})
+err = error_of(lambda: svcs.verifications.create(to="+393331240006", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"}))
+check(err == (429, 20429), f"the bucket is full for that IP: {err}")
+
 check(client.verify.v2.services(svc.sid).delete() is True, "service deleted")
 
 print(f"python-sdk verify: {checks} checks, {len(failures)} failed")

@@ -91,6 +91,14 @@ impl From<MessageError> for ApiError {
     fn from(e: MessageError) -> Self {
         match e {
             MessageError::Rejected { code, message } => ApiError::new(code, message),
+            MessageError::Limited {
+                code,
+                message,
+                retry_after_secs,
+            } => ApiError {
+                retry_after: Some(retry_after_secs.max(1)),
+                ..ApiError::new(code, message)
+            },
             MessageError::Store(e) => {
                 // The cause is logged, never sent to the client.
                 tracing::error!(error = %e, "Store error while handling a request.");

@@ -23,6 +23,7 @@ pub mod services;
 pub mod shield;
 pub mod signature;
 pub mod verify;
+pub mod verify_limits;
 pub mod webhook_client;
 pub mod wire;
 
@@ -146,6 +147,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v2/Services/{service}/VerificationCheck",
             axum::routing::post(verify::check),
+        )
+        .route(
+            "/v2/Services/{service}/RateLimits",
+            get(verify_limits::list_limits).post(verify_limits::create_limit),
+        )
+        .route(
+            "/v2/Services/{service}/RateLimits/{limit}",
+            get(verify_limits::fetch_limit)
+                .post(verify_limits::update_limit)
+                .delete(verify_limits::delete_limit),
+        )
+        .route(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets",
+            get(verify_limits::list_buckets).post(verify_limits::create_bucket),
+        )
+        .route(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets/{bucket}",
+            get(verify_limits::fetch_bucket)
+                .post(verify_limits::update_bucket)
+                .delete(verify_limits::delete_bucket),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::store::{VerificationRecord, VerifyServiceRecord};
-use switchboard_core::verify::{CheckRequest, ServiceParams};
+use switchboard_core::verify::{CheckRequest, ServiceParams, StartRequest};
 use switchboard_domain::ids::{VerificationSid, VerifyServiceSid};
 
 fn service_json(base: &str, s: &VerifyServiceRecord) -> Value {
@@ -104,6 +104,38 @@ fn params(p: &Params) -> Result<ServiceParams, ApiError> {
         lookup_enabled: b("LookupEnabled")?,
         psd2_enabled: b("Psd2Enabled")?,
         dtmf_input_required: b("DtmfInputRequired")?,
+    })
+}
+
+/// `RateLimits` is a JSON object of unique names to values (strings; numbers are taken as text).
+fn rate_limit_values(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        ApiError::new(
+            60200,
+            "Invalid parameter `RateLimits`: a JSON object of rate limit unique names to string values.",
+        )
+    };
+    let map: serde_json::Map<String, Value> = serde_json::from_str(raw).map_err(|_| bad())?;
+    map.into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k, s)),
+            Value::Number(n) => Ok((k, n.to_string())),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+fn start_request(p: &Params) -> Result<StartRequest, ApiError> {
+    let o = |k: &str| p.get(k).map(str::to_owned);
+    Ok(StartRequest {
+        to: o("To"),
+        channel: o("Channel"),
+        custom_code: o("CustomCode"),
+        rate_limits: rate_limit_values(p.get("RateLimits"))?,
+        device_ip: o("DeviceIp"),
     })
 }
 
@@ -224,13 +256,7 @@ pub async fn start(
     let v = state
         .core
         .verify
-        .start(
-            &account,
-            &sid,
-            p.get("To"),
-            p.get("Channel"),
-            p.get("CustomCode"),
-        )
+        .start(&account, &sid, start_request(&p)?)
         .await
         .map_err(at(path))?;
     Ok((

@@ -48,6 +48,13 @@ pub struct SendRequest {
 pub enum MessageError {
     #[error("{message}")]
     Rejected { code: u32, message: String },
+    /// Over a rate limit: retry after `retry_after_secs`.
+    #[error("{message}")]
+    Limited {
+        code: u32,
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Store(#[from] switchboard_store::Error),
 }

@@ -107,6 +107,16 @@ sid_type!(
     VerificationAttemptSid,
     "VL"
 );
+sid_type!(
+    /// A Verify rate limit (`RK…`).
+    RateLimitSid,
+    "RK"
+);
+sid_type!(
+    /// A bucket of a Verify rate limit (`BL…`).
+    BucketSid,
+    "BL"
+);
 
 /// A new random 32-hex-digit secret (auth tokens, API key secrets).
 pub fn new_secret() -> String {

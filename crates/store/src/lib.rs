@@ -31,8 +31,8 @@ pub use verify::*;
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{
-    AccountSid, ApiKeySid, MessageSid, PhoneNumberSid, ServiceSid, VerificationSid,
-    VerifyServiceSid,
+    AccountSid, ApiKeySid, BucketSid, MessageSid, PhoneNumberSid, RateLimitSid, ServiceSid,
+    VerificationSid, VerifyServiceSid,
 };
 use switchboard_domain::message::MessageStatus;
 
@@ -314,6 +314,57 @@ pub trait VerifyStore: Send + Sync {
     ) -> Result<Option<VerificationRecord>>;
 }
 
+/// Verify's rate limits and their buckets, and the shared counters that enforce them
+/// (GCRA per bucket and value, so a limit holds across nodes).
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// `Conflict` if the service already has one with this unique name.
+    async fn create_rate_limit(&self, limit: RateLimitRecord) -> Result<()>;
+    /// Oldest first.
+    async fn list_rate_limits(&self, service: &VerifyServiceSid) -> Result<Vec<RateLimitRecord>>;
+    async fn get_rate_limit(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &RateLimitSid,
+    ) -> Result<Option<RateLimitRecord>>;
+    async fn update_rate_limit(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &RateLimitSid,
+        description: String,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Deletes it with its buckets and counters.
+    async fn delete_rate_limit(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &RateLimitSid,
+    ) -> Result<bool>;
+    /// `Conflict` if the rate limit has a bucket with this interval.
+    async fn create_bucket(&self, bucket: BucketRecord) -> Result<()>;
+    /// Shortest interval first.
+    async fn list_buckets(&self, limit: &RateLimitSid) -> Result<Vec<BucketRecord>>;
+    async fn get_bucket(
+        &self,
+        limit: &RateLimitSid,
+        sid: &BucketSid,
+    ) -> Result<Option<BucketRecord>>;
+    /// Sets `max` and `interval_secs`; `Conflict` if another bucket has that interval.
+    async fn update_bucket(
+        &self,
+        limit: &RateLimitSid,
+        sid: &BucketSid,
+        max: u32,
+        interval_secs: u32,
+        now: Millis,
+    ) -> Result<bool>;
+    async fn delete_bucket(&self, limit: &RateLimitSid, sid: &BucketSid) -> Result<bool>;
+    /// Charges one request to every bucket in `charges` at `now`, all or nothing, atomically
+    /// across nodes: a bucket allows `max` requests at once and then one per
+    /// `interval / max` (the generic cell rate algorithm).
+    async fn charge(&self, charges: Vec<Charge>, now: Millis) -> Result<ChargeOutcome>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -325,6 +376,7 @@ pub trait Store:
     + ServiceStore
     + ShieldStore
     + VerifyStore
+    + RateLimitStore
 {
 }
 impl<T> Store for T where
@@ -337,5 +389,6 @@ impl<T> Store for T where
         + ServiceStore
         + ShieldStore
         + VerifyStore
+        + RateLimitStore
 {
 }

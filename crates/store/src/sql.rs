@@ -104,3 +104,29 @@ pub(crate) fn sends_from_text(text: &str) -> Vec<crate::verify::SendAttempt> {
         })
         .collect()
 }
+
+/// The rate-limit columns both backends read, in order.
+pub(crate) const RATE_LIMIT_COLUMNS: &str =
+    "sid, service_sid, account_sid, unique_name, description, date_created, date_updated";
+
+/// The bucket columns both backends read, in order.
+pub(crate) const BUCKET_COLUMNS: &str = "sid, rate_limit_sid, service_sid, account_sid, \
+     max_requests, interval_secs, date_created, date_updated";
+
+/// GCRA for one bucket: with the stored theoretical arrival time `tat` (none = idle), a
+/// request at `now` is allowed if the bucket has room; returns the new `tat`, or the
+/// milliseconds until there is room.
+pub(crate) fn gcra(
+    bucket: &crate::verify::BucketRecord,
+    tat: Option<i64>,
+    now: i64,
+) -> std::result::Result<i64, i64> {
+    let interval = i64::from(bucket.interval_secs) * 1000;
+    let step = interval / i64::from(bucket.max.max(1));
+    let next = tat.unwrap_or(now).max(now) + step;
+    if next - now <= interval {
+        Ok(next)
+    } else {
+        Err(next - now - interval)
+    }
+}

@@ -119,3 +119,47 @@ pub enum CheckSlot {
     /// One check counted; compare against this record.
     Attempt(Box<VerificationRecord>),
 }
+
+/// A Verify rate limit: a named key the application meters (`RK…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitRecord {
+    pub sid: switchboard_domain::ids::RateLimitSid,
+    pub service_sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub unique_name: String,
+    pub description: String,
+    pub date_created: Millis,
+    pub date_updated: Millis,
+}
+
+/// A bucket of a rate limit: at most `max` requests per `interval_secs` for one value (`BL…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketRecord {
+    pub sid: switchboard_domain::ids::BucketSid,
+    pub rate_limit_sid: switchboard_domain::ids::RateLimitSid,
+    pub service_sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub max: u32,
+    pub interval_secs: u32,
+    pub date_created: Millis,
+    pub date_updated: Millis,
+}
+
+/// One bucket to charge for a request: the bucket and the metered value (`RateLimits` map).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub bucket: BucketRecord,
+    pub value: String,
+}
+
+/// What charging a request's buckets did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    /// Every bucket had room; each was charged once.
+    Allowed,
+    /// This bucket was full (nothing was charged); it has room again after `retry_after_ms`.
+    Limited {
+        bucket: Box<BucketRecord>,
+        retry_after_ms: Millis,
+    },
+}

@@ -375,3 +375,95 @@ async fn status_updates_and_bad_input_get_twilio_errors() {
     assert_eq!(app.delete(&url(&app, &va, "")).await.status, 204);
     assert_eq!(app.get(&url(&app, &va, "")).await.status, 404);
 }
+
+#[tokio::test]
+async fn rate_limit_buckets_meter_starts_per_value() {
+    let app = smpp_app().await;
+    let va = service(&app, &[("FriendlyName", "Acme")]).await;
+    let limits = url(&app, &va, "/RateLimits");
+    let rk = app
+        .post(
+            &limits,
+            &[("UniqueName", "end_user_ip"), ("Description", "per IP")],
+        )
+        .await;
+    assert_eq!(rk.status, 201, "{:?}", rk.json);
+    assert!(rk.json["sid"].as_str().is_some_and(|s| s.starts_with("RK")));
+    let rk_sid = rk.json["sid"].as_str().expect("sid").to_owned();
+    let dup = app.post(&limits, &[("UniqueName", "end_user_ip")]).await;
+    assert_eq!((dup.status, dup.json["code"].as_u64()), (400, Some(60208)));
+    let bad = app.post(&limits, &[("UniqueName", "+39 333 123")]).await;
+    assert_eq!(bad.json["code"], 60209);
+    let buckets = format!("{limits}/{rk_sid}/Buckets");
+    let bl = app
+        .post(&buckets, &[("Max", "2"), ("Interval", "60")])
+        .await;
+    assert_eq!(bl.status, 201, "{:?}", bl.json);
+    assert_eq!(
+        (bl.json["max"].as_u64(), bl.json["interval"].as_u64()),
+        (Some(2), Some(60))
+    );
+    let same = app
+        .post(&buckets, &[("Max", "5"), ("Interval", "60")])
+        .await;
+    assert_eq!(same.json["code"], 60211);
+    let listed = app.get(&buckets).await;
+    assert_eq!(listed.json["buckets"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed.json["meta"]["key"], "buckets");
+
+    let start_from = |to: &'static str, ip: &'static str| {
+        app.http
+            .post(url(&app, &va, "/Verifications"))
+            .basic_auth(&app.account_sid, Some(&app.auth_token))
+            .form(&[
+                ("To", to),
+                ("Channel", "sms"),
+                ("RateLimits", &format!("{{\"end_user_ip\":\"{ip}\"}}")),
+            ])
+            .send()
+    };
+    for to in ["+393331230011", "+393331230012"] {
+        let r = start_from(to, "192.0.2.1").await.expect("request");
+        assert_eq!(r.status(), 201);
+    }
+    let third = start_from("+393331230013", "192.0.2.1")
+        .await
+        .expect("request");
+    assert_eq!(third.status(), 429);
+    let retry: u64 = third.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("secs");
+    assert!((1..=30).contains(&retry), "{retry}");
+    let body: serde_json::Value = third.json().await.expect("json");
+    assert_eq!(body["code"], 20429);
+    let other_ip = start_from("+393331230013", "192.0.2.2")
+        .await
+        .expect("request");
+    assert_eq!(other_ip.status(), 201);
+    // the refused start sent nothing
+    assert_eq!(app.sim_texts_to("+393331230013", 1).await.len(), 1);
+
+    let unknown = app
+        .post(
+            &url(&app, &va, "/Verifications"),
+            &[
+                ("To", "+393331230014"),
+                ("Channel", "sms"),
+                ("RateLimits", "{\"nope\":\"x\"}"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.json["code"].as_u64()),
+        (400, Some(60200))
+    );
+
+    let updated = app
+        .post(&format!("{limits}/{rk_sid}"), &[("Description", "IP v2")])
+        .await;
+    assert_eq!(updated.json["description"], "IP v2");
+    assert_eq!(app.delete(&format!("{limits}/{rk_sid}")).await.status, 204);
+    assert_eq!(app.get(&format!("{limits}/{rk_sid}")).await.status, 404);
+}

@@ -10,6 +10,7 @@ mod accounts;
 mod messages;
 mod numbers;
 mod queue;
+mod rate_limits;
 mod rows;
 mod services;
 mod shield;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_shield_trigger_when.sql")),
     (13, include_str!("migrations/0013_verify.sql")),
+    (16, include_str!("migrations/0016_rate_limits.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -11,6 +11,7 @@ mod accounts;
 mod messages;
 mod numbers;
 mod queue;
+mod rate_limits;
 mod rows;
 mod services;
 mod shield;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_verify.sql")),
+    (15, include_str!("migrations/0015_rate_limits.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

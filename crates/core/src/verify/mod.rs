@@ -7,6 +7,10 @@
 //! derived from the seed under the master key (so a resend can send it again), and a
 //! keyed hash of the code is what checks compare, in constant time.
 
+mod rate_limits;
+
+pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
+
 use crate::crypto::{ct_eq, MasterKey};
 use crate::messages::{reject, MessageError, Messages};
 use rand::RngCore;
@@ -50,6 +54,18 @@ pub struct CheckRequest {
     pub code: Option<String>,
     pub to: Option<String>,
     pub verification_sid: Option<String>,
+}
+
+/// `POST …/Verifications` parameters as given.
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    pub to: Option<String>,
+    pub channel: Option<String>,
+    pub custom_code: Option<String>,
+    /// The `RateLimits` map: `(unique_name, value)`.
+    pub rate_limits: Vec<(String, String)>,
+    /// `DeviceIp`: the end user's IP address, for the fraud guard.
+    pub device_ip: Option<String>,
 }
 
 /// What a check found.
@@ -246,19 +262,21 @@ impl Verify {
         &self,
         account: &AccountSid,
         service_sid: &VerifyServiceSid,
-        to: Option<&str>,
-        channel: Option<&str>,
-        custom_code: Option<&str>,
+        req: StartRequest,
     ) -> Result<VerificationRecord, MessageError> {
         let service = self
             .store
             .get_verify_service(account, service_sid)
             .await?
             .ok_or_else(not_found)?;
-        let to_raw = to
+        let to_raw = req
+            .to
+            .as_deref()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| invalid("Missing required parameter To in the post body."))?;
-        let channel = channel
+        let channel = req
+            .channel
+            .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| invalid("Missing required parameter Channel in the post body."))?;
         if channel != "sms" {
@@ -269,12 +287,14 @@ impl Verify {
         let to = Address::parse_to(to_raw)
             .filter(|a| a.as_str().starts_with('+'))
             .ok_or_else(|| invalid(format!("Invalid parameter `To`: {to_raw}")))?;
-        if custom_code.is_some_and(|c| !c.is_empty()) {
+        if req.custom_code.as_deref().is_some_and(|c| !c.is_empty()) {
             return Err(reject(
                 60204,
                 "Service does not support this feature: CustomCode is not available.",
             ));
         }
+        self.charge_rate_limits(service_sid, &req.rate_limits)
+            .await?;
         let now = self.clock.now_millis();
         let sid = VerificationSid::generate_at(now);
         let mut seed = vec![0u8; 16];
