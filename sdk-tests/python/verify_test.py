@@ -84,7 +84,7 @@ err = error_of(lambda: client.verify.v2.services(svc.sid).verification_checks.cr
 check(err == (404, 20404), f"a second check is 404/20404: {err}")
 
 # sends: the 6th within the window is refused
-to2 = "+393331240002"
+to2 = "+393471882345"
 for i in range(5):
     client.verify.v2.services(svc.sid).verifications.create(to=to2, channel="sms")
 err = error_of(lambda: client.verify.v2.services(svc.sid).verifications.create(to=to2, channel="sms"))
@@ -93,7 +93,7 @@ texts = texts_to(to2, 5)
 check(len({code_in(t) for t in texts}) == 1, "every resend carried the same code")
 
 # checks: the 6th wrong check is refused
-to3 = "+393331240003"
+to3 = "+393209954417"
 client.verify.v2.services(svc.sid).verifications.create(to=to3, channel="sms")
 code3 = code_in(texts_to(to3, 1)[0])
 wrong3 = "000000" if code3 != "000000" else "111111"
@@ -106,7 +106,7 @@ err = error_of(lambda: client.verify.v2.services(svc.sid).verification_checks.cr
 check(err == (429, 60202), f"6th wrong check is 429/60202: {err}")
 
 # cancel through the update endpoint
-to4 = "+393331240004"
+to4 = "+393512277603"
 v4 = client.verify.v2.services(svc.sid).verifications.create(to=to4, channel="sms")
 v4 = client.verify.v2.services(svc.sid).verifications(v4.sid).update(status="canceled")
 check(v4.status == "canceled", "canceled")
@@ -120,8 +120,8 @@ bl = client.verify.v2.services(svc.sid).rate_limits(rk.sid).buckets.create(max=1
 check(bl.sid.startswith("BL") and bl.max == 1 and bl.interval == 60, "bucket created")
 check(len(client.verify.v2.services(svc.sid).rate_limits.list()) == 1, "rate limit listed")
 svcs = client.verify.v2.services(svc.sid)
-svcs.verifications.create(to="+393331240005", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"})
-err = error_of(lambda: svcs.verifications.create(to="+393331240006", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"}))
+svcs.verifications.create(to="+393398810026", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"})
+err = error_of(lambda: svcs.verifications.create(to="+393664401938", channel="sms", rate_limits={"end_user_ip": "198.51.100.7"}))
 check(err == (429, 20429), f"the bucket is full for that IP: {err}")
 
 check(client.verify.v2.services(svc.sid).delete() is True, "service deleted")

@@ -23,6 +23,7 @@ pub mod services;
 pub mod shield;
 pub mod signature;
 pub mod verify;
+pub mod verify_fraud;
 pub mod verify_limits;
 pub mod webhook_client;
 pub mod wire;
@@ -167,6 +168,18 @@ pub fn router(state: AppState) -> Router {
             get(verify_limits::fetch_bucket)
                 .post(verify_limits::update_bucket)
                 .delete(verify_limits::delete_bucket),
+        )
+        .route(
+            "/v2/SafeList/Numbers",
+            axum::routing::post(verify_fraud::add),
+        )
+        .route(
+            "/v2/SafeList/Numbers/{number}",
+            get(verify_fraud::fetch).delete(verify_fraud::remove),
+        )
+        .route(
+            "/v2/Services/{service}/FraudEvents",
+            get(verify_fraud::events),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -36,6 +36,10 @@ fn service_json(base: &str, s: &VerifyServiceRecord) -> Value {
         "passkeys": {"relying_party": null, "authenticator_attachment": null, "discoverable_credentials": null, "user_verification": null},
         "default_template_sid": null,
         "verify_event_subscription_enabled": false,
+        "fraud_guard": {
+            "mode": Some(&c.fraud_mode).filter(|m| !m.is_empty()),
+            "allowed_countries": c.allowed_countries,
+        },
         "date_created": iso(s.date_created),
         "date_updated": iso(s.date_updated),
         "url": url,
@@ -104,6 +108,14 @@ fn params(p: &Params) -> Result<ServiceParams, ApiError> {
         lookup_enabled: b("LookupEnabled")?,
         psd2_enabled: b("Psd2Enabled")?,
         dtmf_input_required: b("DtmfInputRequired")?,
+        fraud_mode: p.get("FraudGuard.Mode").map(str::to_owned),
+        allowed_countries: p.get("FraudGuard.AllowedCountries").map(|l| {
+            l.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
     })
 }
 

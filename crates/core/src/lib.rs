@@ -52,15 +52,14 @@ pub struct Core {
 }
 
 impl Core {
-    /// The use cases over `store`; `shield` screens every message when present;
-    /// Verify texts are sent from `verify_from`.
+    /// The use cases over `store`; `shield` screens every message when present.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         key: crypto::MasterKey,
         policy: messages::SenderPolicy,
         shield: Option<Arc<shield::Screening>>,
-        verify_from: String,
+        verify: verify::VerifyPolicy,
     ) -> Self {
         let accounts = Arc::new(accounts::Accounts::new(
             store.clone(),
@@ -80,7 +79,7 @@ impl Core {
             clock.clone(),
             key,
             messages.clone(),
-            verify_from,
+            verify,
         ));
         Self {
             store,

@@ -60,6 +60,8 @@ pub const TABLE: &[ErrorCode] = &[
     row(60209, 400, "UniqueName format is invalid"),
     row(60210, 400, "Max Buckets per Rate limit reached"),
     row(60211, 400, "Bucket with the given Interval already exists"),
+    row(60238, 403, "Verification blocked: the destination country is not allowed"),
+    row(60410, 403, "Verification blocked by the fraud guard"),
     row(60441, 400, "Illegal status"),
     row(30001, 400, "Queue overflow"),
     row(30002, 400, "Account suspended"),

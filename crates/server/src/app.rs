@@ -87,7 +87,7 @@ pub fn core(settings: &Settings, store: Arc<dyn Store>, screen: bool) -> anyhow:
         key,
         policy,
         shield,
-        settings.messaging.verify_sender.clone(),
+        settings.verify.policy()?,
     ))
 }
 

@@ -60,6 +60,7 @@ pub struct Settings {
     pub shaping: ShapingSettings,
     pub webhooks: WebhookSettings,
     pub shield: crate::shield_settings::ShieldSettings,
+    pub verify: crate::verify_settings::VerifySettings,
     pub log: LogSettings,
 }
 
@@ -74,9 +75,6 @@ pub struct MessagingSettings {
     /// How far ahead a scheduled message's `SendAt` may be (default 15 minutes to 35 days).
     pub schedule_min_secs: u64,
     pub schedule_max_secs: u64,
-    /// The sender of Verify's one-time-code texts (a number or short code of the platform;
-    /// it is shaped like any sender unless it is `test_sender`).
-    pub verify_sender: String,
 }
 
 impl Default for MessagingSettings {
@@ -86,7 +84,6 @@ impl Default for MessagingSettings {
             alphanumeric_senders: true,
             schedule_min_secs: 15 * 60,
             schedule_max_secs: 35 * 24 * 3600,
-            verify_sender: "+15005550006".into(),
         }
     }
 }
@@ -251,6 +248,7 @@ impl Default for Settings {
             shaping: ShapingSettings::default(),
             webhooks: WebhookSettings::default(),
             shield: crate::shield_settings::ShieldSettings::default(),
+            verify: crate::verify_settings::VerifySettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -399,6 +397,7 @@ impl Settings {
             })?;
         self.database()?;
         self.shield.config()?;
+        self.verify.policy()?;
         for r in &self.simulator.rules {
             crate::wiring::sim_rule(r)?;
         }

@@ -17,6 +17,7 @@ pub mod cli_sim;
 pub mod config;
 pub mod secrets;
 pub mod shield_settings;
+pub mod verify_settings;
 pub mod wiring;
 
 pub use app::App;

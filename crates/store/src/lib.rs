@@ -304,6 +304,21 @@ pub trait VerifyStore: Send + Sync {
         now: Millis,
         max_checks: u32,
     ) -> Result<CheckSlot>;
+    /// Adds a number to the account's safe list (idempotent); returns the entry.
+    async fn add_safe_number(&self, entry: SafeNumber) -> Result<SafeNumber>;
+    async fn get_safe_number(
+        &self,
+        account: &AccountSid,
+        number: &str,
+    ) -> Result<Option<SafeNumber>>;
+    async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool>;
+    async fn record_fraud_event(&self, event: FraudEvent) -> Result<()>;
+    /// Newest first, at most `limit`.
+    async fn list_fraud_events(
+        &self,
+        service: &VerifyServiceSid,
+        limit: u32,
+    ) -> Result<Vec<FraudEvent>>;
     /// Moves a pending verification to `status`; `None` if it was not pending.
     async fn finish_verification(
         &self,

@@ -18,6 +18,10 @@ pub struct VerifyServiceConfig {
     pub lookup_enabled: bool,
     pub psd2_enabled: bool,
     pub dtmf_input_required: bool,
+    /// Fraud guard mode (`off`, `monitor`, `enforce`); empty = the platform's.
+    pub fraud_mode: String,
+    /// ISO 3166 alpha-2 codes this service may send to; empty = the platform's list.
+    pub allowed_countries: Vec<String>,
 }
 
 impl Default for VerifyServiceConfig {
@@ -31,6 +35,8 @@ impl Default for VerifyServiceConfig {
             lookup_enabled: false,
             psd2_enabled: false,
             dtmf_input_required: true,
+            fraud_mode: String::new(),
+            allowed_countries: Vec::new(),
         }
     }
 }
@@ -162,4 +168,26 @@ pub enum ChargeOutcome {
         bucket: Box<BucketRecord>,
         retry_after_ms: Millis,
     },
+}
+
+/// A number on an account's safe list (`GN…`): never blocked by the fraud guard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SafeNumber {
+    pub sid: String,
+    pub account_sid: AccountSid,
+    pub phone_number: String,
+    pub date_created: Millis,
+}
+
+/// A start the fraud guard blocked, or would have blocked in monitor mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FraudEvent {
+    pub service_sid: VerifyServiceSid,
+    pub account_sid: AccountSid,
+    pub to: String,
+    /// `geo`, `velocity_number`, `velocity_ip`, `velocity_prefix`, `sequential`, `low_conversion`, `blocked_prefix`.
+    pub kind: String,
+    pub reason: String,
+    pub enforced: bool,
+    pub at: Millis,
 }

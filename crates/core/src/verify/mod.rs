@@ -7,7 +7,12 @@
 //! derived from the seed under the master key (so a resend can send it again), and a
 //! keyed hash of the code is what checks compare, in constant time.
 
+pub mod fraud;
+#[cfg(test)]
+mod fraud_sim;
+mod guard;
 mod rate_limits;
+mod safe_list;
 
 pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
 
@@ -46,6 +51,10 @@ pub struct ServiceParams {
     pub lookup_enabled: Option<bool>,
     pub psd2_enabled: Option<bool>,
     pub dtmf_input_required: Option<bool>,
+    /// `FraudGuard.Mode` (extension): `enforce`, `monitor`, `off`, or empty for the platform's.
+    pub fraud_mode: Option<String>,
+    /// `FraudGuard.AllowedCountries` (extension): ISO codes; empty for the platform's list.
+    pub allowed_countries: Option<Vec<String>>,
 }
 
 /// A verification check: the code and either `To` or the verification's SID.
@@ -76,14 +85,32 @@ pub struct CheckResult {
     pub valid: bool,
 }
 
+/// Platform settings of Verify.
+#[derive(Debug, Clone)]
+pub struct VerifyPolicy {
+    /// The sender of verification texts.
+    pub sms_from: String,
+    pub fraud: fraud::FraudPolicy,
+}
+
+impl Default for VerifyPolicy {
+    fn default() -> Self {
+        Self {
+            sms_from: "+15005550006".into(),
+            fraud: fraud::FraudPolicy::default(),
+        }
+    }
+}
+
 /// The Verify use cases.
 pub struct Verify {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     key: MasterKey,
     messages: Arc<Messages>,
-    /// The sender of verification texts.
-    sms_from: String,
+    policy: VerifyPolicy,
+    /// The fraud guard's per-node windows.
+    windows: fraud::Windows,
 }
 
 fn invalid(message: impl Into<String>) -> MessageError {
@@ -100,14 +127,15 @@ impl Verify {
         clock: Arc<dyn Clock>,
         key: MasterKey,
         messages: Arc<Messages>,
-        sms_from: String,
+        policy: VerifyPolicy,
     ) -> Self {
         Self {
             store,
             clock,
             key,
             messages,
-            sms_from,
+            policy,
+            windows: fraud::Windows::default(),
         }
     }
 
@@ -151,6 +179,25 @@ impl Verify {
         set(p.lookup_enabled, &mut c.lookup_enabled);
         set(p.psd2_enabled, &mut c.psd2_enabled);
         set(p.dtmf_input_required, &mut c.dtmf_input_required);
+        if let Some(mode) = p.fraud_mode {
+            if !mode.is_empty() && fraud::Mode::parse(&mode).is_none() {
+                return Err(invalid(
+                    "Invalid parameter `FraudGuard.Mode`: enforce, monitor or off.",
+                ));
+            }
+            c.fraud_mode = mode;
+        }
+        if let Some(list) = p.allowed_countries {
+            if let Some(bad) = list
+                .iter()
+                .find(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
+            {
+                return Err(invalid(format!(
+                    "Invalid parameter `FraudGuard.AllowedCountries`: {bad} is not an ISO 3166 alpha-2 code."
+                )));
+            }
+            c.allowed_countries = list.iter().map(|c| c.to_ascii_uppercase()).collect();
+        }
         Ok(c)
     }
 
@@ -295,6 +342,8 @@ impl Verify {
         }
         self.charge_rate_limits(service_sid, &req.rate_limits)
             .await?;
+        self.guard(account, &service, to.as_str(), req.device_ip.as_deref())
+            .await?;
         let now = self.clock.now_millis();
         let sid = VerificationSid::generate_at(now);
         let mut seed = vec![0u8; 16];
@@ -327,7 +376,7 @@ impl Verify {
         self.messages
             .send_platform(
                 account,
-                &self.sms_from,
+                &self.policy.sms_from,
                 &v.to,
                 Self::text(&service.config, &code),
             )
@@ -371,7 +420,13 @@ impl Verify {
             return Ok(None);
         }
         let now = self.clock.now_millis();
-        Ok(self.store.finish_verification(service, sid, s, now).await?)
+        let done = self.store.finish_verification(service, sid, s, now).await?;
+        // An app that checks codes itself approves through this endpoint: a conversion.
+        if let Some(v) = done.as_ref().filter(|v| v.status == status::APPROVED) {
+            self.windows
+                .approved(&self.policy.fraud, service.as_str(), &v.to);
+        }
+        Ok(done)
     }
 
     /// Checks a code: right → approved; wrong → still pending; 60202 after 5 checks;
@@ -445,10 +500,14 @@ impl Verify {
             .finish_verification(service_sid, &v.sid, status::APPROVED, now)
             .await?
         {
-            Some(done) => Ok(CheckResult {
-                verification: done,
-                valid: true,
-            }),
+            Some(done) => {
+                self.windows
+                    .approved(&self.policy.fraud, service_sid.as_str(), &done.to);
+                Ok(CheckResult {
+                    verification: done,
+                    valid: true,
+                })
+            }
             // Approved or canceled concurrently: gone.
             None => Err(not_found()),
         }

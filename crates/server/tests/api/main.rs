@@ -14,3 +14,4 @@ mod shield;
 mod smpp;
 mod two_way;
 mod verify;
+mod verify_fraud;

@@ -4,7 +4,10 @@
 use super::rows::account_sid;
 use super::PgStore;
 use crate::error::{Error, Result};
-use crate::sql::{sends_from_text, sends_to_text, VERIFICATION_COLUMNS, VERIFY_SERVICE_COLUMNS};
+use crate::sql::{
+    list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
+    VERIFY_SERVICE_COLUMNS,
+};
 use crate::verify::*;
 use crate::VerifyStore;
 use async_trait::async_trait;
@@ -35,6 +38,8 @@ fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
             lookup_enabled: r.try_get(7)?,
             psd2_enabled: r.try_get(8)?,
             dtmf_input_required: r.try_get(9)?,
+            fraud_mode: r.try_get(12)?,
+            allowed_countries: list_from_text(r.try_get(13)?),
         },
         date_created: r.try_get(10)?,
         date_updated: r.try_get(11)?,
@@ -188,7 +193,7 @@ impl VerifyStore for PgStore {
         let k = &s.config;
         sqlx::query(&format!(
             "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)"
         ))
         .bind(s.sid.as_str())
         .bind(s.account_sid.as_str())
@@ -201,6 +206,8 @@ impl VerifyStore for PgStore {
         .bind(k.psd2_enabled)
         .bind(k.dtmf_input_required)
         .bind(s.date_created)
+        .bind(&k.fraud_mode)
+        .bind(list_to_text(&k.allowed_countries))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -247,7 +254,8 @@ impl VerifyStore for PgStore {
             "UPDATE verify_services SET friendly_name = $3, code_length = $4, \
              custom_code_enabled = $5, do_not_share_warning_enabled = $6, \
              skip_sms_to_landlines = $7, lookup_enabled = $8, psd2_enabled = $9, \
-             dtmf_input_required = $10, date_updated = $11 WHERE sid = $1 AND account_sid = $2",
+             dtmf_input_required = $10, date_updated = $11, fraud_mode = $12, \
+             allowed_countries = $13 WHERE sid = $1 AND account_sid = $2",
         )
         .bind(sid.as_str())
         .bind(account.as_str())
@@ -260,6 +268,8 @@ impl VerifyStore for PgStore {
         .bind(k.psd2_enabled)
         .bind(k.dtmf_input_required)
         .bind(now)
+        .bind(&k.fraud_mode)
+        .bind(list_to_text(&k.allowed_countries))
         .execute(self.pool())
         .await?;
         Ok(r.rows_affected() > 0)
@@ -336,6 +346,104 @@ impl VerifyStore for PgStore {
         let out = check(&mut tx, service.as_str(), sid.as_str(), now, max_checks).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn add_safe_number(&self, e: SafeNumber) -> Result<SafeNumber> {
+        sqlx::query(
+            "INSERT INTO verify_safe_list (account_sid, phone_number, sid, date_created) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (account_sid, phone_number) DO NOTHING",
+        )
+        .bind(e.account_sid.as_str())
+        .bind(&e.phone_number)
+        .bind(&e.sid)
+        .bind(e.date_created)
+        .execute(self.pool())
+        .await?;
+        Ok(self
+            .get_safe_number(&e.account_sid, &e.phone_number)
+            .await?
+            .unwrap_or(e))
+    }
+
+    async fn get_safe_number(
+        &self,
+        account: &AccountSid,
+        number: &str,
+    ) -> Result<Option<SafeNumber>> {
+        sqlx::query(
+            "SELECT sid, account_sid, phone_number, date_created FROM verify_safe_list \
+             WHERE account_sid = $1 AND phone_number = $2",
+        )
+        .bind(account.as_str())
+        .bind(number)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|r| -> Result<SafeNumber> {
+            Ok(SafeNumber {
+                sid: r.try_get(0)?,
+                account_sid: account_sid(r.try_get(1)?)?,
+                phone_number: r.try_get(2)?,
+                date_created: r.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool> {
+        let r = sqlx::query(
+            "DELETE FROM verify_safe_list WHERE account_sid = $1 AND phone_number = $2",
+        )
+        .bind(account.as_str())
+        .bind(number)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn record_fraud_event(&self, e: FraudEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO verify_fraud_events (service_sid, account_sid, to_addr, kind, reason, enforced, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(e.service_sid.as_str())
+        .bind(e.account_sid.as_str())
+        .bind(&e.to)
+        .bind(&e.kind)
+        .bind(&e.reason)
+        .bind(e.enforced)
+        .bind(e.at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn list_fraud_events(
+        &self,
+        service: &VerifyServiceSid,
+        limit: u32,
+    ) -> Result<Vec<FraudEvent>> {
+        sqlx::query(
+            "SELECT service_sid, account_sid, to_addr, kind, reason, enforced, created_at FROM verify_fraud_events \
+             WHERE service_sid = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(service.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| -> Result<FraudEvent> {
+            let svc: &str = r.try_get(0)?;
+            Ok(FraudEvent {
+                service_sid: VerifyServiceSid::parse(svc).map_err(|_| corrupt("verify service sid", svc))?,
+                account_sid: account_sid(r.try_get(1)?)?,
+                to: r.try_get(2)?,
+                kind: r.try_get(3)?,
+                reason: r.try_get(4)?,
+                enforced: r.try_get(5)?,
+                at: r.try_get(6)?,
+            })
+        })
+        .collect()
     }
 
     async fn finish_verification(

@@ -4,7 +4,10 @@
 use super::rows::account_sid;
 use super::SqliteStore;
 use crate::error::{Error, Result};
-use crate::sql::{sends_from_text, sends_to_text, VERIFICATION_COLUMNS, VERIFY_SERVICE_COLUMNS};
+use crate::sql::{
+    list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
+    VERIFY_SERVICE_COLUMNS,
+};
 use crate::verify::*;
 use crate::VerifyStore;
 use async_trait::async_trait;
@@ -30,6 +33,8 @@ fn service(r: &Row<'_>) -> rusqlite::Result<VerifyServiceRecord> {
             lookup_enabled: r.get(7)?,
             psd2_enabled: r.get(8)?,
             dtmf_input_required: r.get(9)?,
+            fraud_mode: r.get(12)?,
+            allowed_countries: list_from_text(&r.get::<_, String>(13)?),
         },
         date_created: r.get(10)?,
         date_updated: r.get(11)?,
@@ -60,6 +65,22 @@ fn by_sid(c: &Connection, service: &str, sid: &str) -> Result<Option<Verificatio
         "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE service_sid = ?1 AND sid = ?2"
     ))?
     .query_row([service, sid], verification)
+    .optional()?)
+}
+
+fn safe_number(c: &Connection, account: &str, number: &str) -> Result<Option<SafeNumber>> {
+    Ok(c.prepare_cached(
+        "SELECT sid, account_sid, phone_number, date_created FROM verify_safe_list \
+         WHERE account_sid = ?1 AND phone_number = ?2",
+    )?
+    .query_row([account, number], |r| {
+        Ok(SafeNumber {
+            sid: r.get(0)?,
+            account_sid: account_sid(r.get(1)?)?,
+            phone_number: r.get(2)?,
+            date_created: r.get(3)?,
+        })
+    })
     .optional()?)
 }
 
@@ -152,7 +173,7 @@ impl VerifyStore for SqliteStore {
             let k = &s.config;
             c.prepare_cached(&format!(
                 "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)"
             ))?
             .execute(params![
                 s.sid.as_str(),
@@ -166,6 +187,8 @@ impl VerifyStore for SqliteStore {
                 k.psd2_enabled,
                 k.dtmf_input_required,
                 s.date_created,
+                k.fraud_mode,
+                list_to_text(&k.allowed_countries),
             ])?;
             Ok(())
         })
@@ -215,7 +238,8 @@ impl VerifyStore for SqliteStore {
                     "UPDATE verify_services SET friendly_name = ?3, code_length = ?4, \
                      custom_code_enabled = ?5, do_not_share_warning_enabled = ?6, \
                      skip_sms_to_landlines = ?7, lookup_enabled = ?8, psd2_enabled = ?9, \
-                     dtmf_input_required = ?10, date_updated = ?11 WHERE sid = ?1 AND account_sid = ?2",
+                     dtmf_input_required = ?10, date_updated = ?11, fraud_mode = ?12, \
+                     allowed_countries = ?13 WHERE sid = ?1 AND account_sid = ?2",
                 )?
                 .execute(params![
                     sid,
@@ -229,6 +253,8 @@ impl VerifyStore for SqliteStore {
                     k.psd2_enabled,
                     k.dtmf_input_required,
                     now,
+                    k.fraud_mode,
+                    list_to_text(&k.allowed_countries),
                 ])?;
             Ok(n > 0)
         })
@@ -298,6 +324,84 @@ impl VerifyStore for SqliteStore {
         let (service, sid) = (service.as_str().to_owned(), sid.as_str().to_owned());
         self.write(move |c| check(c, &service, &sid, now, max_checks))
             .await
+    }
+
+    async fn add_safe_number(&self, e: SafeNumber) -> Result<SafeNumber> {
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO verify_safe_list (account_sid, phone_number, sid, date_created) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (account_sid, phone_number) DO NOTHING",
+            )?
+            .execute(params![
+                e.account_sid.as_str(),
+                e.phone_number,
+                e.sid,
+                e.date_created
+            ])?;
+            Ok(safe_number(c, e.account_sid.as_str(), &e.phone_number)?.unwrap_or(e))
+        })
+        .await
+    }
+
+    async fn get_safe_number(
+        &self,
+        account: &AccountSid,
+        number: &str,
+    ) -> Result<Option<SafeNumber>> {
+        let (account, number) = (account.as_str().to_owned(), number.to_owned());
+        self.read(move |c| safe_number(c, &account, &number)).await
+    }
+
+    async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool> {
+        let (account, number) = (account.as_str().to_owned(), number.to_owned());
+        self.write(move |c| {
+            Ok(c.prepare_cached(
+                "DELETE FROM verify_safe_list WHERE account_sid = ?1 AND phone_number = ?2",
+            )?
+            .execute([account, number])?
+                > 0)
+        })
+        .await
+    }
+
+    async fn record_fraud_event(&self, e: FraudEvent) -> Result<()> {
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO verify_fraud_events (service_sid, account_sid, to_addr, kind, reason, enforced, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![e.service_sid.as_str(), e.account_sid.as_str(), e.to, e.kind, e.reason, e.enforced, e.at])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_fraud_events(
+        &self,
+        service: &VerifyServiceSid,
+        limit: u32,
+    ) -> Result<Vec<FraudEvent>> {
+        let service = service.as_str().to_owned();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT service_sid, account_sid, to_addr, kind, reason, enforced, created_at FROM verify_fraud_events \
+                 WHERE service_sid = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![service, limit], |r| {
+                let svc: String = r.get(0)?;
+                Ok(FraudEvent {
+                    service_sid: VerifyServiceSid::parse(&svc).map_err(|_| bad(&svc))?,
+                    account_sid: account_sid(r.get(1)?)?,
+                    to: r.get(2)?,
+                    kind: r.get(3)?,
+                    reason: r.get(4)?,
+                    enforced: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
     }
 
     async fn finish_verification(

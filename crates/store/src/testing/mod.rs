@@ -37,6 +37,7 @@ pub async fn suite(store: &dyn Store) {
     verify::services_are_scoped(store).await;
     verify::sends_are_limited_and_reuse_the_pending_verification(store).await;
     verify::checks_are_counted_and_limited(store).await;
+    verify::safe_list_and_fraud_events(store).await;
     rate_limits::rate_limits_and_buckets(store).await;
 }
 

@@ -69,6 +69,8 @@ pub(super) async fn services_are_scoped(store: &dyn Store) {
         friendly_name: "Bella".into(),
         code_length: 8,
         do_not_share_warning_enabled: true,
+        fraud_mode: "monitor".into(),
+        allowed_countries: vec!["IT".into(), "GB".into()],
         ..Default::default()
     };
     assert!(!store
@@ -257,4 +259,75 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
             .expect("check"),
         CheckSlot::NotFound
     );
+}
+
+pub(super) async fn safe_list_and_fraud_events(store: &dyn Store) {
+    let (a, b) = (account(store).await, account(store).await);
+    let entry = SafeNumber {
+        sid: "GN00000000000000000000000000000001".into(),
+        account_sid: a.clone(),
+        phone_number: "+447700900123".into(),
+        date_created: 5_000,
+    };
+    assert_eq!(
+        store.add_safe_number(entry.clone()).await.expect("add"),
+        entry
+    );
+    let again = SafeNumber {
+        sid: "GN00000000000000000000000000000002".into(),
+        ..entry.clone()
+    };
+    assert_eq!(
+        store.add_safe_number(again).await.expect("add twice"),
+        entry,
+        "idempotent"
+    );
+    assert_eq!(
+        store
+            .get_safe_number(&a, "+447700900123")
+            .await
+            .expect("get"),
+        Some(entry)
+    );
+    assert!(store
+        .get_safe_number(&b, "+447700900123")
+        .await
+        .expect("get")
+        .is_none());
+    assert!(!store
+        .remove_safe_number(&b, "+447700900123")
+        .await
+        .expect("remove"));
+    assert!(store
+        .remove_safe_number(&a, "+447700900123")
+        .await
+        .expect("remove"));
+    assert!(store
+        .get_safe_number(&a, "+447700900123")
+        .await
+        .expect("get")
+        .is_none());
+
+    let s = service(store, &a).await;
+    for (i, kind) in ["sequential", "geo"].iter().enumerate() {
+        store
+            .record_fraud_event(FraudEvent {
+                service_sid: s.clone(),
+                account_sid: a.clone(),
+                to: "+447700900124".into(),
+                kind: (*kind).into(),
+                reason: format!("reason {i}"),
+                enforced: i == 0,
+                at: 6_000 + i as i64,
+            })
+            .await
+            .expect("record");
+    }
+    let events = store.list_fraud_events(&s, 10).await.expect("list");
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        vec!["geo", "sequential"]
+    );
+    assert_eq!((events[1].enforced, events[0].enforced), (true, false));
+    assert_eq!(store.list_fraud_events(&s, 1).await.expect("list").len(), 1);
 }

@@ -11,6 +11,10 @@ CREATE TABLE verify_services (
     lookup_enabled BOOLEAN NOT NULL,
     psd2_enabled BOOLEAN NOT NULL,
     dtmf_input_required BOOLEAN NOT NULL,
+    -- '' = the platform's [verify] fraud_mode
+    fraud_mode TEXT NOT NULL DEFAULT '',
+    -- JSON array of ISO country codes; '[]' = the platform's [verify] allowed_countries
+    allowed_countries TEXT NOT NULL DEFAULT '[]',
     date_created BIGINT NOT NULL,
     date_updated BIGINT NOT NULL
 );

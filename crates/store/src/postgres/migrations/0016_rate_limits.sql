@@ -29,3 +29,24 @@ CREATE TABLE rate_counters (
     tat BIGINT NOT NULL,
     PRIMARY KEY (bucket_sid, value)
 );
+
+-- Numbers the fraud guard never blocks (per account; Twilio's SafeList).
+CREATE TABLE verify_safe_list (
+    account_sid TEXT NOT NULL,
+    phone_number TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    date_created BIGINT NOT NULL,
+    PRIMARY KEY (account_sid, phone_number)
+);
+
+-- What the fraud guard blocked (or, in monitor mode, would have blocked), and why.
+CREATE TABLE verify_fraud_events (
+    service_sid TEXT NOT NULL,
+    account_sid TEXT NOT NULL,
+    to_addr TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    enforced BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX verify_fraud_events_service ON verify_fraud_events(service_sid, created_at);

@@ -11,6 +11,10 @@ CREATE TABLE verify_services (
     lookup_enabled INTEGER NOT NULL,
     psd2_enabled INTEGER NOT NULL,
     dtmf_input_required INTEGER NOT NULL,
+    -- '' = the platform's [verify] fraud_mode
+    fraud_mode TEXT NOT NULL DEFAULT '',
+    -- JSON array of ISO country codes; '[]' = the platform's [verify] allowed_countries
+    allowed_countries TEXT NOT NULL DEFAULT '[]',
     date_created INTEGER NOT NULL,
     date_updated INTEGER NOT NULL
 );
