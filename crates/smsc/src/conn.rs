@@ -247,19 +247,21 @@ fn submit(s: &Session, shared: &Arc<Shared>, seq: u32, sm: ShortMessage) {
     let id = shared.next_id();
     stats.submit_ok.fetch_add(1, Ordering::Relaxed);
     shared.journal(|j| j.submit(&id, &sm.source.addr, &dest, sm.registered_delivery));
-    shared.keep(crate::Submitted {
-        id: id.clone(),
-        from: sm.source.addr.clone(),
-        to: dest.clone(),
-        text: charset::decode_for(sm.data_coding, &sm.short_message),
-    });
+    let text = charset::decode_for(sm.data_coding, &sm.short_message);
     if let Some(tx) = &shared.cfg.submit_observer {
         let _ = tx.send(crate::SubmitSeen {
             source: sm.source.addr.clone(),
             dest: dest.clone(),
             at: std::time::Instant::now(),
+            text: text.clone(),
         });
     }
+    shared.keep(crate::Submitted {
+        id: id.clone(),
+        from: sm.source.addr.clone(),
+        to: dest.clone(),
+        text,
+    });
     reply(
         s,
         seq,

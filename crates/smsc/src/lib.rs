@@ -54,6 +54,8 @@ pub struct SubmitSeen {
     pub source: String,
     pub dest: String,
     pub at: std::time::Instant,
+    /// The decoded text of the part.
+    pub text: String,
 }
 
 impl Default for SmscConfig {

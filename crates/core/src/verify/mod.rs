@@ -13,6 +13,8 @@ mod fraud_sim;
 mod guard;
 mod rate_limits;
 mod safe_list;
+#[cfg(test)]
+mod timing;
 
 pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
 
@@ -280,7 +282,11 @@ impl Verify {
 
     /// The keyed hash a check compares: HMAC(master key, sid, code).
     fn code_hash(&self, sid: &VerificationSid, code: &str) -> Vec<u8> {
-        self.key.hash_secret(
+        Self::keyed_hash(&self.key, sid, code)
+    }
+
+    fn keyed_hash(key: &MasterKey, sid: &VerificationSid, code: &str) -> Vec<u8> {
+        key.hash_secret(
             &[
                 b"switchboard-verify-check\0".as_slice(),
                 sid.as_str().as_bytes(),
