@@ -8,6 +8,7 @@
 //! blocking threads.
 
 mod accounts;
+mod factors;
 mod messages;
 mod numbers;
 mod queue;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_verify.sql")),
+    (13, include_str!("migrations/0013_factors.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;
