@@ -181,7 +181,7 @@ pub(super) async fn entities_are_scoped_and_deleted_with_what_they_own(store: &d
     );
     assert_eq!(
         store.list_challenges(&s, "user-0001").await.expect("list"),
-        [c.clone()]
+        std::slice::from_ref(&c)
     );
     assert!(store
         .list_challenges(&s, "user-0002")
