@@ -1,18 +1,15 @@
 //! Verify TOTP (`/v2/Services/{VA}/Entities…`): codes are computed here from the secret
-//! the factor's creation returned, at the real clock the app uses (30-second steps, skew
+//! the factor's creation returned, at the app's own (real) clock (30-second steps, skew
 //! 1, so a code of the current or next step is accepted however the steps fall).
 
-use std::time::{SystemTime, UNIX_EPOCH};
 use switchboard_domain::totp::{self, Alg};
 use switchboard_testkit::{spawn_app, TestApp};
 
 const IDENTITY: &str = "ff483d1f-f591-4a1b";
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .expect("clock after 1970")
+/// Now, by the clock the app's core reads.
+fn now_ms(app: &TestApp) -> i64 {
+    app.app_core.clock.now_millis()
 }
 
 fn code(secret: &[u8], step: i64) -> String {
@@ -129,7 +126,7 @@ async fn a_totp_factor_is_verified_then_each_code_approves_one_challenge() {
     let challenges = url(&app, &va, &format!("/{IDENTITY}/Challenges"));
 
     // an unverified factor cannot be challenged
-    let step = totp::step_of(now_ms(), 30);
+    let step = totp::step_of(now_ms(&app), 30);
     let r = app
         .post(
             &challenges,
@@ -235,7 +232,7 @@ async fn a_totp_factor_is_verified_then_each_code_approves_one_challenge() {
     // five wrong codes while verifying a factor, then it is locked (60310)
     let (yf2, secret2, _) = factor(&app, &va, "Ada tablet").await;
     let url2 = url(&app, &va, &format!("/{IDENTITY}/Factors/{yf2}"));
-    let step = totp::step_of(now_ms(), 30);
+    let step = totp::step_of(now_ms(&app), 30);
     for _ in 0..5 {
         let r = app
             .post(&url2, &[("AuthPayload", &wrong(&secret2, step))])
