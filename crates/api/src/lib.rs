@@ -10,10 +10,12 @@
 //! - [`wire`]: JSON resources and list envelopes.
 //! - [`messages`]: the Messages resource handlers.
 //! - [`verify`]: Twilio Verify v2 (`/v2/Services…`).
+//! - [`factors`]: Verify TOTP entities, factors and challenges (`/v2/Services/{VA}/Entities…`).
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
 
 pub mod auth;
 pub mod error;
+pub mod factors;
 pub mod form;
 pub mod messages;
 pub mod numbers;
@@ -180,6 +182,32 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v2/Services/{service}/FraudEvents",
             get(verify_fraud::events),
+        )
+        .route(
+            "/v2/Services/{service}/Entities",
+            get(factors::list_entities).post(factors::create_entity),
+        )
+        .route(
+            "/v2/Services/{service}/Entities/{identity}",
+            get(factors::fetch_entity).delete(factors::delete_entity),
+        )
+        .route(
+            "/v2/Services/{service}/Entities/{identity}/Factors",
+            get(factors::list_factors).post(factors::create_factor),
+        )
+        .route(
+            "/v2/Services/{service}/Entities/{identity}/Factors/{sid}",
+            get(factors::fetch_factor)
+                .post(factors::update_factor)
+                .delete(factors::delete_factor),
+        )
+        .route(
+            "/v2/Services/{service}/Entities/{identity}/Challenges",
+            get(factors::list_challenges).post(factors::create_challenge),
+        )
+        .route(
+            "/v2/Services/{service}/Entities/{identity}/Challenges/{sid}",
+            get(factors::fetch_challenge).post(factors::update_challenge),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

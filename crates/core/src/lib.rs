@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod carrier;
 pub mod crypto;
 pub mod delivery;
+pub mod factors;
 pub mod inbound;
 pub mod messages;
 pub mod numbers;
@@ -49,6 +50,8 @@ pub struct Core {
     pub shield: Option<Arc<shield::Screening>>,
     /// Twilio Verify.
     pub verify: Arc<verify::Verify>,
+    /// Twilio Verify TOTP factors (entities, factors, challenges).
+    pub factors: Arc<factors::Factors>,
 }
 
 impl Core {
@@ -74,6 +77,11 @@ impl Core {
         ));
         let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
         let services = Arc::new(services::Services::new(store.clone(), clock.clone()));
+        let factors = Arc::new(factors::Factors::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+        ));
         let verify = Arc::new(verify::Verify::new(
             store.clone(),
             clock.clone(),
@@ -90,6 +98,7 @@ impl Core {
             services,
             shield,
             verify,
+            factors,
         }
     }
 }

@@ -117,6 +117,21 @@ sid_type!(
     BucketSid,
     "BL"
 );
+sid_type!(
+    /// A Verify entity, the owner of factors (`YE…`).
+    EntitySid,
+    "YE"
+);
+sid_type!(
+    /// A Verify factor (`YF…`).
+    FactorSid,
+    "YF"
+);
+sid_type!(
+    /// A Verify challenge of a factor (`YC…`).
+    ChallengeSid,
+    "YC"
+);
 
 /// A new random 32-hex-digit secret (auth tokens, API key secrets).
 pub fn new_secret() -> String {

@@ -13,6 +13,7 @@
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
 mod error;
+pub mod factors;
 mod fair;
 pub mod model;
 pub mod postgres;
@@ -23,6 +24,7 @@ pub mod testing;
 pub mod verify;
 
 pub use error::{Error, Result};
+pub use factors::*;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -31,8 +33,8 @@ pub use verify::*;
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{
-    AccountSid, ApiKeySid, BucketSid, MessageSid, PhoneNumberSid, RateLimitSid, ServiceSid,
-    VerificationSid, VerifyServiceSid,
+    AccountSid, ApiKeySid, BucketSid, ChallengeSid, FactorSid, MessageSid, PhoneNumberSid,
+    RateLimitSid, ServiceSid, VerificationSid, VerifyServiceSid,
 };
 use switchboard_domain::message::MessageStatus;
 
@@ -380,6 +382,92 @@ pub trait RateLimitStore: Send + Sync {
     async fn charge(&self, charges: Vec<Charge>, now: Millis) -> Result<ChargeOutcome>;
 }
 
+/// Twilio Verify entities, TOTP factors and challenges. Every method is scoped by the
+/// Verify service (whose account the caller has already checked) and the entity's
+/// identity. Code attempts are atomic across nodes (a row lock or the single writer):
+/// a factor's `last_step` only grows, so a code is accepted at most once, and wrong
+/// codes are counted without lost updates.
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// Stores `entity` unless the service already has one with its identity; returns the
+    /// stored one and whether it was created.
+    async fn ensure_entity(&self, entity: EntityRecord) -> Result<(EntityRecord, bool)>;
+    async fn get_entity(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+    ) -> Result<Option<EntityRecord>>;
+    /// Oldest first.
+    async fn list_entities(&self, service: &VerifyServiceSid) -> Result<Vec<EntityRecord>>;
+    /// Deletes the entity with its factors and challenges; `false` if there was none.
+    async fn delete_entity(&self, service: &VerifyServiceSid, identity: &str) -> Result<bool>;
+    /// Stores a new factor (its entity must exist).
+    async fn create_factor(&self, factor: FactorRecord) -> Result<()>;
+    async fn get_factor(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+        sid: &FactorSid,
+    ) -> Result<Option<FactorRecord>>;
+    /// Oldest first.
+    async fn list_factors(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+    ) -> Result<Vec<FactorRecord>>;
+    /// Deletes the factor and its challenges; `false` if there was none.
+    async fn delete_factor(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+        sid: &FactorSid,
+    ) -> Result<bool>;
+    /// First verification of an unverified factor: `Locked` once it has `max_failures`
+    /// wrong codes; a `Step` later than `last_step` verifies it (and becomes `last_step`);
+    /// anything else counts a failure. A verified factor is `Unchanged`.
+    async fn verify_factor(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+        sid: &FactorSid,
+        answer: Answer,
+        now: Millis,
+        max_failures: u32,
+    ) -> Result<Attempt<FactorRecord>>;
+    /// Stores a pending challenge of its factor and, with an answer, decides it at once
+    /// as [`FactorStore::answer_challenge`] would (an accepted step moves the factor's
+    /// `last_step`). `None` if the factor does not exist.
+    async fn create_challenge(
+        &self,
+        challenge: ChallengeRecord,
+        answer: Option<Answer>,
+    ) -> Result<Option<ChallengeRecord>>;
+    /// A code for a pending challenge: `Expired` past its expiration date; `Locked` once it
+    /// has `max_failures` wrong codes; a `Step` later than the factor's `last_step`
+    /// approves it (and becomes `last_step`); anything else counts a failure.
+    async fn answer_challenge(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+        sid: &ChallengeSid,
+        answer: Answer,
+        now: Millis,
+        max_failures: u32,
+    ) -> Result<Attempt<ChallengeRecord>>;
+    async fn get_challenge(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+        sid: &ChallengeSid,
+    ) -> Result<Option<ChallengeRecord>>;
+    /// Oldest first.
+    async fn list_challenges(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+    ) -> Result<Vec<ChallengeRecord>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -392,6 +480,7 @@ pub trait Store:
     + ShieldStore
     + VerifyStore
     + RateLimitStore
+    + FactorStore
 {
 }
 impl<T> Store for T where
@@ -405,5 +494,6 @@ impl<T> Store for T where
         + ShieldStore
         + VerifyStore
         + RateLimitStore
+        + FactorStore
 {
 }

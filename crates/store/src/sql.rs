@@ -130,3 +130,16 @@ pub(crate) fn gcra(
         Err(next - now - interval)
     }
 }
+
+/// The Verify entity columns both backends read, in order.
+pub(crate) const ENTITY_COLUMNS: &str =
+    "sid, service_sid, account_sid, identity, date_created, date_updated";
+
+/// The Verify factor columns both backends read, in order.
+pub(crate) const FACTOR_COLUMNS: &str = "sid, service_sid, account_sid, entity_sid, identity, \
+     friendly_name, factor_type, status, sealed_secret, time_step, code_length, skew, alg, \
+     last_step, failures, date_created, date_updated";
+
+/// The Verify challenge columns both backends read, in order.
+pub(crate) const CHALLENGE_COLUMNS: &str = "sid, service_sid, account_sid, entity_sid, identity, \
+     factor_sid, status, failures, expiration_date, date_responded, date_created, date_updated";

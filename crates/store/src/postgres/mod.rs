@@ -7,6 +7,7 @@
 //! PostgreSQL does its own group commit; every write here is one transaction.
 
 mod accounts;
+mod factors;
 mod messages;
 mod numbers;
 mod queue;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_shield_trigger_when.sql")),
     (13, include_str!("migrations/0013_verify.sql")),
+    (14, include_str!("migrations/0014_factors.sql")),
     (16, include_str!("migrations/0016_rate_limits.sql")),
 ];
 

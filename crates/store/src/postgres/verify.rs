@@ -288,10 +288,17 @@ impl VerifyStore for PgStore {
             .await?
             .rows_affected();
         if n > 0 {
-            sqlx::query("DELETE FROM verifications WHERE service_sid = $1")
-                .bind(sid.as_str())
-                .execute(&mut *tx)
-                .await?;
+            for table in [
+                "verifications",
+                "verify_challenges",
+                "verify_factors",
+                "verify_entities",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE service_sid = $1"))
+                    .bind(sid.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(n > 0)

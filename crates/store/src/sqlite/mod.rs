@@ -8,6 +8,7 @@
 //! blocking threads.
 
 mod accounts;
+mod factors;
 mod messages;
 mod numbers;
 mod queue;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_verify.sql")),
+    (13, include_str!("migrations/0013_factors.sql")),
     (15, include_str!("migrations/0015_rate_limits.sql")),
 ];
 const MAX_BATCH: usize = 2048;

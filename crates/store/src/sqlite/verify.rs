@@ -272,8 +272,15 @@ impl VerifyStore for SqliteStore {
                 .prepare_cached("DELETE FROM verify_services WHERE sid = ?1 AND account_sid = ?2")?
                 .execute([&sid, &account])?;
             if n > 0 {
-                c.prepare_cached("DELETE FROM verifications WHERE service_sid = ?1")?
-                    .execute([&sid])?;
+                for table in [
+                    "verifications",
+                    "verify_challenges",
+                    "verify_factors",
+                    "verify_entities",
+                ] {
+                    c.prepare_cached(&format!("DELETE FROM {table} WHERE service_sid = ?1"))?
+                        .execute([&sid])?;
+                }
             }
             Ok(n > 0)
         })

@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+mod factors;
 mod rate_limits;
 mod shield;
 mod two_way;
@@ -39,6 +40,9 @@ pub async fn suite(store: &dyn Store) {
     verify::checks_are_counted_and_limited(store).await;
     verify::safe_list_and_fraud_events(store).await;
     rate_limits::rate_limits_and_buckets(store).await;
+    factors::entities_are_scoped_and_deleted_with_what_they_own(store).await;
+    factors::factor_verification_accepts_a_later_step_and_locks_after_wrong_codes(store).await;
+    factors::challenges_accept_each_step_once_and_lock_after_wrong_codes(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
