@@ -21,6 +21,7 @@ pub mod delivery;
 pub mod inbound;
 pub mod messages;
 pub mod numbers;
+pub mod passkeys;
 pub mod services;
 pub mod shaping;
 pub mod shield;
@@ -49,6 +50,8 @@ pub struct Core {
     pub shield: Option<Arc<shield::Screening>>,
     /// Twilio Verify.
     pub verify: Arc<verify::Verify>,
+    /// Verify's passkeys factor (WebAuthn).
+    pub passkeys: Arc<passkeys::Passkeys>,
 }
 
 impl Core {
@@ -75,6 +78,7 @@ impl Core {
         ));
         let numbers = Arc::new(numbers::Numbers::new(store.clone(), clock.clone()));
         let services = Arc::new(services::Services::new(store.clone(), clock.clone()));
+        let passkeys = Arc::new(passkeys::Passkeys::new(store.clone(), clock.clone()));
         let verify = Arc::new(verify::Verify::new(
             store.clone(),
             clock.clone(),
@@ -91,6 +95,7 @@ impl Core {
             services,
             shield,
             verify,
+            passkeys,
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct ServiceParams {
     pub lookup_enabled: Option<bool>,
     pub psd2_enabled: Option<bool>,
     pub dtmf_input_required: Option<bool>,
+    /// `Passkeys.*`.
+    pub passkeys: crate::passkeys::settings::PasskeysParams,
 }
 
 /// A verification check: the code and either `To` or the verification's SID.
@@ -135,6 +137,7 @@ impl Verify {
         set(p.lookup_enabled, &mut c.lookup_enabled);
         set(p.psd2_enabled, &mut c.psd2_enabled);
         set(p.dtmf_input_required, &mut c.dtmf_input_required);
+        crate::passkeys::settings::apply(p.passkeys, &mut c.passkeys)?;
         Ok(c)
     }
 

@@ -55,6 +55,8 @@ pub const TABLE: &[ErrorCode] = &[
     row(60202, 429, "Max check attempts reached"),
     row(60203, 429, "Max send attempts reached"),
     row(60204, 400, "Service does not support this feature"),
+    row(60324, 403, "Challenge verification failed"),
+    row(60391, 404, "Challenge not found"),
     row(60441, 400, "Illegal status"),
     row(30001, 400, "Queue overflow"),
     row(30002, 400, "Account suspended"),

@@ -107,6 +107,21 @@ sid_type!(
     VerificationAttemptSid,
     "VL"
 );
+sid_type!(
+    /// A Verify entity: one end user of a service (`YE…`).
+    EntitySid,
+    "YE"
+);
+sid_type!(
+    /// A Verify factor, e.g. a passkey (`YF…`).
+    FactorSid,
+    "YF"
+);
+sid_type!(
+    /// A Verify challenge, e.g. a passkey sign-in (`YC…`).
+    ChallengeSid,
+    "YC"
+);
 
 /// A new random 32-hex-digit secret (auth tokens, API key secrets).
 pub fn new_secret() -> String {

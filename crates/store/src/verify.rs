@@ -18,6 +18,8 @@ pub struct VerifyServiceConfig {
     pub lookup_enabled: bool,
     pub psd2_enabled: bool,
     pub dtmf_input_required: bool,
+    /// The passkeys factor's relying party (`Passkeys.*`).
+    pub passkeys: crate::passkeys::PasskeysConfig,
 }
 
 impl Default for VerifyServiceConfig {
@@ -31,6 +33,7 @@ impl Default for VerifyServiceConfig {
             lookup_enabled: false,
             psd2_enabled: false,
             dtmf_input_required: true,
+            passkeys: crate::passkeys::PasskeysConfig::default(),
         }
     }
 }

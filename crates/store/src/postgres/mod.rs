@@ -9,6 +9,7 @@
 mod accounts;
 mod messages;
 mod numbers;
+mod passkeys;
 mod queue;
 mod rows;
 mod services;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_shield_trigger_when.sql")),
     (13, include_str!("migrations/0013_verify.sql")),
+    (15, include_str!("migrations/0015_passkeys.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

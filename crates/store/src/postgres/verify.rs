@@ -4,7 +4,11 @@
 use super::rows::account_sid;
 use super::PgStore;
 use crate::error::{Error, Result};
-use crate::sql::{sends_from_text, sends_to_text, VERIFICATION_COLUMNS, VERIFY_SERVICE_COLUMNS};
+use crate::passkeys::PasskeysConfig;
+use crate::sql::{
+    list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
+    VERIFY_SERVICE_COLUMNS,
+};
 use crate::verify::*;
 use crate::VerifyStore;
 use async_trait::async_trait;
@@ -35,6 +39,14 @@ fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
             lookup_enabled: r.try_get(7)?,
             psd2_enabled: r.try_get(8)?,
             dtmf_input_required: r.try_get(9)?,
+            passkeys: PasskeysConfig {
+                rp_id: r.try_get(12)?,
+                rp_name: r.try_get(13)?,
+                origins: list_from_text(r.try_get(14)?),
+                authenticator_attachment: r.try_get(15)?,
+                discoverable_credentials: r.try_get(16)?,
+                user_verification: r.try_get(17)?,
+            },
         },
         date_created: r.try_get(10)?,
         date_updated: r.try_get(11)?,
@@ -188,7 +200,7 @@ impl VerifyStore for PgStore {
         let k = &s.config;
         sqlx::query(&format!(
             "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)"
         ))
         .bind(s.sid.as_str())
         .bind(s.account_sid.as_str())
@@ -201,6 +213,12 @@ impl VerifyStore for PgStore {
         .bind(k.psd2_enabled)
         .bind(k.dtmf_input_required)
         .bind(s.date_created)
+        .bind(&k.passkeys.rp_id)
+        .bind(&k.passkeys.rp_name)
+        .bind(list_to_text(&k.passkeys.origins))
+        .bind(&k.passkeys.authenticator_attachment)
+        .bind(&k.passkeys.discoverable_credentials)
+        .bind(&k.passkeys.user_verification)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -247,7 +265,10 @@ impl VerifyStore for PgStore {
             "UPDATE verify_services SET friendly_name = $3, code_length = $4, \
              custom_code_enabled = $5, do_not_share_warning_enabled = $6, \
              skip_sms_to_landlines = $7, lookup_enabled = $8, psd2_enabled = $9, \
-             dtmf_input_required = $10, date_updated = $11 WHERE sid = $1 AND account_sid = $2",
+             dtmf_input_required = $10, date_updated = $11, passkeys_rp_id = $12, \
+             passkeys_rp_name = $13, passkeys_origins = $14, passkeys_attachment = $15, \
+             passkeys_discoverable = $16, passkeys_user_verification = $17 \
+             WHERE sid = $1 AND account_sid = $2",
         )
         .bind(sid.as_str())
         .bind(account.as_str())
@@ -260,6 +281,12 @@ impl VerifyStore for PgStore {
         .bind(k.psd2_enabled)
         .bind(k.dtmf_input_required)
         .bind(now)
+        .bind(&k.passkeys.rp_id)
+        .bind(&k.passkeys.rp_name)
+        .bind(list_to_text(&k.passkeys.origins))
+        .bind(&k.passkeys.authenticator_attachment)
+        .bind(&k.passkeys.discoverable_credentials)
+        .bind(&k.passkeys.user_verification)
         .execute(self.pool())
         .await?;
         Ok(r.rows_affected() > 0)
@@ -278,10 +305,12 @@ impl VerifyStore for PgStore {
             .await?
             .rows_affected();
         if n > 0 {
-            sqlx::query("DELETE FROM verifications WHERE service_sid = $1")
-                .bind(sid.as_str())
-                .execute(&mut *tx)
-                .await?;
+            for table in ["verifications", "passkey_factors", "passkey_ceremonies"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE service_sid = $1"))
+                    .bind(sid.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(n > 0)

@@ -10,6 +10,7 @@
 mod accounts;
 mod messages;
 mod numbers;
+mod passkeys;
 mod queue;
 mod rows;
 mod services;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_queue_sender.sql")),
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_verify.sql")),
+    (14, include_str!("migrations/0014_passkeys.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

@@ -4,7 +4,11 @@
 use super::rows::account_sid;
 use super::SqliteStore;
 use crate::error::{Error, Result};
-use crate::sql::{sends_from_text, sends_to_text, VERIFICATION_COLUMNS, VERIFY_SERVICE_COLUMNS};
+use crate::passkeys::PasskeysConfig;
+use crate::sql::{
+    list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
+    VERIFY_SERVICE_COLUMNS,
+};
 use crate::verify::*;
 use crate::VerifyStore;
 use async_trait::async_trait;
@@ -30,6 +34,14 @@ fn service(r: &Row<'_>) -> rusqlite::Result<VerifyServiceRecord> {
             lookup_enabled: r.get(7)?,
             psd2_enabled: r.get(8)?,
             dtmf_input_required: r.get(9)?,
+            passkeys: PasskeysConfig {
+                rp_id: r.get(12)?,
+                rp_name: r.get(13)?,
+                origins: list_from_text(&r.get::<_, String>(14)?),
+                authenticator_attachment: r.get(15)?,
+                discoverable_credentials: r.get(16)?,
+                user_verification: r.get(17)?,
+            },
         },
         date_created: r.get(10)?,
         date_updated: r.get(11)?,
@@ -152,7 +164,7 @@ impl VerifyStore for SqliteStore {
             let k = &s.config;
             c.prepare_cached(&format!(
                 "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
             ))?
             .execute(params![
                 s.sid.as_str(),
@@ -166,6 +178,12 @@ impl VerifyStore for SqliteStore {
                 k.psd2_enabled,
                 k.dtmf_input_required,
                 s.date_created,
+                k.passkeys.rp_id,
+                k.passkeys.rp_name,
+                list_to_text(&k.passkeys.origins),
+                k.passkeys.authenticator_attachment,
+                k.passkeys.discoverable_credentials,
+                k.passkeys.user_verification,
             ])?;
             Ok(())
         })
@@ -215,7 +233,10 @@ impl VerifyStore for SqliteStore {
                     "UPDATE verify_services SET friendly_name = ?3, code_length = ?4, \
                      custom_code_enabled = ?5, do_not_share_warning_enabled = ?6, \
                      skip_sms_to_landlines = ?7, lookup_enabled = ?8, psd2_enabled = ?9, \
-                     dtmf_input_required = ?10, date_updated = ?11 WHERE sid = ?1 AND account_sid = ?2",
+                     dtmf_input_required = ?10, date_updated = ?11, passkeys_rp_id = ?12, \
+                     passkeys_rp_name = ?13, passkeys_origins = ?14, passkeys_attachment = ?15, \
+                     passkeys_discoverable = ?16, passkeys_user_verification = ?17 \
+                     WHERE sid = ?1 AND account_sid = ?2",
                 )?
                 .execute(params![
                     sid,
@@ -229,6 +250,12 @@ impl VerifyStore for SqliteStore {
                     k.psd2_enabled,
                     k.dtmf_input_required,
                     now,
+                    k.passkeys.rp_id,
+                    k.passkeys.rp_name,
+                    list_to_text(&k.passkeys.origins),
+                    k.passkeys.authenticator_attachment,
+                    k.passkeys.discoverable_credentials,
+                    k.passkeys.user_verification,
                 ])?;
             Ok(n > 0)
         })
@@ -246,8 +273,10 @@ impl VerifyStore for SqliteStore {
                 .prepare_cached("DELETE FROM verify_services WHERE sid = ?1 AND account_sid = ?2")?
                 .execute([&sid, &account])?;
             if n > 0 {
-                c.prepare_cached("DELETE FROM verifications WHERE service_sid = ?1")?
-                    .execute([&sid])?;
+                for table in ["verifications", "passkey_factors", "passkey_ceremonies"] {
+                    c.prepare_cached(&format!("DELETE FROM {table} WHERE service_sid = ?1"))?
+                        .execute([&sid])?;
+                }
             }
             Ok(n > 0)
         })

@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+mod passkeys;
 mod shield;
 mod two_way;
 mod verify;
@@ -36,6 +37,9 @@ pub async fn suite(store: &dyn Store) {
     verify::services_are_scoped(store).await;
     verify::sends_are_limited_and_reuse_the_pending_verification(store).await;
     verify::checks_are_counted_and_limited(store).await;
+    passkeys::settings_round_trip(store).await;
+    passkeys::credentials_are_unique_per_service(store).await;
+    passkeys::ceremonies_are_taken_once(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
