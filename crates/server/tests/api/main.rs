@@ -8,6 +8,7 @@ mod idempotency;
 mod isolation;
 mod messages;
 mod ops;
+mod passkeys;
 mod services;
 mod shaping;
 mod shield;
