@@ -136,3 +136,34 @@ async fn passkeys_register_and_sign_in_from_a_real_browser() {
     let server = ServerProcess::start(&exe(), dir.path(), &["--config", "switchboard.toml"], &[]);
     run_browser_checks(&[&server], dir.path()).await;
 }
+
+/// Two nodes on one PostgreSQL: the demo alternates between them, so each ceremony is
+/// started on one node and finished on the other (state and credentials are in the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkeys_across_two_nodes_on_postgres() {
+    let Some(url) = crate::pg_url() else { return };
+    let schema = switchboard_store::postgres::testing::FreshSchema::create(&url)
+        .await
+        .expect("schema");
+    let config = format!(
+        "master_key = \"{}\"\n[database]\nurl = \"{}\"\n[simulator]\nin_process = true\n",
+        "cd".repeat(32),
+        schema.url
+    );
+    let (a, b) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let mut nodes = Vec::new();
+    for d in [&a, &b] {
+        std::fs::write(d.path().join("switchboard.toml"), &config).expect("config");
+        nodes.push(ServerProcess::start(
+            &exe(),
+            d.path(),
+            &["--config", "switchboard.toml"],
+            &[],
+        ));
+    }
+    assert!(nodes[0].log().contains("PostgreSQL migration"));
+    run_browser_checks(&[&nodes[0], &nodes[1]], a.path()).await;
+}
