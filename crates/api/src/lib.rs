@@ -20,6 +20,7 @@ pub mod form;
 pub mod messages;
 pub mod numbers;
 pub mod ops;
+pub mod passkeys;
 pub mod rate_limit;
 pub mod services;
 pub mod shield;
@@ -208,6 +209,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v2/Services/{service}/Entities/{identity}/Challenges/{sid}",
             get(factors::fetch_challenge).post(factors::update_challenge),
+        )
+        .route(
+            "/v2/Services/{service}/Passkeys/Factors",
+            axum::routing::post(passkeys::create_factor),
+        )
+        .route(
+            "/v2/Services/{service}/Passkeys/VerifyFactor",
+            axum::routing::post(passkeys::verify_factor),
+        )
+        .route(
+            "/v2/Services/{service}/Passkeys/Challenges",
+            axum::routing::post(passkeys::create_challenge),
+        )
+        .route(
+            "/v2/Services/{service}/Passkeys/ApproveChallenge",
+            axum::routing::post(passkeys::approve_challenge),
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

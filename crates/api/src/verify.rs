@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
+use switchboard_core::passkeys::settings::PasskeysParams;
 use switchboard_core::store::{VerificationRecord, VerifyServiceRecord};
 use switchboard_core::verify::{CheckRequest, ServiceParams, StartRequest};
 use switchboard_domain::ids::{VerificationSid, VerifyServiceSid};
@@ -33,7 +34,7 @@ fn service_json(base: &str, s: &VerifyServiceRecord) -> Value {
         "push": {"include_date": false, "apn_credential_sid": null, "fcm_credential_sid": null},
         "totp": {"issuer": c.friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
         "whatsapp": {"msg_service_sid": null, "from": null},
-        "passkeys": {"relying_party": null, "authenticator_attachment": null, "discoverable_credentials": null, "user_verification": null},
+        "passkeys": crate::passkeys::config_json(&c.passkeys),
         "default_template_sid": null,
         "verify_event_subscription_enabled": false,
         "fraud_guard": {
@@ -116,6 +117,14 @@ fn params(p: &Params) -> Result<ServiceParams, ApiError> {
                 .map(str::to_owned)
                 .collect()
         }),
+        passkeys: PasskeysParams {
+            rp_id: p.get("Passkeys.RelyingParty.Id").map(str::to_owned),
+            rp_name: p.get("Passkeys.RelyingParty.Name").map(str::to_owned),
+            origins: p.get("Passkeys.RelyingParty.Origins").map(str::to_owned),
+            authenticator_attachment: p.get("Passkeys.AuthenticatorAttachment").map(str::to_owned),
+            discoverable_credentials: p.get("Passkeys.DiscoverableCredentials").map(str::to_owned),
+            user_verification: p.get("Passkeys.UserVerification").map(str::to_owned),
+        },
     })
 }
 

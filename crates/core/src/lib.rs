@@ -22,6 +22,7 @@ pub mod factors;
 pub mod inbound;
 pub mod messages;
 pub mod numbers;
+pub mod passkeys;
 pub mod services;
 pub mod shaping;
 pub mod shield;
@@ -52,6 +53,8 @@ pub struct Core {
     pub verify: Arc<verify::Verify>,
     /// Twilio Verify TOTP factors (entities, factors, challenges).
     pub factors: Arc<factors::Factors>,
+    /// Verify's passkeys factor (WebAuthn).
+    pub passkeys: Arc<passkeys::Passkeys>,
 }
 
 impl Core {
@@ -82,6 +85,7 @@ impl Core {
             clock.clone(),
             key.clone(),
         ));
+        let passkeys = Arc::new(passkeys::Passkeys::new(store.clone(), clock.clone()));
         let verify = Arc::new(verify::Verify::new(
             store.clone(),
             clock.clone(),
@@ -99,6 +103,7 @@ impl Core {
             shield,
             verify,
             factors,
+            passkeys,
         }
     }
 }

@@ -66,6 +66,8 @@ pub const TABLE: &[ErrorCode] = &[
     row(60310, 429, "Factor verification attempts reached"),
     row(60318, 403, "Factor is unverified"),
     row(60323, 403, "Challenge expired"),
+    row(60324, 403, "Challenge verification failed"),
+    row(60391, 404, "Challenge not found"),
     row(60441, 400, "Illegal status"),
     row(30001, 400, "Queue overflow"),
     row(30002, 400, "Account suspended"),

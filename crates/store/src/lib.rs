@@ -16,6 +16,7 @@ mod error;
 pub mod factors;
 mod fair;
 pub mod model;
+pub mod passkeys;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -26,6 +27,7 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use factors::*;
 pub use model::*;
+pub use passkeys::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use verify::*;
@@ -468,6 +470,62 @@ pub trait FactorStore: Send + Sync {
     ) -> Result<Vec<ChallengeRecord>>;
 }
 
+/// The Verify passkeys factor: factors (credentials) and open ceremonies. A ceremony is
+/// taken atomically, so each challenge is finished at most once across all nodes.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// Stores an unverified factor and its registration ceremony, in one transaction.
+    async fn create_passkey_factor(
+        &self,
+        factor: PasskeyFactorRecord,
+        ceremony: PasskeyCeremony,
+    ) -> Result<()>;
+    async fn get_passkey_factor(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &FactorSid,
+    ) -> Result<Option<PasskeyFactorRecord>>;
+    /// The service's factors for `identity`, oldest first.
+    async fn list_passkey_factors(
+        &self,
+        service: &VerifyServiceSid,
+        identity: &str,
+    ) -> Result<Vec<PasskeyFactorRecord>>;
+    /// The verified factor holding the credential `credential_id`.
+    async fn find_passkey_credential(
+        &self,
+        service: &VerifyServiceSid,
+        credential_id: &[u8],
+    ) -> Result<Option<PasskeyFactorRecord>>;
+    /// Stores a sign-in ceremony; drops the service's ceremonies that expired by `now`.
+    async fn put_passkey_ceremony(&self, ceremony: PasskeyCeremony, now: Millis) -> Result<()>;
+    /// Removes the ceremony with this challenge and returns it, unless it expired by `now`
+    /// (an expired one is removed too). At most one caller gets a given ceremony.
+    async fn take_passkey_ceremony(
+        &self,
+        service: &VerifyServiceSid,
+        challenge: &str,
+        now: Millis,
+    ) -> Result<Option<PasskeyCeremony>>;
+    /// Moves an unverified factor to verified with `credential`, unless the service already
+    /// has a credential with that id.
+    async fn verify_passkey_factor(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &FactorSid,
+        credential: PasskeyCredential,
+        now: Millis,
+    ) -> Result<RegisterOutcome>;
+    /// Writes back a verified factor's dynamic state after a sign-in; `false` if none.
+    async fn update_passkey_dynamic_state(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &FactorSid,
+        dynamic_state: Vec<u8>,
+        now: Millis,
+    ) -> Result<bool>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -481,6 +539,7 @@ pub trait Store:
     + VerifyStore
     + RateLimitStore
     + FactorStore
+    + PasskeyStore
 {
 }
 impl<T> Store for T where
@@ -495,5 +554,6 @@ impl<T> Store for T where
         + VerifyStore
         + RateLimitStore
         + FactorStore
+        + PasskeyStore
 {
 }

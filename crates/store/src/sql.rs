@@ -76,7 +76,9 @@ pub(crate) fn webhook_select() -> String {
 /// The verify-service columns both backends read, in order.
 pub(crate) const VERIFY_SERVICE_COLUMNS: &str = "sid, account_sid, friendly_name, code_length, \
      custom_code_enabled, do_not_share_warning_enabled, skip_sms_to_landlines, lookup_enabled, \
-     psd2_enabled, dtmf_input_required, date_created, date_updated, fraud_mode, allowed_countries";
+     psd2_enabled, dtmf_input_required, date_created, date_updated, fraud_mode, allowed_countries, \
+     passkeys_rp_id, passkeys_rp_name, passkeys_origins, passkeys_attachment, passkeys_discoverable, \
+     passkeys_user_verification";
 
 /// The verification columns both backends read, in order.
 pub(crate) const VERIFICATION_COLUMNS: &str = "sid, service_sid, account_sid, to_addr, channel, \

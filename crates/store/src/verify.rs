@@ -22,6 +22,8 @@ pub struct VerifyServiceConfig {
     pub fraud_mode: String,
     /// ISO 3166 alpha-2 codes this service may send to; empty = the platform's list.
     pub allowed_countries: Vec<String>,
+    /// The passkeys factor's relying party (`Passkeys.*`).
+    pub passkeys: crate::passkeys::PasskeysConfig,
 }
 
 impl Default for VerifyServiceConfig {
@@ -37,6 +39,7 @@ impl Default for VerifyServiceConfig {
             dtmf_input_required: true,
             fraud_mode: String::new(),
             allowed_countries: Vec::new(),
+            passkeys: crate::passkeys::PasskeysConfig::default(),
         }
     }
 }

@@ -14,12 +14,25 @@ pub struct PeerProcess {
 impl PeerProcess {
     /// Starts `program args…` in `cwd`, output to files in `logs`.
     pub fn start(program: &str, args: &[&str], cwd: &Path, logs: &Path, name: &str) -> Self {
+        Self::start_with_env(program, args, cwd, logs, name, &[])
+    }
+
+    /// [`Self::start`] with extra environment variables.
+    pub fn start_with_env(
+        program: &str,
+        args: &[&str],
+        cwd: &Path,
+        logs: &Path,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         std::fs::create_dir_all(logs).expect("log dir");
         let stdout = logs.join(format!("{name}.out"));
         let stderr = logs.join(format!("{name}.err"));
         let child = Command::new(program)
             .args(args)
             .current_dir(cwd)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))

@@ -57,6 +57,8 @@ pub struct ServiceParams {
     pub fraud_mode: Option<String>,
     /// `FraudGuard.AllowedCountries` (extension): ISO codes; empty for the platform's list.
     pub allowed_countries: Option<Vec<String>>,
+    /// `Passkeys.*`.
+    pub passkeys: crate::passkeys::settings::PasskeysParams,
 }
 
 /// A verification check: the code and either `To` or the verification's SID.
@@ -200,6 +202,7 @@ impl Verify {
             }
             c.allowed_countries = list.iter().map(|c| c.to_ascii_uppercase()).collect();
         }
+        crate::passkeys::settings::apply(p.passkeys, &mut c.passkeys)?;
         Ok(c)
     }
 

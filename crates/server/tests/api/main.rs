@@ -9,6 +9,7 @@ mod idempotency;
 mod isolation;
 mod messages;
 mod ops;
+mod passkeys;
 mod services;
 mod shaping;
 mod shield;

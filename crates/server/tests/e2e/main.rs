@@ -8,6 +8,7 @@ mod callbacks;
 mod cli;
 mod crash;
 mod multinode;
+mod passkeys;
 mod sdk;
 mod smpp_peers;
 mod smsc_fault;

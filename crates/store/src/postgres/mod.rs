@@ -10,6 +10,7 @@ mod accounts;
 mod factors;
 mod messages;
 mod numbers;
+mod passkeys;
 mod queue;
 mod rate_limits;
 mod rows;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_shield_trigger_when.sql")),
     (13, include_str!("migrations/0013_verify.sql")),
     (14, include_str!("migrations/0014_factors.sql")),
+    (15, include_str!("migrations/0015_passkeys.sql")),
     (16, include_str!("migrations/0016_rate_limits.sql")),
 ];
 

@@ -4,6 +4,7 @@
 use super::rows::account_sid;
 use super::PgStore;
 use crate::error::{Error, Result};
+use crate::passkeys::PasskeysConfig;
 use crate::sql::{
     list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
     VERIFY_SERVICE_COLUMNS,
@@ -40,6 +41,14 @@ fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
             dtmf_input_required: r.try_get(9)?,
             fraud_mode: r.try_get(12)?,
             allowed_countries: list_from_text(r.try_get(13)?),
+            passkeys: PasskeysConfig {
+                rp_id: r.try_get(16)?,
+                rp_name: r.try_get(17)?,
+                origins: list_from_text(r.try_get(18)?),
+                authenticator_attachment: r.try_get(19)?,
+                discoverable_credentials: r.try_get(20)?,
+                user_verification: r.try_get(21)?,
+            },
         },
         date_created: r.try_get(10)?,
         date_updated: r.try_get(11)?,
@@ -193,7 +202,7 @@ impl VerifyStore for PgStore {
         let k = &s.config;
         sqlx::query(&format!(
             "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         ))
         .bind(s.sid.as_str())
         .bind(s.account_sid.as_str())
@@ -208,6 +217,12 @@ impl VerifyStore for PgStore {
         .bind(s.date_created)
         .bind(&k.fraud_mode)
         .bind(list_to_text(&k.allowed_countries))
+        .bind(&k.passkeys.rp_id)
+        .bind(&k.passkeys.rp_name)
+        .bind(list_to_text(&k.passkeys.origins))
+        .bind(&k.passkeys.authenticator_attachment)
+        .bind(&k.passkeys.discoverable_credentials)
+        .bind(&k.passkeys.user_verification)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -254,8 +269,10 @@ impl VerifyStore for PgStore {
             "UPDATE verify_services SET friendly_name = $3, code_length = $4, \
              custom_code_enabled = $5, do_not_share_warning_enabled = $6, \
              skip_sms_to_landlines = $7, lookup_enabled = $8, psd2_enabled = $9, \
-             dtmf_input_required = $10, date_updated = $11, fraud_mode = $12, \
-             allowed_countries = $13 WHERE sid = $1 AND account_sid = $2",
+             dtmf_input_required = $10, date_updated = $11, fraud_mode = $12, allowed_countries = $13, passkeys_rp_id = $14, \
+             passkeys_rp_name = $15, passkeys_origins = $16, passkeys_attachment = $17, \
+             passkeys_discoverable = $18, passkeys_user_verification = $19 \
+             WHERE sid = $1 AND account_sid = $2",
         )
         .bind(sid.as_str())
         .bind(account.as_str())
@@ -270,6 +287,12 @@ impl VerifyStore for PgStore {
         .bind(now)
         .bind(&k.fraud_mode)
         .bind(list_to_text(&k.allowed_countries))
+        .bind(&k.passkeys.rp_id)
+        .bind(&k.passkeys.rp_name)
+        .bind(list_to_text(&k.passkeys.origins))
+        .bind(&k.passkeys.authenticator_attachment)
+        .bind(&k.passkeys.discoverable_credentials)
+        .bind(&k.passkeys.user_verification)
         .execute(self.pool())
         .await?;
         Ok(r.rows_affected() > 0)
@@ -293,6 +316,8 @@ impl VerifyStore for PgStore {
                 "verify_challenges",
                 "verify_factors",
                 "verify_entities",
+                "passkey_factors",
+                "passkey_ceremonies",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE service_sid = $1"))
                     .bind(sid.as_str())

@@ -11,6 +11,7 @@ mod accounts;
 mod factors;
 mod messages;
 mod numbers;
+mod passkeys;
 mod queue;
 mod rate_limits;
 mod rows;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_shield.sql")),
     (12, include_str!("migrations/0012_verify.sql")),
     (13, include_str!("migrations/0013_factors.sql")),
+    (14, include_str!("migrations/0014_passkeys.sql")),
     (15, include_str!("migrations/0015_rate_limits.sql")),
 ];
 const MAX_BATCH: usize = 2048;

@@ -4,6 +4,7 @@
 use super::rows::account_sid;
 use super::SqliteStore;
 use crate::error::{Error, Result};
+use crate::passkeys::PasskeysConfig;
 use crate::sql::{
     list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
     VERIFY_SERVICE_COLUMNS,
@@ -35,6 +36,14 @@ fn service(r: &Row<'_>) -> rusqlite::Result<VerifyServiceRecord> {
             dtmf_input_required: r.get(9)?,
             fraud_mode: r.get(12)?,
             allowed_countries: list_from_text(&r.get::<_, String>(13)?),
+            passkeys: PasskeysConfig {
+                rp_id: r.get(14)?,
+                rp_name: r.get(15)?,
+                origins: list_from_text(&r.get::<_, String>(16)?),
+                authenticator_attachment: r.get(17)?,
+                discoverable_credentials: r.get(18)?,
+                user_verification: r.get(19)?,
+            },
         },
         date_created: r.get(10)?,
         date_updated: r.get(11)?,
@@ -173,7 +182,7 @@ impl VerifyStore for SqliteStore {
             let k = &s.config;
             c.prepare_cached(&format!(
                 "INSERT INTO verify_services ({VERIFY_SERVICE_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
             ))?
             .execute(params![
                 s.sid.as_str(),
@@ -189,6 +198,12 @@ impl VerifyStore for SqliteStore {
                 s.date_created,
                 k.fraud_mode,
                 list_to_text(&k.allowed_countries),
+                k.passkeys.rp_id,
+                k.passkeys.rp_name,
+                list_to_text(&k.passkeys.origins),
+                k.passkeys.authenticator_attachment,
+                k.passkeys.discoverable_credentials,
+                k.passkeys.user_verification,
             ])?;
             Ok(())
         })
@@ -238,8 +253,10 @@ impl VerifyStore for SqliteStore {
                     "UPDATE verify_services SET friendly_name = ?3, code_length = ?4, \
                      custom_code_enabled = ?5, do_not_share_warning_enabled = ?6, \
                      skip_sms_to_landlines = ?7, lookup_enabled = ?8, psd2_enabled = ?9, \
-                     dtmf_input_required = ?10, date_updated = ?11, fraud_mode = ?12, \
-                     allowed_countries = ?13 WHERE sid = ?1 AND account_sid = ?2",
+                     dtmf_input_required = ?10, date_updated = ?11, fraud_mode = ?12, allowed_countries = ?13, passkeys_rp_id = ?14, \
+                     passkeys_rp_name = ?15, passkeys_origins = ?16, passkeys_attachment = ?17, \
+                     passkeys_discoverable = ?18, passkeys_user_verification = ?19 \
+                     WHERE sid = ?1 AND account_sid = ?2",
                 )?
                 .execute(params![
                     sid,
@@ -255,6 +272,12 @@ impl VerifyStore for SqliteStore {
                     now,
                     k.fraud_mode,
                     list_to_text(&k.allowed_countries),
+                    k.passkeys.rp_id,
+                    k.passkeys.rp_name,
+                    list_to_text(&k.passkeys.origins),
+                    k.passkeys.authenticator_attachment,
+                    k.passkeys.discoverable_credentials,
+                    k.passkeys.user_verification,
                 ])?;
             Ok(n > 0)
         })
@@ -277,6 +300,8 @@ impl VerifyStore for SqliteStore {
                     "verify_challenges",
                     "verify_factors",
                     "verify_entities",
+                    "passkey_factors",
+                    "passkey_ceremonies",
                 ] {
                     c.prepare_cached(&format!("DELETE FROM {table} WHERE service_sid = ?1"))?
                         .execute([&sid])?;

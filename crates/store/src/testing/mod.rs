@@ -7,6 +7,7 @@ use crate::model::*;
 use crate::Store;
 
 mod factors;
+mod passkeys;
 mod rate_limits;
 mod shield;
 mod two_way;
@@ -43,6 +44,9 @@ pub async fn suite(store: &dyn Store) {
     factors::entities_are_scoped_and_deleted_with_what_they_own(store).await;
     factors::factor_verification_accepts_a_later_step_and_locks_after_wrong_codes(store).await;
     factors::challenges_accept_each_step_once_and_lock_after_wrong_codes(store).await;
+    passkeys::settings_round_trip(store).await;
+    passkeys::credentials_are_unique_per_service(store).await;
+    passkeys::ceremonies_are_taken_once(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
