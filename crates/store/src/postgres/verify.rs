@@ -42,12 +42,12 @@ fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
             fraud_mode: r.try_get(12)?,
             allowed_countries: list_from_text(r.try_get(13)?),
             passkeys: PasskeysConfig {
-                rp_id: r.try_get(16)?,
-                rp_name: r.try_get(17)?,
-                origins: list_from_text(r.try_get(18)?),
-                authenticator_attachment: r.try_get(19)?,
-                discoverable_credentials: r.try_get(20)?,
-                user_verification: r.try_get(21)?,
+                rp_id: r.try_get(14)?,
+                rp_name: r.try_get(15)?,
+                origins: list_from_text(r.try_get(16)?),
+                authenticator_attachment: r.try_get(17)?,
+                discoverable_credentials: r.try_get(18)?,
+                user_verification: r.try_get(19)?,
             },
         },
         date_created: r.try_get(10)?,
@@ -311,7 +311,17 @@ impl VerifyStore for PgStore {
             .await?
             .rows_affected();
         if n > 0 {
+            sqlx::query(
+                "DELETE FROM rate_counters WHERE bucket_sid IN \
+                 (SELECT sid FROM rate_buckets WHERE service_sid = $1)",
+            )
+            .bind(sid.as_str())
+            .execute(&mut *tx)
+            .await?;
             for table in [
+                "rate_buckets",
+                "rate_limits",
+                "verify_fraud_events",
                 "verifications",
                 "verify_challenges",
                 "verify_factors",

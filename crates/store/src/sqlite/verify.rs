@@ -295,7 +295,15 @@ impl VerifyStore for SqliteStore {
                 .prepare_cached("DELETE FROM verify_services WHERE sid = ?1 AND account_sid = ?2")?
                 .execute([&sid, &account])?;
             if n > 0 {
+                c.prepare_cached(
+                    "DELETE FROM rate_counters WHERE bucket_sid IN \
+                     (SELECT sid FROM rate_buckets WHERE service_sid = ?1)",
+                )?
+                .execute([&sid])?;
                 for table in [
+                    "rate_buckets",
+                    "rate_limits",
+                    "verify_fraud_events",
                     "verifications",
                     "verify_challenges",
                     "verify_factors",

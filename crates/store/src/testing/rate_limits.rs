@@ -165,3 +165,41 @@ pub(super) async fn rate_limits_and_buckets(store: &dyn Store) {
     assert!(!store.delete_rate_limit(&s, &ip.sid).await.expect("delete"));
     assert_eq!(store.list_rate_limits(&s).await.expect("list").len(), 1);
 }
+
+pub(super) async fn deleting_a_service_deletes_its_rate_limits(store: &dyn Store) {
+    let a = account(store).await;
+    let s = VerifyServiceSid::generate();
+    store
+        .create_verify_service(VerifyServiceRecord {
+            sid: s.clone(),
+            account_sid: a.clone(),
+            config: VerifyServiceConfig {
+                friendly_name: "Gone".into(),
+                ..Default::default()
+            },
+            date_created: 1_000,
+            date_updated: 1_000,
+        })
+        .await
+        .expect("service");
+    let l = limit(&a, &s, "ip");
+    store.create_rate_limit(l.clone()).await.expect("limit");
+    let b = bucket(&l, 1, 60);
+    store.create_bucket(b.clone()).await.expect("bucket");
+    store
+        .charge(vec![charge(&b, "x")], 1_000)
+        .await
+        .expect("charge");
+    assert!(store.delete_verify_service(&a, &s).await.expect("delete"));
+    assert!(store.list_rate_limits(&s).await.expect("list").is_empty());
+    assert!(store.list_buckets(&l.sid).await.expect("list").is_empty());
+    // the counters went too: a new bucket with the same SID starts empty
+    store.create_bucket(b.clone()).await.expect("bucket again");
+    assert_eq!(
+        store
+            .charge(vec![charge(&b, "x")], 1_000)
+            .await
+            .expect("charge"),
+        ChargeOutcome::Allowed
+    );
+}
