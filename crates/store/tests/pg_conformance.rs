@@ -70,3 +70,87 @@ async fn concurrent_claims_never_hand_out_the_same_entry() {
         400
     );
 }
+
+/// Three "nodes" (separate pools) spend one rate-limit bucket and start verifications for
+/// one number at once: the bucket is never overspent and only one verification is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_limits_hold_across_nodes() {
+    use switchboard_domain::ids::*;
+    use switchboard_store::*;
+    let Some(url) = pg_url() else { return };
+    let schema = FreshSchema::create(&url).await.expect("schema");
+    let first = PgStore::connect(&schema.url, 4).await.expect("connect");
+    let mut nodes = vec![first.clone()];
+    for _ in 0..2 {
+        nodes.push(PgStore::connect(&schema.url, 4).await.expect("connect"));
+    }
+    let account = AccountSid::generate();
+    let service = VerifyServiceSid::generate();
+    let bucket = BucketRecord {
+        sid: BucketSid::generate(),
+        rate_limit_sid: RateLimitSid::generate(),
+        service_sid: service.clone(),
+        account_sid: account.clone(),
+        max: 5,
+        interval_secs: 3600,
+        date_created: 0,
+        date_updated: 0,
+    };
+    let mut tasks = Vec::new();
+    for i in 0..60usize {
+        let (s, b) = (nodes[i % 3].clone(), bucket.clone());
+        let (account, service) = (account.clone(), service.clone());
+        tasks.push(tokio::spawn(async move {
+            let charged = s
+                .charge(
+                    vec![Charge {
+                        bucket: b,
+                        value: "203.0.113.0/24".into(),
+                    }],
+                    10_000,
+                )
+                .await
+                .expect("charge");
+            let started = s
+                .start_verification(
+                    NewVerification {
+                        sid: VerificationSid::generate(),
+                        service_sid: service,
+                        account_sid: account,
+                        to: "+393331239999".into(),
+                        channel: "sms".into(),
+                        seed: vec![1; 16],
+                        code_hash: vec![2; 32],
+                        attempt: SendAttempt {
+                            sid: VerificationAttemptSid::generate(),
+                            channel: "sms".into(),
+                            at: 10_000,
+                        },
+                        now: 10_000,
+                        expires_at: 610_000,
+                    },
+                    5,
+                )
+                .await
+                .expect("start");
+            (charged == ChargeOutcome::Allowed, started)
+        }));
+    }
+    let mut allowed = 0;
+    let (mut created, mut resent, mut refused) = (0, 0, 0);
+    for t in tasks {
+        let (ok, started) = t.await.expect("task");
+        allowed += usize::from(ok);
+        match started {
+            StartOutcome::Created(_) => created += 1,
+            StartOutcome::Resent(_) => resent += 1,
+            StartOutcome::MaxSends(_) => refused += 1,
+        }
+    }
+    assert_eq!(allowed, 5, "a bucket of 5 allows exactly 5");
+    assert_eq!(
+        (created, resent, refused),
+        (1, 4, 55),
+        "one verification, 5 sends in all"
+    );
+}
