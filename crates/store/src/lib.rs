@@ -298,13 +298,16 @@ pub trait VerifyStore: Send + Sync {
         service: &VerifyServiceSid,
         to: &str,
     ) -> Result<Option<VerificationRecord>>;
-    /// Counts one check against a pending verification, atomically: `NotFound` unless it is
-    /// pending and unexpired at `now` (or already `max_attempts_reached`: `MaxAttempts`);
-    /// with `max_checks` already made it becomes `max_attempts_reached` (`MaxAttempts`).
-    async fn begin_check(
+    /// Checks a code, in one transaction: `NotFound` unless the verification is pending and
+    /// unexpired at `now` (or already `max_attempts_reached`: `MaxAttempts`); with
+    /// `max_checks` already made it becomes `max_attempts_reached` (`MaxAttempts`);
+    /// otherwise the check is counted and `candidate` (the keyed hash of the guess) is
+    /// compared with the stored hash in constant time: a match approves it.
+    async fn check_code(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,
+        candidate: Vec<u8>,
         now: Millis,
         max_checks: u32,
     ) -> Result<CheckSlot>;

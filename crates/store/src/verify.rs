@@ -118,15 +118,17 @@ pub enum StartOutcome {
     MaxSends(VerificationRecord),
 }
 
-/// Whether a check may compare a code.
+/// What a code check did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckSlot {
     /// No pending, unexpired verification.
     NotFound,
     /// It has had the maximum number of checks (now `max_attempts_reached`).
     MaxAttempts,
-    /// One check counted; compare against this record.
-    Attempt(Box<VerificationRecord>),
+    /// One check counted; the code was wrong (still pending).
+    Wrong(Box<VerificationRecord>),
+    /// One check counted; the code was right: now approved.
+    Approved(Box<VerificationRecord>),
 }
 
 /// A Verify rate limit: a named key the application meters (`RK…`).

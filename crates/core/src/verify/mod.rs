@@ -18,7 +18,7 @@ mod timing;
 
 pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
 
-use crate::crypto::{ct_eq, MasterKey};
+use crate::crypto::MasterKey;
 use crate::messages::{reject, MessageError, Messages};
 use rand::RngCore;
 use std::sync::Arc;
@@ -489,36 +489,28 @@ impl Verify {
             .filter(|v| &v.account_sid == account)
             .ok_or_else(not_found)?;
         let now = self.clock.now_millis();
-        let v = match self
-            .store
-            .begin_check(service_sid, &v.sid, now, MAX_CHECKS)
-            .await?
-        {
-            CheckSlot::NotFound => return Err(not_found()),
-            CheckSlot::MaxAttempts => return Err(reject(60202, "Max check attempts reached")),
-            CheckSlot::Attempt(v) => *v,
-        };
-        if !ct_eq(&self.code_hash(&v.sid, &code), &v.code_hash) {
-            return Ok(CheckResult {
-                verification: v,
-                valid: false,
-            });
-        }
+        // The keyed hash of the guess is the same work for any guess; the store counts the
+        // check and compares in constant time, in one transaction.
+        let candidate = self.code_hash(&v.sid, &code);
         match self
             .store
-            .finish_verification(service_sid, &v.sid, status::APPROVED, now)
+            .check_code(service_sid, &v.sid, candidate, now, MAX_CHECKS)
             .await?
         {
-            Some(done) => {
+            CheckSlot::NotFound => Err(not_found()),
+            CheckSlot::MaxAttempts => Err(reject(60202, "Max check attempts reached")),
+            CheckSlot::Wrong(v) => Ok(CheckResult {
+                verification: *v,
+                valid: false,
+            }),
+            CheckSlot::Approved(v) => {
                 self.windows
-                    .approved(&self.policy.fraud, service_sid.as_str(), &done.to);
+                    .approved(&self.policy.fraud, service_sid.as_str(), &v.to);
                 Ok(CheckResult {
-                    verification: done,
+                    verification: *v,
                     valid: true,
                 })
             }
-            // Approved or canceled concurrently: gone.
-            None => Err(not_found()),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::VerifyStore;
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
+use subtle::ConstantTimeEq;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, VerificationSid, VerifyServiceSid};
 
@@ -165,6 +166,7 @@ async fn check(
     c: &mut PgConnection,
     service: &str,
     sid: &str,
+    candidate: &[u8],
     now: Millis,
     max_checks: u32,
 ) -> Result<CheckSlot> {
@@ -188,12 +190,25 @@ async fn check(
         return Ok(CheckSlot::MaxAttempts);
     }
     v.checks += 1;
-    sqlx::query("UPDATE verifications SET checks = $2 WHERE sid = $1")
-        .bind(sid)
-        .bind(i32::try_from(v.checks).unwrap_or(i32::MAX))
-        .execute(&mut *c)
-        .await?;
-    Ok(CheckSlot::Attempt(Box::new(v)))
+    let right = bool::from(v.code_hash.as_slice().ct_eq(candidate));
+    if right {
+        v.status = status::APPROVED.to_owned();
+        v.date_updated = now;
+    }
+    sqlx::query(
+        "UPDATE verifications SET checks = $2, status = $3, date_updated = $4 WHERE sid = $1",
+    )
+    .bind(sid)
+    .bind(i32::try_from(v.checks).unwrap_or(i32::MAX))
+    .bind(&v.status)
+    .bind(v.date_updated)
+    .execute(&mut *c)
+    .await?;
+    Ok(if right {
+        CheckSlot::Approved(Box::new(v))
+    } else {
+        CheckSlot::Wrong(Box::new(v))
+    })
 }
 
 #[async_trait]
@@ -377,15 +392,24 @@ impl VerifyStore for PgStore {
         .transpose()
     }
 
-    async fn begin_check(
+    async fn check_code(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,
+        candidate: Vec<u8>,
         now: Millis,
         max_checks: u32,
     ) -> Result<CheckSlot> {
         let mut tx = self.pool().begin().await?;
-        let out = check(&mut tx, service.as_str(), sid.as_str(), now, max_checks).await?;
+        let out = check(
+            &mut tx,
+            service.as_str(),
+            sid.as_str(),
+            &candidate,
+            now,
+            max_checks,
+        )
+        .await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -13,6 +13,7 @@ use crate::verify::*;
 use crate::VerifyStore;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use subtle::ConstantTimeEq;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, VerificationSid, VerifyServiceSid};
 
@@ -150,6 +151,7 @@ fn check(
     c: &Connection,
     service: &str,
     sid: &str,
+    candidate: &[u8],
     now: Millis,
     max_checks: u32,
 ) -> Result<CheckSlot> {
@@ -170,9 +172,18 @@ fn check(
         return Ok(CheckSlot::MaxAttempts);
     }
     v.checks += 1;
+    if bool::from(v.code_hash.as_slice().ct_eq(candidate)) {
+        v.status = status::APPROVED.to_owned();
+        v.date_updated = now;
+        c.prepare_cached(
+            "UPDATE verifications SET checks = ?2, status = 'approved', date_updated = ?3 WHERE sid = ?1",
+        )?
+        .execute(params![sid, v.checks, now])?;
+        return Ok(CheckSlot::Approved(Box::new(v)));
+    }
     c.prepare_cached("UPDATE verifications SET checks = ?2 WHERE sid = ?1")?
         .execute(params![sid, v.checks])?;
-    Ok(CheckSlot::Attempt(Box::new(v)))
+    Ok(CheckSlot::Wrong(Box::new(v)))
 }
 
 #[async_trait]
@@ -354,15 +365,16 @@ impl VerifyStore for SqliteStore {
         .await
     }
 
-    async fn begin_check(
+    async fn check_code(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,
+        candidate: Vec<u8>,
         now: Millis,
         max_checks: u32,
     ) -> Result<CheckSlot> {
         let (service, sid) = (service.as_str().to_owned(), sid.as_str().to_owned());
-        self.write(move |c| check(c, &service, &sid, now, max_checks))
+        self.write(move |c| check(c, &service, &sid, &candidate, now, max_checks))
             .await
     }
 

@@ -179,33 +179,26 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
     let a = account(store).await;
     let s = service(store, &a).await;
     let v = new_verification(&a, &s, "+15550104", 20_000);
+    let (wrong, right) = (vec![0u8; 32], v.code_hash.clone());
     store.start_verification(v.clone(), 5).await.expect("start");
     for n in 1..=5 {
         match store
-            .begin_check(&s, &v.sid, 20_001, 5)
+            .check_code(&s, &v.sid, wrong.clone(), 20_001, 5)
             .await
             .expect("check")
         {
-            CheckSlot::Attempt(r) => {
-                assert_eq!((r.checks, r.code_hash.clone()), (n, v.code_hash.clone()))
-            }
-            other => panic!("expected Attempt, got {other:?}"),
+            CheckSlot::Wrong(r) => assert_eq!((r.checks, r.status.as_str()), (n, status::PENDING)),
+            other => panic!("expected Wrong, got {other:?}"),
         }
     }
-    assert_eq!(
-        store
-            .begin_check(&s, &v.sid, 20_002, 5)
+    // the right code is too late now
+    for at in [20_002, 20_003] {
+        let got = store
+            .check_code(&s, &v.sid, right.clone(), at, 5)
             .await
-            .expect("check"),
-        CheckSlot::MaxAttempts
-    );
-    assert_eq!(
-        store
-            .begin_check(&s, &v.sid, 20_003, 5)
-            .await
-            .expect("check"),
-        CheckSlot::MaxAttempts
-    );
+            .expect("check");
+        assert_eq!(got, CheckSlot::MaxAttempts);
+    }
     let r = store
         .get_verification(&s, &v.sid)
         .await
@@ -227,38 +220,61 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
         StartOutcome::Created(_)
     ));
     // an expired verification cannot be checked
-    assert_eq!(
+    let late = store
+        .check_code(&s, &w.sid, w.code_hash.clone(), w.expires_at, 5)
+        .await
+        .expect("check");
+    assert_eq!(late, CheckSlot::NotFound);
+    // a wrong code, then the right one approves it, once
+    assert!(matches!(
         store
-            .begin_check(&s, &w.sid, w.expires_at, 5)
+            .check_code(&s, &w.sid, wrong.clone(), 20_019, 5)
             .await
             .expect("check"),
-        CheckSlot::NotFound
-    );
-    // approval ends it: no more checks
+        CheckSlot::Wrong(_)
+    ));
+    match store
+        .check_code(&s, &w.sid, w.code_hash.clone(), 20_020, 5)
+        .await
+        .expect("check")
+    {
+        CheckSlot::Approved(r) => {
+            assert_eq!(
+                (r.status.as_str(), r.date_updated, r.checks),
+                (status::APPROVED, 20_020, 2)
+            )
+        }
+        other => panic!("expected Approved, got {other:?}"),
+    }
+    let stored = store
+        .get_verification(&s, &w.sid)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.status, status::APPROVED);
+    let again = store
+        .check_code(&s, &w.sid, w.code_hash.clone(), 20_021, 5)
+        .await
+        .expect("check");
+    assert_eq!(again, CheckSlot::NotFound);
+    // finishing by hand still works on a pending one
+    let x = new_verification(&a, &s, "+15550105", 20_030);
+    store.start_verification(x.clone(), 5).await.expect("start");
     let done = store
-        .finish_verification(&s, &w.sid, status::APPROVED, 20_020)
+        .finish_verification(&s, &x.sid, status::CANCELED, 20_031)
         .await
         .expect("finish")
         .expect("was pending");
     assert_eq!(
         (done.status.as_str(), done.date_updated),
-        (status::APPROVED, 20_020)
-    );
-    assert_eq!(
-        store
-            .begin_check(&s, &w.sid, 20_021, 5)
-            .await
-            .expect("check"),
-        CheckSlot::NotFound
+        (status::CANCELED, 20_031)
     );
     let unknown = VerificationSid::generate();
-    assert_eq!(
-        store
-            .begin_check(&s, &unknown, 20_021, 5)
-            .await
-            .expect("check"),
-        CheckSlot::NotFound
-    );
+    let none = store
+        .check_code(&s, &unknown, right, 20_032, 5)
+        .await
+        .expect("check");
+    assert_eq!(none, CheckSlot::NotFound);
 }
 
 pub(super) async fn safe_list_and_fraud_events(store: &dyn Store) {
