@@ -121,9 +121,21 @@ struct PrefixState {
 #[derive(Default)]
 struct ServiceState {
     prefixes: HashMap<String, PrefixState>,
-    /// Settled starts and approvals of the whole service (its baseline), decayed.
+    counts: Counts,
+    /// When idle prefixes were last swept out.
+    last_sweep: Millis,
+}
+
+/// The service's own conversion (its baseline), kept up to date as starts come and go, so
+/// judging a start costs the same however many prefixes the service sends to.
+#[derive(Default)]
+struct Counts {
+    /// Starts that left the conversion window, and those of them approved (decayed).
     settled: f64,
     approved: f64,
+    /// Starts in the window and those of them approved.
+    window: u64,
+    window_approved: u64,
 }
 
 /// The in-memory part (steps 2, 4, 5) of the fraud guard, per node.
@@ -172,9 +184,15 @@ impl Windows {
             services.clear();
         }
         let svc = services.entry(service.to_owned()).or_default();
-        settle(svc, p, now);
-        let baseline = baseline(svc, p);
-        let st = svc.prefixes.entry(prefix.clone()).or_default();
+        if now - svc.last_sweep >= ms(p.conv_window_secs) / 4 {
+            sweep(svc, p, now);
+        }
+        let ServiceState {
+            prefixes, counts, ..
+        } = svc;
+        let st = prefixes.entry(prefix.clone()).or_default();
+        settle(st, counts, p, now);
+        let baseline = baseline(counts, p);
         if st.blocked_until > now {
             return Some(Suspicion {
                 kind: "blocked_prefix",
@@ -196,6 +214,7 @@ impl Windows {
             .len();
         st.recent.push_back((now, number));
         st.sends.push_back((now, number, false));
+        counts.window += 1;
         let verdict = if close + 1 >= p.seq_run {
             Some(Suspicion {
                 kind: "sequential",
@@ -236,12 +255,16 @@ impl Windows {
     pub fn approved(&self, p: &FraudPolicy, service: &str, to: &str) {
         let (prefix, number) = prefix_of(to, p.prefix_digits);
         let mut services = self.lock();
-        if let Some(st) = services
-            .get_mut(service)
-            .and_then(|s| s.prefixes.get_mut(&prefix))
-        {
-            if let Some(e) = st.sends.iter_mut().rev().find(|e| e.1 == number && !e.2) {
+        if let Some(svc) = services.get_mut(service) {
+            let ServiceState {
+                prefixes, counts, ..
+            } = svc;
+            if let Some(e) = prefixes
+                .get_mut(&prefix)
+                .and_then(|st| st.sends.iter_mut().rev().find(|e| e.1 == number && !e.2))
+            {
                 e.2 = true;
+                counts.window_approved += 1;
             }
         }
     }
@@ -251,39 +274,47 @@ fn ms(secs: u64) -> Millis {
     i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }
 
-/// Moves starts out of the conversion window into the service baseline (decayed so it
-/// follows the service's current traffic).
-fn settle(svc: &mut ServiceState, p: &FraudPolicy, now: Millis) {
+/// Moves a prefix's starts that left the conversion window into the service baseline
+/// (decayed so that it follows the service's current traffic).
+fn settle(st: &mut PrefixState, c: &mut Counts, p: &FraudPolicy, now: Millis) {
     let from = now - ms(p.conv_window_secs);
-    for st in svc.prefixes.values_mut() {
-        while let Some(&(t, _, ok)) = st.sends.front() {
-            if t >= from {
-                break;
-            }
-            st.sends.pop_front();
-            svc.settled = svc.settled * 0.999 + 1.0;
-            svc.approved = svc.approved * 0.999 + f64::from(u8::from(ok));
+    while let Some(&(t, _, ok)) = st.sends.front() {
+        if t >= from {
+            break;
+        }
+        st.sends.pop_front();
+        c.window = c.window.saturating_sub(1);
+        c.window_approved = c.window_approved.saturating_sub(u64::from(ok));
+        c.settled = c.settled * 0.999 + 1.0;
+        c.approved = c.approved * 0.999 + f64::from(u8::from(ok));
+    }
+}
+
+/// Settles every prefix and drops the idle ones (every quarter of the conversion window,
+/// so its cost is spread over many starts).
+fn sweep(svc: &mut ServiceState, p: &FraudPolicy, now: Millis) {
+    svc.last_sweep = now;
+    let seq_from = now - ms(p.seq_window_secs);
+    let ServiceState {
+        prefixes, counts, ..
+    } = svc;
+    for st in prefixes.values_mut() {
+        settle(st, counts, p, now);
+        while st.recent.front().is_some_and(|(t, _)| *t < seq_from) {
+            st.recent.pop_front();
         }
     }
-    svc.prefixes
+    prefixes
         .retain(|_, st| !st.sends.is_empty() || !st.recent.is_empty() || st.blocked_until > now);
 }
 
 /// The service's approval rate: from its settled history once there is enough of it,
-/// else from everything in the window that is past the grace period, else the default.
-fn baseline(svc: &ServiceState, p: &FraudPolicy) -> f64 {
-    if svc.settled >= 50.0 {
-        return svc.approved / svc.settled;
-    }
-    let (mut n, mut ok) = (0usize, 0usize);
-    for st in svc.prefixes.values() {
-        for &(_, _, a) in &st.sends {
-            n += 1;
-            ok += usize::from(a);
-        }
-    }
-    if n >= 50 {
-        ok as f64 / n as f64
+/// else from what is in the window, else the default.
+fn baseline(c: &Counts, p: &FraudPolicy) -> f64 {
+    if c.settled >= 50.0 {
+        c.approved / c.settled
+    } else if c.window >= 50 {
+        c.window_approved as f64 / c.window as f64
     } else {
         p.default_baseline
     }
