@@ -21,6 +21,7 @@ pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
 use crate::crypto::MasterKey;
 use crate::messages::{reject, MessageError, Messages};
 use rand::RngCore;
+use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_domain::address::Address;
 use switchboard_domain::clock::{Clock, Millis};
@@ -115,7 +116,13 @@ pub struct Verify {
     policy: VerifyPolicy,
     /// The fraud guard's per-node windows.
     windows: fraud::Windows,
+    /// Services read in the last [`SERVICE_TTL_MS`] (starts and checks), per node.
+    services: std::sync::Mutex<HashMap<VerifyServiceSid, (Millis, Arc<VerifyServiceRecord>)>>,
 }
+
+/// How long a node reuses a service it read for starts and checks: a change made through
+/// another node is seen within this time (this node's own changes at once).
+pub const SERVICE_TTL_MS: Millis = 2_000;
 
 fn invalid(message: impl Into<String>) -> MessageError {
     reject(60200, message)
@@ -140,6 +147,7 @@ impl Verify {
             messages,
             policy,
             windows: fraud::Windows::default(),
+            services: std::sync::Mutex::default(),
         }
     }
 
@@ -243,6 +251,38 @@ impl Verify {
         Ok(self.store.list_verify_services(account).await?)
     }
 
+    /// The account's service, as read within the last [`SERVICE_TTL_MS`].
+    async fn cached_service(
+        &self,
+        account: &AccountSid,
+        sid: &VerifyServiceSid,
+    ) -> Result<Option<Arc<VerifyServiceRecord>>, MessageError> {
+        let now = self.clock.now_millis();
+        let lock = || self.services.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, s)) = lock().get(sid) {
+            if now - at < SERVICE_TTL_MS {
+                return Ok(Some(s.clone()).filter(|s| &s.account_sid == account));
+            }
+        }
+        let Some(s) = self.store.get_verify_service(account, sid).await? else {
+            return Ok(None);
+        };
+        let s = Arc::new(s);
+        let mut map = lock();
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(sid.clone(), (now, s.clone()));
+        Ok(Some(s))
+    }
+
+    fn forget_service(&self, sid: &VerifyServiceSid) {
+        self.services
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sid);
+    }
+
     pub async fn update_service(
         &self,
         account: &AccountSid,
@@ -261,6 +301,7 @@ impl Verify {
         {
             return Ok(None);
         }
+        self.forget_service(sid);
         Ok(self.store.get_verify_service(account, sid).await?)
     }
 
@@ -269,7 +310,9 @@ impl Verify {
         account: &AccountSid,
         sid: &VerifyServiceSid,
     ) -> Result<bool, MessageError> {
-        Ok(self.store.delete_verify_service(account, sid).await?)
+        let deleted = self.store.delete_verify_service(account, sid).await?;
+        self.forget_service(sid);
+        Ok(deleted)
     }
 
     /// The code a seed stands for: HMAC(master key, seed) reduced to `len` digits.
@@ -321,8 +364,7 @@ impl Verify {
         req: StartRequest,
     ) -> Result<VerificationRecord, MessageError> {
         let service = self
-            .store
-            .get_verify_service(account, service_sid)
+            .cached_service(account, service_sid)
             .await?
             .ok_or_else(not_found)?;
         let to_raw = req
@@ -446,12 +488,7 @@ impl Verify {
         service_sid: &VerifyServiceSid,
         req: CheckRequest,
     ) -> Result<CheckResult, MessageError> {
-        if self
-            .store
-            .get_verify_service(account, service_sid)
-            .await?
-            .is_none()
-        {
+        if self.cached_service(account, service_sid).await?.is_none() {
             return Err(not_found());
         }
         let code = req
