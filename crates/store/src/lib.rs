@@ -279,13 +279,15 @@ pub trait VerifyStore: Send + Sync {
         account: &AccountSid,
         sid: &VerifyServiceSid,
     ) -> Result<bool>;
-    /// In one transaction: marks the service's pending verifications for `new.to` that
-    /// expired by `new.now` as expired; then adds a send to the pending one (unless it has
-    /// `max_sends` already) or, if there is none, stores `new`.
+    /// In one transaction: charges `charges` (all or nothing, as
+    /// [`RateLimitStore::charge`]; `Limited` if one is full); marks the service's pending
+    /// verifications for `new.to` that expired by `new.now` as expired; then adds a send to
+    /// the pending one (unless it has `max_sends` already) or, if there is none, stores `new`.
     async fn start_verification(
         &self,
         new: NewVerification,
         max_sends: u32,
+        charges: Vec<Charge>,
     ) -> Result<StartOutcome>;
     async fn get_verification(
         &self,

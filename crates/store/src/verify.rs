@@ -116,6 +116,11 @@ pub enum StartOutcome {
     Resent(VerificationRecord),
     /// A pending one already had the maximum number of sends; nothing changed.
     MaxSends(VerificationRecord),
+    /// One of the start's velocity buckets was full; nothing changed.
+    Limited {
+        bucket: Box<BucketRecord>,
+        retry_after_ms: Millis,
+    },
 }
 
 /// What a code check did.

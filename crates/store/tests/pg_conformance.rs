@@ -99,6 +99,11 @@ async fn verify_limits_hold_across_nodes() {
     let mut tasks = Vec::new();
     for i in 0..60usize {
         let (s, b) = (nodes[i % 3].clone(), bucket.clone());
+        let per_number = BucketRecord {
+            sid: BucketSid::parse("BL0000000000000000000000000000000b").expect("sid"),
+            max: 3,
+            ..bucket.clone()
+        };
         let (account, service) = (account.clone(), service.clone());
         tasks.push(tokio::spawn(async move {
             let charged = s
@@ -130,6 +135,10 @@ async fn verify_limits_hold_across_nodes() {
                         expires_at: 610_000,
                     },
                     5,
+                    vec![Charge {
+                        bucket: per_number,
+                        value: "+393331239999".into(),
+                    }],
                 )
                 .await
                 .expect("start");
@@ -137,7 +146,7 @@ async fn verify_limits_hold_across_nodes() {
         }));
     }
     let mut allowed = 0;
-    let (mut created, mut resent, mut refused) = (0, 0, 0);
+    let (mut created, mut resent, mut refused, mut limited) = (0, 0, 0, 0);
     for t in tasks {
         let (ok, started) = t.await.expect("task");
         allowed += usize::from(ok);
@@ -145,12 +154,13 @@ async fn verify_limits_hold_across_nodes() {
             StartOutcome::Created(_) => created += 1,
             StartOutcome::Resent(_) => resent += 1,
             StartOutcome::MaxSends(_) => refused += 1,
+            StartOutcome::Limited { .. } => limited += 1,
         }
     }
     assert_eq!(allowed, 5, "a bucket of 5 allows exactly 5");
     assert_eq!(
-        (created, resent, refused),
-        (1, 4, 55),
-        "one verification, 5 sends in all"
+        (created, resent, refused, limited),
+        (1, 2, 0, 57),
+        "a velocity bucket of 3 charged with the start: one verification, 3 sends"
     );
 }

@@ -7,7 +7,7 @@ use super::Verify;
 use crate::messages::{reject, MessageError};
 use sha2::{Digest, Sha256};
 use switchboard_domain::ids::{AccountSid, BucketSid, RateLimitSid};
-use switchboard_store::{BucketRecord, Charge, ChargeOutcome, FraudEvent, VerifyServiceRecord};
+use switchboard_store::{BucketRecord, Charge, FraudEvent, VerifyServiceRecord};
 
 /// A velocity bucket of the fraud guard (not one of the service's own rate limits): its
 /// SID is derived from the service and the kind, so every node charges the same counters.
@@ -32,18 +32,19 @@ fn guard_bucket(
 }
 
 impl Verify {
-    /// The fraud guard for a start to `to` (an E.164 number); `Err` when it blocks.
+    /// The fraud guard for a start to `to` (an E.164 number): `Err` when it blocks; else the
+    /// velocity buckets to charge in the start's own transaction (none unless enforcing).
     pub(super) async fn guard(
         &self,
         account: &AccountSid,
         service: &VerifyServiceRecord,
         to: &str,
         device_ip: Option<&str>,
-    ) -> Result<(), MessageError> {
+    ) -> Result<Vec<Charge>, MessageError> {
         let p = &self.policy.fraud;
-        let mode = Mode::parse(&service.config.fraud_mode).unwrap_or(p.mode);
+        let mode = self.mode(service);
         if mode == Mode::Off || self.store.get_safe_number(account, to).await?.is_some() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let countries = if service.config.allowed_countries.is_empty() {
             &p.allowed_countries
@@ -65,7 +66,15 @@ impl Verify {
                     countries.join(", ")
                 ),
             };
-            return self.suspect(service, to, s, mode, 60238).await;
+            self.suspect(service, to, s, mode, 60238).await?;
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now_millis();
+        if let Some(s) = self.windows.assess(p, service.sid.as_str(), to, now) {
+            self.suspect(service, to, s, mode, 60410).await?;
+        }
+        if mode != Mode::Enforce {
+            return Ok(Vec::new());
         }
         let (prefix, _) = prefix_of(to, p.prefix_digits);
         let mut charges = vec![
@@ -75,7 +84,7 @@ impl Verify {
             },
             Charge {
                 bucket: guard_bucket(service, "prefix", p.per_prefix),
-                value: prefix.clone(),
+                value: prefix,
             },
         ];
         if let Some(net) = device_ip.and_then(ip_network) {
@@ -84,38 +93,43 @@ impl Verify {
                 value: net,
             });
         }
-        let now = self.clock.now_millis();
-        if mode == Mode::Enforce {
-            if let ChargeOutcome::Limited { bucket, .. } =
-                self.store.charge(charges.clone(), now).await?
-            {
-                let (kind, what) = match charges.iter().find(|c| c.bucket.sid == bucket.sid) {
-                    Some(c)
-                        if c.bucket.sid == guard_bucket(service, "number", p.per_number).sid =>
-                    {
-                        ("velocity_number", format!("number {}", c.value))
-                    }
-                    Some(c)
-                        if c.bucket.sid == guard_bucket(service, "prefix", p.per_prefix).sid =>
-                    {
-                        ("velocity_prefix", format!("prefix +{}", c.value))
-                    }
-                    Some(c) => ("velocity_ip", format!("network {}", c.value)),
-                    None => ("velocity", String::new()),
-                };
-                let s = Suspicion {
-                    kind,
-                    reason: format!(
-                        "more than {} starts in {} s for {what}",
-                        bucket.max, bucket.interval_secs
-                    ),
-                };
-                return self.suspect(service, to, s, mode, 60410).await;
-            }
-        }
-        match self.windows.assess(p, service.sid.as_str(), to, now) {
-            Some(s) => self.suspect(service, to, s, mode, 60410).await,
-            None => Ok(()),
+        Ok(charges)
+    }
+
+    fn mode(&self, service: &VerifyServiceRecord) -> Mode {
+        Mode::parse(&service.config.fraud_mode).unwrap_or(self.policy.fraud.mode)
+    }
+
+    /// A start refused because one of the guard's velocity buckets (charged with it) was full.
+    pub(super) async fn over_velocity(
+        &self,
+        service: &VerifyServiceRecord,
+        to: &str,
+        device_ip: Option<&str>,
+        bucket: &BucketRecord,
+    ) -> MessageError {
+        let p = &self.policy.fraud;
+        let (kind, what) = if bucket.sid == guard_bucket(service, "number", p.per_number).sid {
+            ("velocity_number", format!("number {to}"))
+        } else if bucket.sid == guard_bucket(service, "prefix", p.per_prefix).sid {
+            (
+                "velocity_prefix",
+                format!("prefix +{}", prefix_of(to, p.prefix_digits).0),
+            )
+        } else {
+            let net = device_ip.and_then(ip_network).unwrap_or_default();
+            ("velocity_ip", format!("network {net}"))
+        };
+        let s = Suspicion {
+            kind,
+            reason: format!(
+                "more than {} starts in {} s for {what}",
+                bucket.max, bucket.interval_secs
+            ),
+        };
+        match self.suspect(service, to, s, Mode::Enforce, 60410).await {
+            Err(e) => e,
+            Ok(()) => reject(60410, "Verification blocked by the fraud guard."),
         }
     }
 

@@ -393,7 +393,8 @@ impl Verify {
         }
         self.charge_rate_limits(service_sid, &req.rate_limits)
             .await?;
-        self.guard(account, &service, to.as_str(), req.device_ip.as_deref())
+        let velocity = self
+            .guard(account, &service, to.as_str(), req.device_ip.as_deref())
             .await?;
         let now = self.clock.now_millis();
         let sid = VerificationSid::generate_at(now);
@@ -416,10 +417,19 @@ impl Verify {
             now,
             expires_at: now + VALIDITY_MS,
         };
-        let v = match self.store.start_verification(new, MAX_SENDS).await? {
+        let v = match self
+            .store
+            .start_verification(new, MAX_SENDS, velocity)
+            .await?
+        {
             StartOutcome::Created(v) | StartOutcome::Resent(v) => v,
             StartOutcome::MaxSends(_) => {
                 return Err(reject(60203, "Max send attempts reached"));
+            }
+            StartOutcome::Limited { bucket, .. } => {
+                return Err(self
+                    .over_velocity(&service, to.as_str(), req.device_ip.as_deref(), &bucket)
+                    .await);
             }
         };
         // A resend derives the same code from the stored seed.

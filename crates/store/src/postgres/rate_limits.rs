@@ -10,7 +10,7 @@ use crate::verify::{BucketRecord, Charge, ChargeOutcome, RateLimitRecord};
 use crate::RateLimitStore;
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{BucketSid, RateLimitSid, VerifyServiceSid};
 
@@ -48,6 +48,53 @@ fn bucket(r: &PgRow) -> Result<BucketRecord> {
 
 fn int(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Charges every bucket once inside the caller's transaction: locks the (bucket, value)
+/// pairs in a fixed order, then writes nothing unless every bucket has room.
+pub(super) async fn charge_in(
+    c: &mut PgConnection,
+    mut charges: Vec<Charge>,
+    now: Millis,
+) -> Result<ChargeOutcome> {
+    charges
+        .sort_by(|a, b| (a.bucket.sid.as_str(), &a.value).cmp(&(b.bucket.sid.as_str(), &b.value)));
+    let mut next = Vec::with_capacity(charges.len());
+    for ch in &charges {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 11))")
+            .bind(ch.bucket.sid.as_str())
+            .bind(&ch.value)
+            .execute(&mut *c)
+            .await?;
+        let tat: Option<i64> = sqlx::query_scalar(
+            "SELECT tat FROM rate_counters WHERE bucket_sid = $1 AND value = $2",
+        )
+        .bind(ch.bucket.sid.as_str())
+        .bind(&ch.value)
+        .fetch_optional(&mut *c)
+        .await?;
+        match gcra(&ch.bucket, tat, now) {
+            Ok(t) => next.push(t),
+            Err(wait) => {
+                return Ok(ChargeOutcome::Limited {
+                    bucket: Box::new(ch.bucket.clone()),
+                    retry_after_ms: wait,
+                })
+            }
+        }
+    }
+    for (ch, tat) in charges.iter().zip(next) {
+        sqlx::query(
+            "INSERT INTO rate_counters (bucket_sid, value, tat) VALUES ($1, $2, $3) \
+             ON CONFLICT (bucket_sid, value) DO UPDATE SET tat = excluded.tat",
+        )
+        .bind(ch.bucket.sid.as_str())
+        .bind(&ch.value)
+        .bind(tat)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(ChargeOutcome::Allowed)
 }
 
 #[async_trait]
@@ -227,51 +274,16 @@ impl RateLimitStore for PgStore {
         Ok(n > 0)
     }
 
-    async fn charge(&self, mut charges: Vec<Charge>, now: Millis) -> Result<ChargeOutcome> {
+    async fn charge(&self, charges: Vec<Charge>, now: Millis) -> Result<ChargeOutcome> {
         if charges.is_empty() {
             return Ok(ChargeOutcome::Allowed);
         }
-        charges.sort_by(|a, b| {
-            (a.bucket.sid.as_str(), &a.value).cmp(&(b.bucket.sid.as_str(), &b.value))
-        });
         let mut tx = self.pool().begin().await?;
-        let mut next = Vec::with_capacity(charges.len());
-        for ch in &charges {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 11))")
-                .bind(ch.bucket.sid.as_str())
-                .bind(&ch.value)
-                .execute(&mut *tx)
-                .await?;
-            let tat: Option<i64> = sqlx::query_scalar(
-                "SELECT tat FROM rate_counters WHERE bucket_sid = $1 AND value = $2",
-            )
-            .bind(ch.bucket.sid.as_str())
-            .bind(&ch.value)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match gcra(&ch.bucket, tat, now) {
-                Ok(t) => next.push(t),
-                Err(wait) => {
-                    tx.rollback().await?;
-                    return Ok(ChargeOutcome::Limited {
-                        bucket: Box::new(ch.bucket.clone()),
-                        retry_after_ms: wait,
-                    });
-                }
-            }
+        let out = charge_in(&mut tx, charges, now).await?;
+        match out {
+            ChargeOutcome::Allowed => tx.commit().await?,
+            ChargeOutcome::Limited { .. } => tx.rollback().await?,
         }
-        for (ch, tat) in charges.iter().zip(next) {
-            sqlx::query(
-                "INSERT INTO rate_counters (bucket_sid, value, tat) VALUES ($1, $2, $3) \
-                 ON CONFLICT (bucket_sid, value) DO UPDATE SET tat = excluded.tat",
-            )
-            .bind(ch.bucket.sid.as_str())
-            .bind(&ch.value)
-            .bind(tat)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(ChargeOutcome::Allowed)
+        Ok(out)
     }
 }

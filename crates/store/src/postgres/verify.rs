@@ -95,7 +95,22 @@ async fn by_sid(
     .transpose()
 }
 
-async fn start(c: &mut PgConnection, new: NewVerification, max_sends: u32) -> Result<StartOutcome> {
+async fn start(
+    c: &mut PgConnection,
+    new: NewVerification,
+    max_sends: u32,
+    charges: Vec<Charge>,
+) -> Result<StartOutcome> {
+    if let ChargeOutcome::Limited {
+        bucket,
+        retry_after_ms,
+    } = super::rate_limits::charge_in(&mut *c, charges, new.now).await?
+    {
+        return Ok(StartOutcome::Limited {
+            bucket,
+            retry_after_ms,
+        });
+    }
     let (service, to) = (new.service_sid.as_str(), new.to.as_str());
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 7))")
         .bind(service)
@@ -358,9 +373,10 @@ impl VerifyStore for PgStore {
         &self,
         new: NewVerification,
         max_sends: u32,
+        charges: Vec<Charge>,
     ) -> Result<StartOutcome> {
         let mut tx = self.pool().begin().await?;
-        let out = start(&mut tx, new, max_sends).await?;
+        let out = start(&mut tx, new, max_sends, charges).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -8,7 +8,7 @@ use crate::sql::{gcra, BUCKET_COLUMNS, RATE_LIMIT_COLUMNS};
 use crate::verify::{BucketRecord, Charge, ChargeOutcome, RateLimitRecord};
 use crate::RateLimitStore;
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{BucketSid, RateLimitSid, VerifyServiceSid};
 
@@ -41,6 +41,35 @@ fn bucket(r: &Row<'_>) -> rusqlite::Result<BucketRecord> {
         date_created: r.get(6)?,
         date_updated: r.get(7)?,
     })
+}
+
+/// Charges every bucket once, all or nothing, inside the caller's transaction (the
+/// single writer makes the read-then-write atomic).
+pub(super) fn charge_in(c: &Connection, charges: &[Charge], now: Millis) -> Result<ChargeOutcome> {
+    let mut next = Vec::with_capacity(charges.len());
+    for ch in charges {
+        let tat: Option<i64> = c
+            .prepare_cached("SELECT tat FROM rate_counters WHERE bucket_sid = ?1 AND value = ?2")?
+            .query_row([ch.bucket.sid.as_str(), ch.value.as_str()], |r| r.get(0))
+            .optional()?;
+        match gcra(&ch.bucket, tat, now) {
+            Ok(t) => next.push(t),
+            Err(wait) => {
+                return Ok(ChargeOutcome::Limited {
+                    bucket: Box::new(ch.bucket.clone()),
+                    retry_after_ms: wait,
+                })
+            }
+        }
+    }
+    for (ch, tat) in charges.iter().zip(next) {
+        c.prepare_cached(
+            "INSERT INTO rate_counters (bucket_sid, value, tat) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (bucket_sid, value) DO UPDATE SET tat = excluded.tat",
+        )?
+        .execute(params![ch.bucket.sid.as_str(), ch.value, tat])?;
+    }
+    Ok(ChargeOutcome::Allowed)
 }
 
 #[async_trait]
@@ -218,34 +247,6 @@ impl RateLimitStore for SqliteStore {
         if charges.is_empty() {
             return Ok(ChargeOutcome::Allowed);
         }
-        self.write(move |c| {
-            let mut next = Vec::with_capacity(charges.len());
-            for ch in &charges {
-                let tat: Option<i64> = c
-                    .prepare_cached(
-                        "SELECT tat FROM rate_counters WHERE bucket_sid = ?1 AND value = ?2",
-                    )?
-                    .query_row([ch.bucket.sid.as_str(), ch.value.as_str()], |r| r.get(0))
-                    .optional()?;
-                match gcra(&ch.bucket, tat, now) {
-                    Ok(t) => next.push(t),
-                    Err(wait) => {
-                        return Ok(ChargeOutcome::Limited {
-                            bucket: Box::new(ch.bucket.clone()),
-                            retry_after_ms: wait,
-                        })
-                    }
-                }
-            }
-            for (ch, tat) in charges.iter().zip(next) {
-                c.prepare_cached(
-                    "INSERT INTO rate_counters (bucket_sid, value, tat) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (bucket_sid, value) DO UPDATE SET tat = excluded.tat",
-                )?
-                .execute(params![ch.bucket.sid.as_str(), ch.value, tat])?;
-            }
-            Ok(ChargeOutcome::Allowed)
-        })
-        .await
+        self.write(move |c| charge_in(c, &charges, now)).await
     }
 }

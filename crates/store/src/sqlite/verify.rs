@@ -94,7 +94,22 @@ fn safe_number(c: &Connection, account: &str, number: &str) -> Result<Option<Saf
     .optional()?)
 }
 
-fn start(c: &Connection, new: NewVerification, max_sends: u32) -> Result<StartOutcome> {
+fn start(
+    c: &Connection,
+    new: NewVerification,
+    max_sends: u32,
+    charges: &[Charge],
+) -> Result<StartOutcome> {
+    if let ChargeOutcome::Limited {
+        bucket,
+        retry_after_ms,
+    } = super::rate_limits::charge_in(c, charges, new.now)?
+    {
+        return Ok(StartOutcome::Limited {
+            bucket,
+            retry_after_ms,
+        });
+    }
     let (service, to) = (new.service_sid.as_str(), new.to.as_str());
     c.prepare_cached(
         "UPDATE verifications SET status = 'expired', date_updated = ?3 \
@@ -335,8 +350,10 @@ impl VerifyStore for SqliteStore {
         &self,
         new: NewVerification,
         max_sends: u32,
+        charges: Vec<Charge>,
     ) -> Result<StartOutcome> {
-        self.write(move |c| start(c, new, max_sends)).await
+        self.write(move |c| start(c, new, max_sends, &charges))
+            .await
     }
 
     async fn get_verification(

@@ -42,6 +42,7 @@ pub async fn suite(store: &dyn Store) {
     verify::safe_list_and_fraud_events(store).await;
     rate_limits::rate_limits_and_buckets(store).await;
     rate_limits::deleting_a_service_deletes_its_rate_limits(store).await;
+    rate_limits::a_start_is_charged_with_its_buckets(store).await;
     factors::entities_are_scoped_and_deleted_with_what_they_own(store).await;
     factors::factor_verification_accepts_a_later_step_and_locks_after_wrong_codes(store).await;
     factors::challenges_accept_each_step_once_and_lock_after_wrong_codes(store).await;

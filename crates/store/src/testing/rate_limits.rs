@@ -203,3 +203,62 @@ pub(super) async fn deleting_a_service_deletes_its_rate_limits(store: &dyn Store
         ChargeOutcome::Allowed
     );
 }
+
+pub(super) async fn a_start_is_charged_with_its_buckets(store: &dyn Store) {
+    let a = account(store).await;
+    let s = VerifyServiceSid::generate();
+    let l = limit(&a, &s, "velocity");
+    let b = bucket(&l, 1, 3600);
+    let new = |to: &str, at: i64| NewVerification {
+        sid: switchboard_domain::ids::VerificationSid::generate(),
+        service_sid: s.clone(),
+        account_sid: a.clone(),
+        to: to.into(),
+        channel: "sms".into(),
+        seed: vec![3; 16],
+        code_hash: vec![4; 32],
+        attempt: SendAttempt {
+            sid: switchboard_domain::ids::VerificationAttemptSid::generate(),
+            channel: "sms".into(),
+            at,
+        },
+        now: at,
+        expires_at: at + 600_000,
+    };
+    let first = new("+15550601", 50_000);
+    let got = store
+        .start_verification(first.clone(), 5, vec![charge(&b, "prefix-1555")])
+        .await
+        .expect("start");
+    assert!(matches!(got, StartOutcome::Created(_)), "{got:?}");
+    let second = new("+15550602", 50_001);
+    match store
+        .start_verification(second.clone(), 5, vec![charge(&b, "prefix-1555")])
+        .await
+        .expect("start")
+    {
+        StartOutcome::Limited {
+            bucket,
+            retry_after_ms,
+        } => {
+            assert_eq!(bucket.sid, b.sid);
+            assert!(retry_after_ms > 0);
+        }
+        other => panic!("expected Limited, got {other:?}"),
+    }
+    assert!(
+        store
+            .get_verification(&s, &second.sid)
+            .await
+            .expect("get")
+            .is_none(),
+        "nothing stored"
+    );
+    // another value has its own room
+    let third = new("+15550603", 50_002);
+    let got = store
+        .start_verification(third, 5, vec![charge(&b, "prefix-1666")])
+        .await
+        .expect("start");
+    assert!(matches!(got, StartOutcome::Created(_)), "{got:?}");
+}

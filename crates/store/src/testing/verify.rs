@@ -88,7 +88,10 @@ pub(super) async fn services_are_scoped(store: &dyn Store) {
         .expect("exists");
     assert_eq!((got.config, got.date_updated), (config, 2_000));
     let v = new_verification(&a, &s, "+15550101", 3_000);
-    store.start_verification(v.clone(), 5).await.expect("start");
+    store
+        .start_verification(v.clone(), 5, Vec::new())
+        .await
+        .expect("start");
     assert!(!store.delete_verify_service(&b, &s).await.expect("delete"));
     assert!(store.delete_verify_service(&a, &s).await.expect("delete"));
     assert!(store
@@ -108,7 +111,7 @@ pub(super) async fn sends_are_limited_and_reuse_the_pending_verification(store: 
     let s = service(store, &a).await;
     let first = new_verification(&a, &s, "+15550102", 10_000);
     let created = match store
-        .start_verification(first.clone(), 5)
+        .start_verification(first.clone(), 5, Vec::new())
         .await
         .expect("start")
     {
@@ -125,7 +128,11 @@ pub(super) async fn sends_are_limited_and_reuse_the_pending_verification(store: 
     );
     for n in 2..=5 {
         let again = new_verification(&a, &s, "+15550102", 10_000 + n);
-        match store.start_verification(again, 5).await.expect("resend") {
+        match store
+            .start_verification(again, 5, Vec::new())
+            .await
+            .expect("resend")
+        {
             StartOutcome::Resent(v) => {
                 assert_eq!(v.sid, first.sid, "a resend reuses the pending verification");
                 assert_eq!(v.sends.len(), n as usize);
@@ -136,7 +143,7 @@ pub(super) async fn sends_are_limited_and_reuse_the_pending_verification(store: 
     }
     let sixth = new_verification(&a, &s, "+15550102", 10_010);
     assert!(matches!(
-        store.start_verification(sixth, 5).await.expect("start"),
+        store.start_verification(sixth, 5, Vec::new()).await.expect("start"),
         StartOutcome::MaxSends(v) if v.sends.len() == 5
     ));
     let stored = store
@@ -148,13 +155,16 @@ pub(super) async fn sends_are_limited_and_reuse_the_pending_verification(store: 
     // another recipient is independent
     let other = new_verification(&a, &s, "+15550103", 10_020);
     assert!(matches!(
-        store.start_verification(other, 5).await.expect("start"),
+        store
+            .start_verification(other, 5, Vec::new())
+            .await
+            .expect("start"),
         StartOutcome::Created(_)
     ));
     // once expired, a start creates a new verification and the old one is expired
     let later = new_verification(&a, &s, "+15550102", first.expires_at);
     match store
-        .start_verification(later.clone(), 5)
+        .start_verification(later.clone(), 5, Vec::new())
         .await
         .expect("start")
     {
@@ -180,7 +190,10 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
     let s = service(store, &a).await;
     let v = new_verification(&a, &s, "+15550104", 20_000);
     let (wrong, right) = (vec![0u8; 32], v.code_hash.clone());
-    store.start_verification(v.clone(), 5).await.expect("start");
+    store
+        .start_verification(v.clone(), 5, Vec::new())
+        .await
+        .expect("start");
     for n in 1..=5 {
         match store
             .check_code(&s, &v.sid, wrong.clone(), 20_001, 5)
@@ -216,7 +229,10 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
     // a new verification for the same number can start (the old one is no longer pending)
     let w = new_verification(&a, &s, "+15550104", 20_010);
     assert!(matches!(
-        store.start_verification(w.clone(), 5).await.expect("start"),
+        store
+            .start_verification(w.clone(), 5, Vec::new())
+            .await
+            .expect("start"),
         StartOutcome::Created(_)
     ));
     // an expired verification cannot be checked
@@ -259,7 +275,10 @@ pub(super) async fn checks_are_counted_and_limited(store: &dyn Store) {
     assert_eq!(again, CheckSlot::NotFound);
     // finishing by hand still works on a pending one
     let x = new_verification(&a, &s, "+15550105", 20_030);
-    store.start_verification(x.clone(), 5).await.expect("start");
+    store
+        .start_verification(x.clone(), 5, Vec::new())
+        .await
+        .expect("start");
     let done = store
         .finish_verification(&s, &x.sid, status::CANCELED, 20_031)
         .await
