@@ -87,6 +87,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Maps a core error to its response, a "not found" naming the requested path (core's
+/// 20404 carries none).
+pub fn at(path: &str) -> impl Fn(MessageError) -> ApiError + '_ {
+    move |e| match ApiError::from(e) {
+        e if e.code == 20404 => ApiError::not_found(path),
+        e => e,
+    }
+}
+
 impl From<MessageError> for ApiError {
     fn from(e: MessageError) -> Self {
         match e {

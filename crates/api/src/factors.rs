@@ -2,7 +2,7 @@
 //! binding shown only on creation) and challenges.
 
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
 use crate::AppState;
@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::factors::{FactorParams, NewFactor};
-use switchboard_core::messages::MessageError;
 use switchboard_core::store::{ChallengeRecord, EntityRecord, FactorRecord};
 use switchboard_domain::ids::{ChallengeSid, FactorSid, VerifyServiceSid};
 
@@ -106,14 +105,6 @@ fn challenge_json(base: &str, c: &ChallengeRecord) -> Value {
 
 fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
     VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
-}
-
-/// Core's "not found" carries no path: the response names the requested one.
-fn at(path: &str) -> impl Fn(MessageError) -> ApiError + '_ {
-    move |e| match ApiError::from(e) {
-        e if e.code == 20404 => ApiError::not_found(path),
-        e => e,
-    }
 }
 
 fn query(q: Option<String>) -> Result<Params, ApiError> {

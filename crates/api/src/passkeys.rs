@@ -4,7 +4,7 @@
 //! handed to core unchanged.
 
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{at, ApiError};
 use crate::form::Params;
 use crate::services::iso;
 use crate::AppState;
@@ -130,14 +130,6 @@ fn field<'a>(f: &'a [(String, String)], snake: &str, pascal: &str) -> Option<&'a
 
 fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
     VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
-}
-
-/// The service a request names; core's "not found" becomes a 404 for this path.
-fn at(path: &str) -> impl Fn(switchboard_core::messages::MessageError) -> ApiError + '_ {
-    move |e| match ApiError::from(e) {
-        e if e.code == 20404 => ApiError::not_found(path),
-        e => e,
-    }
 }
 
 pub async fn create_factor(

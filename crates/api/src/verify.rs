@@ -2,7 +2,7 @@
 //! services, verifications and verification checks.
 
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
 use crate::AppState;
@@ -162,14 +162,6 @@ fn start_request(p: &Params) -> Result<StartRequest, ApiError> {
 
 fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
     VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
-}
-
-/// Core's "not found" carries no path: the response names the requested one.
-fn at(path: &str) -> impl Fn(switchboard_core::messages::MessageError) -> ApiError + '_ {
-    move |e| match ApiError::from(e) {
-        e if e.code == 20404 => ApiError::not_found(path),
-        e => e,
-    }
 }
 
 pub async fn create_service(

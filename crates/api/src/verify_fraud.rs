@@ -2,7 +2,7 @@
 //! `/v2/Services/{VA}/FraudEvents` (extension: what the fraud guard flagged, and why).
 
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
 use crate::AppState;
@@ -87,10 +87,7 @@ pub async fn events(
         .verify
         .fraud_events(&account, &sid, 1000)
         .await
-        .map_err(|e| match ApiError::from(e) {
-            e if e.code == 20404 => ApiError::not_found(path),
-            e => e,
-        })?;
+        .map_err(at(path))?;
     let items = list
         .iter()
         .map(|e| {

@@ -1,7 +1,7 @@
 //! `/v2/Services/{VA}/RateLimits[/{RK}/Buckets]`: Verify's programmable rate limits.
 
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
 use crate::AppState;
@@ -58,14 +58,6 @@ fn sids(
         .transpose()
         .map_err(|_| nf())?;
     Ok((service, limit))
-}
-
-/// Core's "not found" carries no path: the response names the requested one.
-fn at(path: &str) -> impl Fn(switchboard_core::messages::MessageError) -> ApiError + '_ {
-    move |e| match ApiError::from(e) {
-        e if e.code == 20404 => ApiError::not_found(path),
-        e => e,
-    }
 }
 
 fn uint(p: &Params, key: &str) -> Result<Option<u32>, ApiError> {
