@@ -104,6 +104,16 @@ async fn the_fraud_guard_blocks_pumping_patterns_with_an_explanation() {
         .as_str()
         .expect("message")
         .contains("203.0.113.0/24"));
+    // a safe-listed number is not held back by the velocity buckets either
+    let r = app
+        .post(
+            &format!("{}/v2/SafeList/Numbers", app.base),
+            &[("PhoneNumber", "+393398810026")],
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let safe = start(&app, &va, "+393398810026", Some("203.0.113.78")).await;
+    assert_eq!(safe.status, 201, "{:?}", safe.json);
     assert_eq!(
         start(&app, &va, "+393398810026", Some("198.51.100.1"))
             .await
