@@ -5,6 +5,7 @@ use crate::auth::authenticate;
 use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
+use crate::verify::service_sid;
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -101,10 +102,6 @@ fn challenge_json(base: &str, c: &ChallengeRecord) -> Value {
         "url": url,
         "links": {"notifications": format!("{url}/Notifications")},
     })
-}
-
-fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
-    VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
 }
 
 fn query(q: Option<String>) -> Result<Params, ApiError> {

@@ -7,6 +7,7 @@ use crate::auth::authenticate;
 use crate::error::{at, ApiError};
 use crate::form::Params;
 use crate::services::iso;
+use crate::verify::service_sid;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
@@ -16,7 +17,6 @@ use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::passkeys::{Challenge, NewFactor};
 use switchboard_core::store::{PasskeyFactorRecord, PasskeysConfig};
-use switchboard_domain::ids::VerifyServiceSid;
 
 /// The service's passkeys settings as Twilio shows them (`passkeys` / factor `config`).
 pub fn config_json(c: &PasskeysConfig) -> Value {
@@ -126,10 +126,6 @@ fn field<'a>(f: &'a [(String, String)], snake: &str, pascal: &str) -> Option<&'a
     f.iter()
         .find(|(k, _)| k == snake || k == pascal)
         .map(|(_, v)| v.as_str())
-}
-
-fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
-    VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
 }
 
 pub async fn create_factor(

@@ -160,7 +160,8 @@ fn start_request(p: &Params) -> Result<StartRequest, ApiError> {
     })
 }
 
-fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
+/// A Verify service SID from the path (malformed: 404 naming the path).
+pub(crate) fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
     VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
 }
 

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::store::SafeNumber;
-use switchboard_domain::ids::VerifyServiceSid;
 
 fn safe_json(base: &str, s: &SafeNumber) -> Value {
     json!({
@@ -80,7 +79,7 @@ pub async fn events(
 ) -> Result<Json<Value>, ApiError> {
     let account = authenticate(&state, &headers).await?;
     let path = uri.path();
-    let sid = VerifyServiceSid::parse(&service).map_err(|_| ApiError::not_found(path))?;
+    let sid = crate::verify::service_sid(&service, path)?;
     let p = Params::parse(query.unwrap_or_default().as_bytes())?;
     let list = state
         .core

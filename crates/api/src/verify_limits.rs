@@ -52,7 +52,7 @@ fn sids(
     path: &str,
 ) -> Result<(VerifyServiceSid, Option<RateLimitSid>), ApiError> {
     let nf = || ApiError::not_found(path);
-    let service = VerifyServiceSid::parse(service).map_err(|_| nf())?;
+    let service = crate::verify::service_sid(service, path)?;
     let limit = limit
         .map(RateLimitSid::parse)
         .transpose()

@@ -1,7 +1,7 @@
 //! `[verify]`: Verify's sender and its fraud guard (see `docs/verify.md`).
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::verify::fraud::{FraudPolicy, Mode};
+use switchboard_core::verify::fraud::{is_country_code, FraudPolicy, Mode};
 use switchboard_core::verify::VerifyPolicy;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ impl VerifySettings {
             anyhow::bail!("verify.prefix_digits must be 6, 7 or 8");
         }
         for c in &self.allowed_countries {
-            if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            if !is_country_code(c) {
                 anyhow::bail!("verify.allowed_countries: {c:?} is not an ISO 3166 alpha-2 code");
             }
         }

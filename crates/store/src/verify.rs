@@ -78,6 +78,27 @@ pub struct NewVerification {
     pub expires_at: Millis,
 }
 
+impl NewVerification {
+    /// The record as stored by its first send: pending, no checks yet.
+    pub(crate) fn into_record(self) -> VerificationRecord {
+        VerificationRecord {
+            sid: self.sid,
+            service_sid: self.service_sid,
+            account_sid: self.account_sid,
+            to: self.to,
+            channel: self.channel,
+            status: status::PENDING.to_owned(),
+            seed: self.seed,
+            code_hash: self.code_hash,
+            sends: vec![self.attempt],
+            checks: 0,
+            expires_at: self.expires_at,
+            date_created: self.now,
+            date_updated: self.now,
+        }
+    }
+}
+
 /// Verification statuses, as Twilio names them.
 pub mod status {
     pub const PENDING: &str = "pending";

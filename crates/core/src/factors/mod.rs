@@ -13,6 +13,7 @@
 
 use crate::crypto::MasterKey;
 use crate::messages::{reject, MessageError};
+use crate::verify::{invalid, not_found};
 use rand::RngCore;
 use std::sync::Arc;
 use switchboard_domain::clock::{Clock, Millis};
@@ -66,14 +67,6 @@ pub struct Factors {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     key: MasterKey,
-}
-
-fn invalid(message: impl Into<String>) -> MessageError {
-    reject(60200, message)
-}
-
-fn not_found() -> MessageError {
-    reject(20404, "not found")
 }
 
 impl Factors {

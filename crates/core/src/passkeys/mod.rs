@@ -12,6 +12,7 @@ pub mod settings;
 mod webauthn;
 
 use crate::messages::{reject, MessageError};
+use crate::verify::{invalid, not_found};
 use std::sync::Arc;
 use switchboard_domain::clock::{Clock, Millis};
 use switchboard_domain::ids::{AccountSid, ChallengeSid, EntitySid, FactorSid, VerifyServiceSid};
@@ -54,14 +55,6 @@ pub struct Challenge {
 pub struct Passkeys {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-}
-
-fn invalid(message: impl Into<String>) -> MessageError {
-    reject(60200, message)
-}
-
-fn not_found() -> MessageError {
-    reject(20404, "not found")
 }
 
 /// An identity as Twilio takes it: 8–64 characters, letters, digits and dashes.

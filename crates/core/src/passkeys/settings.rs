@@ -1,6 +1,7 @@
 //! A Verify service's `Passkeys.*` settings: parsing and validation (pure functions).
 
-use crate::messages::{reject, MessageError};
+use crate::messages::MessageError;
+use crate::verify::invalid;
 use switchboard_store::PasskeysConfig;
 
 /// `Passkeys.*` parameters as given (`None` = not given; an empty value clears the setting).
@@ -13,10 +14,6 @@ pub struct PasskeysParams {
     pub authenticator_attachment: Option<String>,
     pub discoverable_credentials: Option<String>,
     pub user_verification: Option<String>,
-}
-
-fn invalid(message: impl Into<String>) -> MessageError {
-    reject(60200, message)
 }
 
 /// A DNS name of lowercase LDH labels (`localhost` counts; IP addresses do not).

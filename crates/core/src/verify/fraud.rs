@@ -144,6 +144,11 @@ pub struct Windows {
     services: Mutex<HashMap<String, ServiceState>>,
 }
 
+/// Whether `c` looks like an ISO 3166 alpha-2 country code (`IT`, `gb`).
+pub fn is_country_code(c: &str) -> bool {
+    c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
 /// The destination prefix of an E.164 number and its digits as a number.
 pub fn prefix_of(e164: &str, digits: usize) -> (String, u64) {
     let d: String = e164.chars().filter(char::is_ascii_digit).collect();

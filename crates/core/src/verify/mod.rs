@@ -124,11 +124,13 @@ pub struct Verify {
 /// another node is seen within this time (this node's own changes at once).
 pub const SERVICE_TTL_MS: Millis = 2_000;
 
-fn invalid(message: impl Into<String>) -> MessageError {
+/// 60200 (Verify's invalid parameter), for every Verify resource.
+pub(crate) fn invalid(message: impl Into<String>) -> MessageError {
     reject(60200, message)
 }
 
-fn not_found() -> MessageError {
+/// 20404 without a path (`api` names the requested one).
+pub(crate) fn not_found() -> MessageError {
     reject(20404, "not found")
 }
 
@@ -200,10 +202,7 @@ impl Verify {
             c.fraud_mode = mode;
         }
         if let Some(list) = p.allowed_countries {
-            if let Some(bad) = list
-                .iter()
-                .find(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
-            {
+            if let Some(bad) = list.iter().find(|c| !fraud::is_country_code(c)) {
                 return Err(invalid(format!(
                     "Invalid parameter `FraudGuard.AllowedCountries`: {bad} is not an ISO 3166 alpha-2 code."
                 )));

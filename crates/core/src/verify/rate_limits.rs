@@ -29,7 +29,7 @@ fn conflict(e: switchboard_store::Error, code: u32, message: String) -> MessageE
 }
 
 impl Verify {
-    async fn own_service(
+    pub(super) async fn own_service(
         &self,
         account: &AccountSid,
         service: &VerifyServiceSid,

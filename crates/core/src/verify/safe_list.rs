@@ -1,6 +1,6 @@
 //! The account's safe list (numbers the fraud guard never blocks) and the guard's record.
 
-use super::{invalid, not_found, Verify};
+use super::{invalid, Verify};
 use crate::messages::MessageError;
 use rand::RngCore;
 use switchboard_domain::address::Address;
@@ -68,14 +68,7 @@ impl Verify {
         service: &VerifyServiceSid,
         limit: u32,
     ) -> Result<Vec<FraudEvent>, MessageError> {
-        if self
-            .store
-            .get_verify_service(account, service)
-            .await?
-            .is_none()
-        {
-            return Err(not_found());
-        }
+        self.own_service(account, service).await?;
         Ok(self.store.list_fraud_events(service, limit).await?)
     }
 }

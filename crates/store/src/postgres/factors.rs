@@ -2,7 +2,7 @@
 //! one transaction holding row locks (`FOR UPDATE`) on the challenge, then its factor,
 //! so two nodes cannot both accept the same step or lose a failure count.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt, count, int};
 use super::PgStore;
 use crate::error::{Error, Result};
 use crate::factors::*;
@@ -21,15 +21,7 @@ fn parsed<T, E>(
     parse: impl Fn(&str) -> std::result::Result<T, E>,
 ) -> Result<T> {
     let v: &str = r.try_get(i)?;
-    parse(v).map_err(|_| Error::Other(format!("invalid {what} in store: {v}")))
-}
-
-fn count(v: i32) -> u32 {
-    u32::try_from(v).unwrap_or(0)
-}
-
-fn int(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
+    parse(v).map_err(|_| corrupt(what, v))
 }
 
 fn entity(r: &PgRow) -> Result<EntityRecord> {

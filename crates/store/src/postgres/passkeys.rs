@@ -2,7 +2,7 @@
 //! `DELETE … RETURNING`, so across nodes exactly one request gets it; a credential id
 //! is unique per service by index (a racing second registration gets `CredentialExists`).
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::PgStore;
 use crate::error::{Error, Result};
 use crate::passkeys::*;
@@ -18,10 +18,6 @@ const FACTOR_COLUMNS: &str = "sid, service_sid, account_sid, entity_sid, identit
      date_updated";
 const CEREMONY_COLUMNS: &str = "challenge, service_sid, account_sid, kind, sid, factor_sid, \
      identity, state, expires_at, date_created";
-
-fn corrupt(what: &str, v: &str) -> Error {
-    Error::Other(format!("invalid {what} in store: {v}"))
-}
 
 fn service_sid(v: &str) -> Result<VerifyServiceSid> {
     VerifyServiceSid::parse(v).map_err(|_| corrupt("verify service sid", v))

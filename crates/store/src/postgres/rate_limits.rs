@@ -2,9 +2,9 @@
 //! (bucket, value) pairs with transaction-scoped advisory locks, in a fixed order, so
 //! concurrent charges from several nodes never overspend a bucket.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt, count, int};
 use super::PgStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sql::{gcra, BUCKET_COLUMNS, RATE_LIMIT_COLUMNS};
 use crate::verify::{BucketRecord, Charge, ChargeOutcome, RateLimitRecord};
 use crate::RateLimitStore;
@@ -13,10 +13,6 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{BucketSid, RateLimitSid, VerifyServiceSid};
-
-fn corrupt(what: &str, v: &str) -> Error {
-    Error::Other(format!("invalid {what} in store: {v}"))
-}
 
 fn rate_limit(r: &PgRow) -> Result<RateLimitRecord> {
     let (sid, svc): (&str, &str) = (r.try_get(0)?, r.try_get(1)?);
@@ -33,7 +29,7 @@ fn rate_limit(r: &PgRow) -> Result<RateLimitRecord> {
 
 fn bucket(r: &PgRow) -> Result<BucketRecord> {
     let (sid, rk, svc): (&str, &str, &str) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-    let n = |i: usize| -> Result<u32> { Ok(u32::try_from(r.try_get::<i32, _>(i)?).unwrap_or(0)) };
+    let n = |i: usize| -> Result<u32> { Ok(count(r.try_get(i)?)) };
     Ok(BucketRecord {
         sid: BucketSid::parse(sid).map_err(|_| corrupt("bucket sid", sid))?,
         rate_limit_sid: RateLimitSid::parse(rk).map_err(|_| corrupt("rate limit sid", rk))?,
@@ -44,10 +40,6 @@ fn bucket(r: &PgRow) -> Result<BucketRecord> {
         date_created: r.try_get(6)?,
         date_updated: r.try_get(7)?,
     })
-}
-
-fn int(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
 }
 
 /// Charges every bucket once inside the caller's transaction: locks the (bucket, value)

@@ -9,7 +9,17 @@ use switchboard_domain::message::{Direction, MessageStatus};
 
 pub(super) use crate::sql::MESSAGE_COLUMNS;
 
-fn corrupt(what: &str, value: &str) -> Error {
+/// A stored non-negative INTEGER as a count (0 if negative).
+pub(super) fn count(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+/// A count as an INTEGER (saturating).
+pub(super) fn int(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+pub(super) fn corrupt(what: &str, value: &str) -> Error {
     Error::Other(format!("invalid {what} in store: {value}"))
 }
 

@@ -1,9 +1,9 @@
 //! Twilio Verify on PostgreSQL. Starts are serialised per (service, recipient) by a
 //! transaction-scoped advisory lock, checks by a row lock, so limits hold across nodes.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt, count, int};
 use super::PgStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::passkeys::PasskeysConfig;
 use crate::sql::{
     list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
@@ -17,14 +17,6 @@ use sqlx::{PgConnection, Row};
 use subtle::ConstantTimeEq;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, VerificationSid, VerifyServiceSid};
-
-fn corrupt(what: &str, v: &str) -> Error {
-    Error::Other(format!("invalid {what} in store: {v}"))
-}
-
-fn count(v: i32) -> u32 {
-    u32::try_from(v).unwrap_or(0)
-}
 
 fn service(r: &PgRow) -> Result<VerifyServiceRecord> {
     let sid: &str = r.try_get(0)?;
@@ -171,10 +163,7 @@ async fn start(
     .bind(new.now)
     .execute(&mut *c)
     .await?;
-    by_sid(c, service, new.sid.as_str(), false)
-        .await?
-        .map(StartOutcome::Created)
-        .ok_or_else(|| Error::Other("verification vanished after insert".into()))
+    Ok(StartOutcome::Created(new.into_record()))
 }
 
 async fn check(
@@ -214,7 +203,7 @@ async fn check(
         "UPDATE verifications SET checks = $2, status = $3, date_updated = $4 WHERE sid = $1",
     )
     .bind(sid)
-    .bind(i32::try_from(v.checks).unwrap_or(i32::MAX))
+    .bind(int(v.checks))
     .bind(&v.status)
     .bind(v.date_updated)
     .execute(&mut *c)
@@ -237,7 +226,7 @@ impl VerifyStore for PgStore {
         .bind(s.sid.as_str())
         .bind(s.account_sid.as_str())
         .bind(&k.friendly_name)
-        .bind(i32::try_from(k.code_length).unwrap_or(i32::MAX))
+        .bind(int(k.code_length))
         .bind(k.custom_code_enabled)
         .bind(k.do_not_share_warning_enabled)
         .bind(k.skip_sms_to_landlines)
@@ -307,7 +296,7 @@ impl VerifyStore for PgStore {
         .bind(sid.as_str())
         .bind(account.as_str())
         .bind(&k.friendly_name)
-        .bind(i32::try_from(k.code_length).unwrap_or(i32::MAX))
+        .bind(int(k.code_length))
         .bind(k.custom_code_enabled)
         .bind(k.do_not_share_warning_enabled)
         .bind(k.skip_sms_to_landlines)

@@ -1,7 +1,7 @@
 //! Verify entities, TOTP factors and challenges on SQLite. Every change runs on the
 //! single writer, so each read-decide-write below is atomic.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::SqliteStore;
 use crate::error::{Error, Result};
 use crate::factors::*;
@@ -12,15 +12,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{ChallengeSid, EntitySid, FactorSid, VerifyServiceSid};
 
-fn bad(v: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, v.to_owned(), rusqlite::types::Type::Text)
-}
-
 fn parsed<T, E>(
     v: String,
     parse: impl Fn(&str) -> std::result::Result<T, E>,
 ) -> rusqlite::Result<T> {
-    parse(&v).map_err(|_| bad(&v))
+    parse(&v).map_err(|_| corrupt("sid", &v))
 }
 
 fn entity(r: &Row<'_>) -> rusqlite::Result<EntityRecord> {

@@ -1,7 +1,7 @@
 //! The Verify passkeys factor on SQLite. Every change runs on the single writer, so a
 //! ceremony is taken by exactly one request and the credential-id check cannot race.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::SqliteStore;
 use crate::error::{Error, Result};
 use crate::passkeys::*;
@@ -17,12 +17,8 @@ const FACTOR_COLUMNS: &str = "sid, service_sid, account_sid, entity_sid, identit
 const CEREMONY_COLUMNS: &str = "challenge, service_sid, account_sid, kind, sid, factor_sid, \
      identity, state, expires_at, date_created";
 
-fn bad(v: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, v.to_owned(), rusqlite::types::Type::Text)
-}
-
 fn service_sid(v: &str) -> rusqlite::Result<VerifyServiceSid> {
-    VerifyServiceSid::parse(v).map_err(|_| bad(v))
+    VerifyServiceSid::parse(v).map_err(|_| corrupt("sid", v))
 }
 
 fn factor(r: &Row<'_>) -> rusqlite::Result<PasskeyFactorRecord> {
@@ -38,10 +34,10 @@ fn factor(r: &Row<'_>) -> rusqlite::Result<PasskeyFactorRecord> {
         None => None,
     };
     Ok(PasskeyFactorRecord {
-        sid: FactorSid::parse(&sid).map_err(|_| bad(&sid))?,
+        sid: FactorSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
         service_sid: service_sid(&service)?,
         account_sid: account_sid(r.get(2)?)?,
-        entity_sid: EntitySid::parse(&entity).map_err(|_| bad(&entity))?,
+        entity_sid: EntitySid::parse(&entity).map_err(|_| corrupt("sid", &entity))?,
         identity: r.get(4)?,
         friendly_name: r.get(5)?,
         status: r.get(6)?,
@@ -62,7 +58,7 @@ fn ceremony(r: &Row<'_>) -> rusqlite::Result<PasskeyCeremony> {
         kind: r.get(3)?,
         sid: r.get(4)?,
         factor_sid: factor
-            .map(|f| FactorSid::parse(&f).map_err(|_| bad(&f)))
+            .map(|f| FactorSid::parse(&f).map_err(|_| corrupt("sid", &f)))
             .transpose()?,
         identity: r.get(6)?,
         state: r.get(7)?,

@@ -1,7 +1,7 @@
 //! Verify rate limits, buckets and their counters on SQLite (one writer: a charge's
 //! read-then-write is atomic).
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::SqliteStore;
 use crate::error::Result;
 use crate::sql::{gcra, BUCKET_COLUMNS, RATE_LIMIT_COLUMNS};
@@ -12,15 +12,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{BucketSid, RateLimitSid, VerifyServiceSid};
 
-fn bad(v: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, v.to_owned(), rusqlite::types::Type::Text)
-}
-
 fn rate_limit(r: &Row<'_>) -> rusqlite::Result<RateLimitRecord> {
     let (sid, svc): (String, String) = (r.get(0)?, r.get(1)?);
     Ok(RateLimitRecord {
-        sid: RateLimitSid::parse(&sid).map_err(|_| bad(&sid))?,
-        service_sid: VerifyServiceSid::parse(&svc).map_err(|_| bad(&svc))?,
+        sid: RateLimitSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
+        service_sid: VerifyServiceSid::parse(&svc).map_err(|_| corrupt("sid", &svc))?,
         account_sid: account_sid(r.get(2)?)?,
         unique_name: r.get(3)?,
         description: r.get(4)?,
@@ -32,9 +28,9 @@ fn rate_limit(r: &Row<'_>) -> rusqlite::Result<RateLimitRecord> {
 fn bucket(r: &Row<'_>) -> rusqlite::Result<BucketRecord> {
     let (sid, rk, svc): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
     Ok(BucketRecord {
-        sid: BucketSid::parse(&sid).map_err(|_| bad(&sid))?,
-        rate_limit_sid: RateLimitSid::parse(&rk).map_err(|_| bad(&rk))?,
-        service_sid: VerifyServiceSid::parse(&svc).map_err(|_| bad(&svc))?,
+        sid: BucketSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
+        rate_limit_sid: RateLimitSid::parse(&rk).map_err(|_| corrupt("sid", &rk))?,
+        service_sid: VerifyServiceSid::parse(&svc).map_err(|_| corrupt("sid", &svc))?,
         account_sid: account_sid(r.get(3)?)?,
         max: r.get(4)?,
         interval_secs: r.get(5)?,

@@ -8,7 +8,7 @@ use switchboard_domain::message::{Direction, MessageStatus};
 
 pub(super) use crate::sql::MESSAGE_COLUMNS;
 
-fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+pub(super) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,

@@ -1,6 +1,6 @@
 //! Messaging Services on SQLite.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::SqliteStore;
 use crate::error::Result;
 use crate::fair::slot;
@@ -14,14 +14,10 @@ use switchboard_domain::ids::{AccountSid, PhoneNumberSid, ServiceSid};
 const COLUMNS: &str = "sid, account_sid, friendly_name, inbound_request_url, inbound_method, fallback_url, \
      fallback_method, status_callback, sticky_sender, use_inbound_webhook_on_number, date_created, date_updated";
 
-fn bad(v: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, v.to_owned(), rusqlite::types::Type::Text)
-}
-
 fn service(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
     let sid: String = r.get(0)?;
     Ok(ServiceRecord {
-        sid: ServiceSid::parse(&sid).map_err(|_| bad(&sid))?,
+        sid: ServiceSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
         account_sid: account_sid(r.get(1)?)?,
         config: ServiceConfig {
             friendly_name: r.get(2)?,
@@ -41,8 +37,8 @@ fn service(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
 fn number(r: &Row<'_>) -> rusqlite::Result<ServiceNumber> {
     let (s, n): (String, String) = (r.get(0)?, r.get(1)?);
     Ok(ServiceNumber {
-        service_sid: ServiceSid::parse(&s).map_err(|_| bad(&s))?,
-        number_sid: PhoneNumberSid::parse(&n).map_err(|_| bad(&n))?,
+        service_sid: ServiceSid::parse(&s).map_err(|_| corrupt("sid", &s))?,
+        number_sid: PhoneNumberSid::parse(&n).map_err(|_| corrupt("sid", &n))?,
         phone_number: r.get(2)?,
         date_created: r.get(3)?,
     })

@@ -1,9 +1,9 @@
 //! Twilio Verify on SQLite. Every change runs on the single writer, so the
 //! read-then-write steps below are atomic.
 
-use super::rows::account_sid;
+use super::rows::{account_sid, corrupt};
 use super::SqliteStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::passkeys::PasskeysConfig;
 use crate::sql::{
     list_from_text, list_to_text, sends_from_text, sends_to_text, VERIFICATION_COLUMNS,
@@ -17,14 +17,10 @@ use subtle::ConstantTimeEq;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, VerificationSid, VerifyServiceSid};
 
-fn bad(v: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, v.to_owned(), rusqlite::types::Type::Text)
-}
-
 fn service(r: &Row<'_>) -> rusqlite::Result<VerifyServiceRecord> {
     let sid: String = r.get(0)?;
     Ok(VerifyServiceRecord {
-        sid: VerifyServiceSid::parse(&sid).map_err(|_| bad(&sid))?,
+        sid: VerifyServiceSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
         account_sid: account_sid(r.get(1)?)?,
         config: VerifyServiceConfig {
             friendly_name: r.get(2)?,
@@ -54,8 +50,8 @@ fn service(r: &Row<'_>) -> rusqlite::Result<VerifyServiceRecord> {
 fn verification(r: &Row<'_>) -> rusqlite::Result<VerificationRecord> {
     let (sid, service): (String, String) = (r.get(0)?, r.get(1)?);
     Ok(VerificationRecord {
-        sid: VerificationSid::parse(&sid).map_err(|_| bad(&sid))?,
-        service_sid: VerifyServiceSid::parse(&service).map_err(|_| bad(&service))?,
+        sid: VerificationSid::parse(&sid).map_err(|_| corrupt("sid", &sid))?,
+        service_sid: VerifyServiceSid::parse(&service).map_err(|_| corrupt("sid", &service))?,
         account_sid: account_sid(r.get(2)?)?,
         to: r.get(3)?,
         channel: r.get(4)?,
@@ -157,9 +153,7 @@ fn start(
         new.expires_at,
         new.now,
     ])?;
-    by_sid(c, service, new.sid.as_str())?
-        .map(StartOutcome::Created)
-        .ok_or_else(|| Error::Other("verification vanished after insert".into()))
+    Ok(StartOutcome::Created(new.into_record()))
 }
 
 fn check(
@@ -459,7 +453,7 @@ impl VerifyStore for SqliteStore {
             let rows = st.query_map(params![service, limit], |r| {
                 let svc: String = r.get(0)?;
                 Ok(FraudEvent {
-                    service_sid: VerifyServiceSid::parse(&svc).map_err(|_| bad(&svc))?,
+                    service_sid: VerifyServiceSid::parse(&svc).map_err(|_| corrupt("sid", &svc))?,
                     account_sid: account_sid(r.get(1)?)?,
                     to: r.get(2)?,
                     kind: r.get(3)?,
