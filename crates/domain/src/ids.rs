@@ -72,6 +72,11 @@ sid_type!(
     "AC"
 );
 sid_type!(
+    /// A console or operator user (`US…`).
+    ConsoleUserSid,
+    "US"
+);
+sid_type!(
     /// A message (`SM…`).
     MessageSid,
     "SM"

@@ -12,6 +12,7 @@
 //! - [`sqlite`]: `SqliteStore`, a single writer thread doing group commit plus a reader pool.
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
+pub mod console;
 mod error;
 pub mod factors;
 mod fair;
@@ -24,6 +25,7 @@ pub mod sqlite;
 pub mod testing;
 pub mod verify;
 
+pub use console::*;
 pub use error::{Error, Result};
 pub use factors::*;
 pub use model::*;
@@ -35,8 +37,8 @@ pub use verify::*;
 use async_trait::async_trait;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{
-    AccountSid, ApiKeySid, BucketSid, ChallengeSid, FactorSid, MessageSid, PhoneNumberSid,
-    RateLimitSid, ServiceSid, VerificationSid, VerifyServiceSid,
+    AccountSid, ApiKeySid, BucketSid, ChallengeSid, ConsoleUserSid, FactorSid, MessageSid,
+    PhoneNumberSid, RateLimitSid, ServiceSid, VerificationSid, VerifyServiceSid,
 };
 use switchboard_domain::message::MessageStatus;
 
@@ -531,6 +533,100 @@ pub trait PasskeyStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// The web console and the operator plane: users, keys, invites, ceremonies, sessions and
+/// support grants. Invites and ceremonies are taken atomically, so each is used at most
+/// once across all nodes.
+#[async_trait]
+pub trait ConsoleStore: Send + Sync {
+    async fn create_console_invite(&self, invite: ConsoleInvite) -> Result<()>;
+    /// The invite, if unused and not expired by `now` (does not use it up).
+    async fn get_console_invite(
+        &self,
+        token_hash: &[u8],
+        now: Millis,
+    ) -> Result<Option<ConsoleInvite>>;
+    /// In one transaction: uses up the invite (unless used or expired by `now`), creates
+    /// `user` and stores its first `credential`.
+    async fn redeem_console_invite(
+        &self,
+        token_hash: &[u8],
+        user: ConsoleUser,
+        credential: ConsoleCredential,
+        now: Millis,
+    ) -> Result<RedeemOutcome>;
+    async fn get_console_user(&self, sid: &ConsoleUserSid) -> Result<Option<ConsoleUser>>;
+    async fn get_console_user_by_handle(&self, handle: &[u8]) -> Result<Option<ConsoleUser>>;
+    /// Users of a realm (and of `account`, when given), oldest first.
+    async fn list_console_users(
+        &self,
+        realm: &str,
+        account: Option<&AccountSid>,
+    ) -> Result<Vec<ConsoleUser>>;
+    /// Sets role and status; `false` if no such user.
+    async fn update_console_user(
+        &self,
+        sid: &ConsoleUserSid,
+        role: &str,
+        status: &str,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Adds a key to an existing user; `false` if a credential with that id exists.
+    async fn add_console_credential(&self, credential: ConsoleCredential) -> Result<bool>;
+    /// The credential with this id (any user).
+    async fn get_console_credential(&self, id: &[u8]) -> Result<Option<ConsoleCredential>>;
+    /// A user's keys, oldest first.
+    async fn list_console_credentials(
+        &self,
+        user: &ConsoleUserSid,
+    ) -> Result<Vec<ConsoleCredential>>;
+    /// Writes back the dynamic state after a sign-in and sets `last_used`; `false` if none.
+    async fn update_console_credential(
+        &self,
+        id: &[u8],
+        dynamic_state: Vec<u8>,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Stores a ceremony; drops ceremonies that expired by `now`.
+    async fn put_console_ceremony(&self, ceremony: ConsoleCeremony, now: Millis) -> Result<()>;
+    /// Removes and returns the ceremony, unless it expired by `now` (removed too). At most
+    /// one caller gets a given ceremony.
+    async fn take_console_ceremony(
+        &self,
+        challenge: &str,
+        now: Millis,
+    ) -> Result<Option<ConsoleCeremony>>;
+    /// Stores a session; drops sessions that expired by `now`.
+    async fn create_console_session(&self, session: ConsoleSession, now: Millis) -> Result<()>;
+    /// The session, unless it expired by `now`.
+    async fn get_console_session(
+        &self,
+        id_hash: &[u8],
+        now: Millis,
+    ) -> Result<Option<ConsoleSession>>;
+    /// Records a fresh assertion; `false` if no such session.
+    async fn set_console_session_fresh(&self, id_hash: &[u8], at: Millis) -> Result<bool>;
+    async fn delete_console_session(&self, id_hash: &[u8]) -> Result<()>;
+    /// Ends every session of a user (role change, disable, recovery); returns how many.
+    async fn delete_console_sessions_of(&self, user: &ConsoleUserSid) -> Result<u64>;
+    /// Stores a grant and returns it with its id.
+    async fn create_support_grant(&self, grant: SupportGrant) -> Result<SupportGrant>;
+    /// The account's grant that is neither revoked nor expired at `now` (latest expiry).
+    async fn active_support_grant(
+        &self,
+        account: &AccountSid,
+        now: Millis,
+    ) -> Result<Option<SupportGrant>>;
+    /// The account's grants, newest first.
+    async fn list_support_grants(&self, account: &AccountSid) -> Result<Vec<SupportGrant>>;
+    /// Ends a grant early; `false` if no such unrevoked grant of that account.
+    async fn revoke_support_grant(
+        &self,
+        account: &AccountSid,
+        id: i64,
+        now: Millis,
+    ) -> Result<bool>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -545,6 +641,7 @@ pub trait Store:
     + RateLimitStore
     + FactorStore
     + PasskeyStore
+    + ConsoleStore
 {
 }
 impl<T> Store for T where
@@ -560,5 +657,6 @@ impl<T> Store for T where
         + RateLimitStore
         + FactorStore
         + PasskeyStore
+        + ConsoleStore
 {
 }

@@ -7,6 +7,7 @@
 //! PostgreSQL does its own group commit; every write here is one transaction.
 
 mod accounts;
+mod console;
 mod factors;
 mod messages;
 mod numbers;

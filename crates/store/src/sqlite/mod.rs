@@ -8,6 +8,7 @@
 //! blocking threads.
 
 mod accounts;
+mod console;
 mod factors;
 mod messages;
 mod numbers;
