@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod carrier;
+pub mod console;
 pub mod crypto;
 pub mod delivery;
 pub mod factors;
@@ -55,6 +56,8 @@ pub struct Core {
     pub factors: Arc<factors::Factors>,
     /// Verify's passkeys factor (WebAuthn).
     pub passkeys: Arc<passkeys::Passkeys>,
+    /// The web console and operator plane (passkey sign-in, sessions, support grants).
+    pub console: Arc<console::Console>,
 }
 
 impl Core {
@@ -86,6 +89,12 @@ impl Core {
             key.clone(),
         ));
         let passkeys = Arc::new(passkeys::Passkeys::new(store.clone(), clock.clone()));
+        let console = Arc::new(console::Console::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            console::ConsoleSettings::default(),
+        ));
         let verify = Arc::new(verify::Verify::new(
             store.clone(),
             clock.clone(),
@@ -104,6 +113,22 @@ impl Core {
             verify,
             factors,
             passkeys,
+            console,
         }
+    }
+
+    /// Serves the console at `settings.origin` (replaces the default `http://localhost`).
+    pub fn with_console(
+        mut self,
+        key: crypto::MasterKey,
+        settings: console::ConsoleSettings,
+    ) -> Self {
+        self.console = Arc::new(console::Console::new(
+            self.store.clone(),
+            self.clock.clone(),
+            key,
+            settings,
+        ));
+        self
     }
 }

@@ -150,7 +150,14 @@ impl App {
             .with_context(|| format!("cannot listen on {} (http.bind)", settings.http.bind))?;
         let http_addr = listener.local_addr()?;
         let ready = Arc::new(AtomicBool::new(false));
-        let router = switchboard_api::router(
+        let core = if settings.console.enabled {
+            let console = settings.console.build(http_addr.port())?;
+            tracing::info!(origin = %console.origin, "Console at {}/console.", console.origin);
+            core.with_console(secrets::master_key(&settings)?, console)
+        } else {
+            core
+        };
+        let api = switchboard_api::router(
             AppState::new(core.clone(), ready.clone())
                 .with_public_url(&settings.public_url)
                 .with_account_rate(
@@ -158,6 +165,11 @@ impl App {
                     settings.http.account_burst,
                 ),
         );
+        let router = if settings.console.enabled {
+            switchboard_console::router(core.clone()).merge(api)
+        } else {
+            api
+        };
         let stop = shutdown.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)

@@ -66,6 +66,16 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::cli_shield::ShieldCommand,
     },
+    /// The web console: invite links for an account's users.
+    Console {
+        #[command(subcommand)]
+        command: crate::cli_console::ConsoleCommand,
+    },
+    /// The operator plane: invite links for the installation's operators.
+    Operator {
+        #[command(subcommand)]
+        command: crate::cli_console::OperatorCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +180,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => crate::cli_sim::sim_reply(&settings, &from, &to, &text, control).await,
         Command::Shield { command } => crate::cli_shield::run(command, &settings),
+        Command::Console { command } => crate::cli_console::run_console(command, &settings).await,
+        Command::Operator { command } => crate::cli_console::run_operator(command, &settings).await,
     }
 }
 

@@ -61,6 +61,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub shield: crate::shield_settings::ShieldSettings,
     pub verify: crate::verify_settings::VerifySettings,
+    pub console: crate::console_settings::ConsoleConfig,
     pub log: LogSettings,
 }
 
@@ -249,6 +250,7 @@ impl Default for Settings {
             webhooks: WebhookSettings::default(),
             shield: crate::shield_settings::ShieldSettings::default(),
             verify: crate::verify_settings::VerifySettings::default(),
+            console: crate::console_settings::ConsoleConfig::default(),
             log: LogSettings::default(),
         }
     }

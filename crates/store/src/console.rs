@@ -7,7 +7,7 @@
 
 use crate::passkeys::PasskeyCredential;
 use switchboard_domain::clock::Millis;
-use switchboard_domain::ids::{AccountSid, ConsoleUserSid};
+use switchboard_domain::ids::{AccountSid, ConsoleUserSid, MessageSid};
 
 /// Which plane a user belongs to.
 pub mod realm {
@@ -137,4 +137,50 @@ pub enum RedeemOutcome {
     InviteGone,
     /// A credential with that id is already registered; nothing changed.
     CredentialExists,
+}
+
+/// How many messages had a status in one time window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    pub bucket: Millis,
+    pub status: String,
+    pub count: u64,
+}
+
+/// A message the shield flagged or blocked (its text stays in the message record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedVerdict {
+    pub seq: i64,
+    pub sid: MessageSid,
+    pub direction: String,
+    pub status: String,
+    pub verdict: String,
+    pub score: u32,
+    pub date_created: Millis,
+}
+
+/// One webhook delivery row, as the console's log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookLogEntry {
+    pub id: i64,
+    pub kind: String,
+    pub message_sid: MessageSid,
+    pub url: String,
+    pub method: String,
+    pub status: String,
+    pub state: String,
+    pub attempts: u32,
+    pub response_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+/// An account as operators see it: metadata only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub sid: AccountSid,
+    pub friendly_name: String,
+    pub status: String,
+    pub date_created: Millis,
 }

@@ -627,6 +627,39 @@ pub trait ConsoleStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// Read models for the console: per-account message counts over time, the shield's
+/// flagged/blocked queue and the webhook delivery log (with a manual retry).
+#[async_trait]
+pub trait ConsoleViewStore: Send + Sync {
+    /// Messages of `account` created at or after `since`, counted per `bucket_ms` window
+    /// (bucket = window start) and status, oldest window first.
+    async fn message_counts(
+        &self,
+        account: &AccountSid,
+        since: Millis,
+        bucket_ms: Millis,
+    ) -> Result<Vec<StatusCount>>;
+    /// Messages the shield flagged or blocked, newest first, older than `before_seq`.
+    async fn shield_queue(
+        &self,
+        account: &AccountSid,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<QueuedVerdict>>;
+    /// The account's webhook deliveries, newest first, older than `before_id`.
+    async fn webhook_log(
+        &self,
+        account: &AccountSid,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<WebhookLogEntry>>;
+    /// Makes a finished (failed or given-up) webhook of the account due again at `now`
+    /// with a fresh attempt count; `false` if no such finished row.
+    async fn retry_webhook(&self, account: &AccountSid, id: i64, now: Millis) -> Result<bool>;
+    /// Every account's metadata (no credentials), oldest first, for the operator plane.
+    async fn list_accounts(&self) -> Result<Vec<AccountSummary>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -642,6 +675,7 @@ pub trait Store:
     + FactorStore
     + PasskeyStore
     + ConsoleStore
+    + ConsoleViewStore
 {
 }
 impl<T> Store for T where
@@ -658,5 +692,6 @@ impl<T> Store for T where
         + FactorStore
         + PasskeyStore
         + ConsoleStore
+        + ConsoleViewStore
 {
 }

@@ -9,7 +9,7 @@
 //! this module produces and parses with `webauthn_rp`'s serde types; `api` passes them through.
 
 pub mod settings;
-mod webauthn;
+pub(crate) mod webauthn;
 
 use crate::messages::{reject, MessageError};
 use crate::verify::{invalid, not_found};

@@ -19,11 +19,11 @@ use webauthn_rp::request::register::{
     UserHandle64,
 };
 use webauthn_rp::request::{
-    AsciiDomain, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor, RpId,
-    TimedCeremony as _, UserVerificationRequirement,
+    AsciiDomain, BackupReq, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor,
+    RpId, TimedCeremony as _, UserVerificationRequirement,
 };
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
-use webauthn_rp::response::{AuthTransports, CredentialId};
+use webauthn_rp::response::{AuthTransports, Backup, CredentialId};
 use webauthn_rp::{
     AuthenticatedCredential, DiscoverableAuthentication64, DiscoverableAuthenticationServerState,
     NonDiscoverableAuthentication64, NonDiscoverableAuthenticationServerState,
@@ -201,25 +201,46 @@ pub fn finish_registration(
     state: &[u8],
     p: &ParsedRegistration,
 ) -> Result<PasskeyCredential, MessageError> {
+    finish_registration_bound(rp_id, origins, state, p, false).map(|(c, _)| c)
+}
+
+/// As [`finish_registration`]; with `device_bound`, a credential the authenticator marks
+/// backup-eligible (a synced passkey) is refused. Also says whether it was eligible.
+pub fn finish_registration_bound(
+    rp_id: &str,
+    origins: &[String],
+    state: &[u8],
+    p: &ParsedRegistration,
+    device_bound: bool,
+) -> Result<(PasskeyCredential, bool), MessageError> {
     let rp_id = rp(rp_id)?;
     let server = RegistrationServerState::<64>::decode(state)
         .map_err(|e| internal("decode registration", e))?;
     let opts = RegistrationVerificationOptions::<String, String> {
         allowed_origins: origins,
+        backup_requirement: if device_bound {
+            BackupReq::NotEligible
+        } else {
+            BackupReq::None
+        },
         ..RegistrationVerificationOptions::default()
     };
     let cred = server.verify(&rp_id, &p.reg, &opts).map_err(failed)?;
+    let eligible = !matches!(cred.dynamic_state().backup, Backup::NotEligible);
     let id = cred.id();
     let Ok(id) = id.encode();
     let Ok(transports) = cred.transports().encode();
     let Ok(static_state) = cred.static_state().encode();
     let Ok(dynamic_state) = cred.dynamic_state().encode();
-    Ok(PasskeyCredential {
-        id: id.to_vec(),
-        transports: vec![transports],
-        static_state,
-        dynamic_state: dynamic_state.to_vec(),
-    })
+    Ok((
+        PasskeyCredential {
+            id: id.to_vec(),
+            transports: vec![transports],
+            static_state,
+            dynamic_state: dynamic_state.to_vec(),
+        },
+        eligible,
+    ))
 }
 
 pub fn start_authentication(

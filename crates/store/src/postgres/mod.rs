@@ -18,6 +18,7 @@ mod rows;
 mod services;
 mod shield;
 mod verify;
+mod views;
 mod webhooks;
 
 use crate::error::{Error, Result};

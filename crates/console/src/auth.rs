@@ -1,0 +1,196 @@
+//! Session cookies, CSRF and origin checks, role checks.
+
+use crate::ConsoleState;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use switchboard_core::console::ConsoleError;
+use switchboard_core::store::{realm, ConsoleSession};
+
+/// The session cookie of a realm.
+pub fn cookie_name(realm_name: &str) -> &'static str {
+    if realm_name == realm::OPERATOR {
+        "sb_operator"
+    } else {
+        "sb_console"
+    }
+}
+
+fn cookie_path(realm_name: &str) -> &'static str {
+    if realm_name == realm::OPERATOR {
+        "/operator"
+    } else {
+        "/console"
+    }
+}
+
+/// `Set-Cookie` for a new session: Secure, HttpOnly, SameSite=Strict, at most 8 hours.
+pub fn set_cookie(realm_name: &str, token: &str, max_age_secs: i64) -> HeaderValue {
+    let v = format!(
+        "{}={token}; Path={}; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Strict",
+        cookie_name(realm_name),
+        cookie_path(realm_name)
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_cookie(realm_name: &str) -> HeaderValue {
+    let v = format!(
+        "{}=; Path={}; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+        cookie_name(realm_name),
+        cookie_path(realm_name)
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A refusal as the browser should see it.
+pub fn error_response(e: ConsoleError) -> Response {
+    let (status, msg) = match &e {
+        ConsoleError::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
+        ConsoleError::Denied(m) => (StatusCode::FORBIDDEN, m.clone()),
+        ConsoleError::NeedsFresh => (StatusCode::FORBIDDEN, e.to_string()),
+        ConsoleError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+        ConsoleError::Store(err) => {
+            tracing::error!(error = %err, "Console store error.");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".to_owned(),
+            )
+        }
+    };
+    let fresh = matches!(e, ConsoleError::NeedsFresh);
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": msg, "needs_fresh": fresh })),
+    )
+        .into_response()
+}
+
+/// Refuses a cross-origin request: a browser always sends `Origin` on a POST, and it must be
+/// the console's own.
+pub fn same_origin(state: &ConsoleState, headers: &HeaderMap) -> Result<(), Response> {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(o) if o != state.core.console.settings().origin => Err(error_response(
+            ConsoleError::Denied(format!("cross-origin request from {o} refused")),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn find(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    realm_name: &str,
+) -> Result<Option<ConsoleSession>, Response> {
+    let Some(token) = cookie(headers, cookie_name(realm_name)) else {
+        return Ok(None);
+    };
+    let s = state
+        .core
+        .console
+        .session(&token)
+        .await
+        .map_err(error_response)?;
+    Ok(s.filter(|s| s.realm == realm_name))
+}
+
+/// The session of a page request, or a redirect to the sign-in page.
+pub async fn page_session(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    realm_name: &str,
+) -> Result<ConsoleSession, Response> {
+    match find(state, headers, realm_name).await? {
+        Some(s) => Ok(s),
+        None => Err(Redirect::to(&format!("{}/login", cookie_path(realm_name))).into_response()),
+    }
+}
+
+/// The session of a state-changing request: same origin, signed in and the CSRF token
+/// (header `X-CSRF-Token` or form field `csrf`) matching the session's.
+pub async fn post_session(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    realm_name: &str,
+    form_csrf: Option<&str>,
+) -> Result<ConsoleSession, Response> {
+    same_origin(state, headers)?;
+    let Some(s) = find(state, headers, realm_name).await? else {
+        return Err(error_response(ConsoleError::Denied(
+            "not signed in (or the session ended)".into(),
+        )));
+    };
+    let presented = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .or(form_csrf)
+        .unwrap_or_default();
+    if !switchboard_core::crypto::ct_eq(presented.as_bytes(), s.csrf.as_bytes()) {
+        return Err(error_response(ConsoleError::Denied(
+            "missing or wrong CSRF token".into(),
+        )));
+    }
+    Ok(s)
+}
+
+/// What each console role may do (mirrors the API key scopes of the same names).
+pub fn allowed(role: &str, scope: &str) -> bool {
+    match role {
+        "owner" => true,
+        "admin" => scope != "team:owner",
+        "developer" => !matches!(scope, "team:owner" | "team:write" | "shield:write"),
+        "viewer" => scope.ends_with(":read"),
+        _ => false,
+    }
+}
+
+/// Fails with 403 unless the session's role allows `scope`.
+pub fn require(session: &ConsoleSession, scope: &str) -> Result<(), Response> {
+    if allowed(&session.role, scope) {
+        Ok(())
+    } else {
+        Err(error_response(ConsoleError::Denied(format!(
+            "your role ({}) does not allow {scope}",
+            session.role
+        ))))
+    }
+}
+
+/// Form fields of an `application/x-www-form-urlencoded` body.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
