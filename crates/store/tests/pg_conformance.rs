@@ -164,3 +164,90 @@ async fn verify_limits_hold_across_nodes() {
         "a velocity bucket of 3 charged with the start: one verification, 3 sends"
     );
 }
+
+/// Four "nodes" (separate pools) redeem one invite at once, each with its own user and key:
+/// exactly one creates its user; the others find the invite gone and leave nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_is_redeemed_once_across_nodes() {
+    use switchboard_domain::ids::*;
+    use switchboard_store::*;
+    let Some(url) = pg_url() else { return };
+    let schema = FreshSchema::create(&url).await.expect("schema");
+    let mut nodes = Vec::new();
+    for _ in 0..4 {
+        nodes.push(PgStore::connect(&schema.url, 4).await.expect("connect"));
+    }
+    let account = AccountSid::generate();
+    let invite = ConsoleInvite {
+        token_hash: vec![42; 32],
+        realm: realm::CONSOLE.into(),
+        account_sid: Some(account.clone()),
+        role: "owner".into(),
+        name: "owner@example.com".into(),
+        created_by: "cli".into(),
+        expires_at: 100_000,
+        date_created: 1_000,
+    };
+    nodes[0]
+        .create_console_invite(invite.clone())
+        .await
+        .expect("invite");
+    let mut tasks = Vec::new();
+    for i in 0..16u8 {
+        let (s, invite) = (nodes[usize::from(i) % 4].clone(), invite.clone());
+        tasks.push(tokio::spawn(async move {
+            let user = ConsoleUser {
+                sid: ConsoleUserSid::generate(),
+                realm: invite.realm.clone(),
+                account_sid: invite.account_sid.clone(),
+                role: invite.role.clone(),
+                name: invite.name.clone(),
+                user_handle: vec![i; 64],
+                status: "active".into(),
+                date_created: 2_000,
+                date_updated: 2_000,
+            };
+            let key = ConsoleCredential {
+                user_sid: user.sid.clone(),
+                credential: PasskeyCredential {
+                    id: vec![i; 16],
+                    transports: vec![],
+                    static_state: vec![7; 40],
+                    dynamic_state: vec![0; 7],
+                },
+                backup_eligible: false,
+                friendly_name: "key".into(),
+                date_created: 2_000,
+                last_used: None,
+            };
+            s.redeem_console_invite(&invite.token_hash, user, key, 2_000)
+                .await
+                .expect("redeem")
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("task"));
+    }
+    let created = outcomes
+        .iter()
+        .filter(|o| **o == RedeemOutcome::Created)
+        .count();
+    assert_eq!(created, 1, "exactly one redeem wins: {outcomes:?}");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == RedeemOutcome::InviteGone)
+            .count(),
+        15
+    );
+    assert_eq!(
+        nodes[0]
+            .list_console_users(realm::CONSOLE, Some(&account))
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "the losers created no user"
+    );
+}

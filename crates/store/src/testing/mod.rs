@@ -6,6 +6,8 @@
 use crate::model::*;
 use crate::Store;
 
+mod console;
+mod console_sessions;
 mod factors;
 mod passkeys;
 mod rate_limits;
@@ -49,6 +51,12 @@ pub async fn suite(store: &dyn Store) {
     passkeys::settings_round_trip(store).await;
     passkeys::credentials_are_unique_per_service(store).await;
     passkeys::ceremonies_are_taken_once(store).await;
+    console::invites_are_redeemed_once(store).await;
+    console::users_are_found_listed_and_updated(store).await;
+    console::credentials_are_added_listed_and_updated(store).await;
+    console_sessions::ceremonies_are_taken_once(store).await;
+    console_sessions::sessions_expire_and_are_ended(store).await;
+    console_sessions::support_grants_are_active_until_expired_or_revoked(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
