@@ -24,6 +24,15 @@ const check = (name, ok, detail) => {
   console.log(`${ok ? 'PASS' : 'FAIL'} ${name} ${ok ? '' : JSON.stringify(detail)}`);
   ok ? passed++ : failed++;
 };
+// Runs `action` and waits for a URL matching `re`; on failure says where the page is.
+async function nav(page, re, action) {
+  try {
+    await Promise.all([page.waitForURL(re, { timeout: 15000 }), action()]);
+  } catch (e) {
+    const text = (await page.textContent('body').catch(() => '')) || '';
+    throw new Error(`expected ${re} after an action, at ${page.url()}: ${text.slice(0, 300)}`);
+  }
+}
 const shot = (page, name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 
 // The attacker's relay: its own server talks to Switchboard (no browser Origin header).
@@ -48,7 +57,7 @@ try {
   // 1. Accept the invite: register a passkey, land on the dashboard.
   await page.goto(new URL(process.env.INVITE_PATH, base).href);
   await shot(page, '01-invite');
-  await Promise.all([page.waitForURL(/\/console$/, { timeout: 15000 }), page.click('#accept')]);
+  await nav(page, /\/console$/, () => page.click('#accept'));
   check('invite accepted with a new passkey', (await page.textContent('h1')) === 'Dashboard', page.url());
   const cookies = await ctx.cookies();
   const sc = cookies.find((c) => c.name === 'sb_console');
@@ -61,9 +70,9 @@ try {
 
   // 3. Sign out, then sign in with the passkey.
   await page.goto(new URL('/console', base).href);
-  await Promise.all([page.waitForURL(/\/console\/login$/), page.click('header button')]);
+  await nav(page, /\/console\/login$/, () => page.click('header button'));
   await shot(page, '02-login');
-  await Promise.all([page.waitForURL(/\/console$/, { timeout: 15000 }), page.click('#login')]);
+  await nav(page, /\/console$/, () => page.click('#login'));
   check('signed in with the passkey', (await page.textContent('h1')) === 'Dashboard', page.url());
 
   // 4. Send a message from the console; it shows up in the log and gets delivered.
@@ -71,7 +80,7 @@ try {
   await page.fill('#send-from', '+15005550006');
   await page.fill('#send-to', TO);
   await page.fill('#send-body', 'Console e2e: your appointment is confirmed');
-  await Promise.all([page.waitForURL(/\/console\/messages\/SM[0-9a-f]{32}$/), page.click('#send-button')]);
+  await nav(page, /\/console\/messages\/SM[0-9a-f]{32}$/, () => page.click('#send-button'));
   const sid = page.url().split('/').pop();
   let status = '';
   for (let i = 0; i < 60 && status !== 'delivered'; i++) {

@@ -40,7 +40,7 @@ pub fn page(title: &str, session: Option<&ConsoleSession>, body: Markup) -> Resp
             (header::CONTENT_SECURITY_POLICY, CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
             (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
+            (header::REFERRER_POLICY, "same-origin"),
         ],
         markup.into_string(),
     )

@@ -6,6 +6,7 @@
 mod appointments;
 mod callbacks;
 mod cli;
+mod console;
 mod crash;
 mod multinode;
 mod passkeys;

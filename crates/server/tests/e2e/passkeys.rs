@@ -12,7 +12,7 @@ use std::time::Duration;
 use switchboard_testkit::peer::PeerProcess;
 use switchboard_testkit::process::ServerProcess;
 
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     let path = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -25,7 +25,7 @@ fn chromium() -> PathBuf {
     path
 }
 
-fn peer_dir() -> PathBuf {
+pub(crate) fn peer_dir() -> PathBuf {
     let dir = workspace_root().join("peers/webauthn");
     assert!(
         dir.join("node_modules/playwright-core").exists(),
