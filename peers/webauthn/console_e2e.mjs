@@ -153,6 +153,51 @@ try {
   });
   check('the look-alike origin cannot call the console directly', direct === 403, direct);
   await shot(bad, '08-look-alike');
+
+  // 8. Operators: a synced (backup-eligible) passkey is refused at registration; a
+  // device-bound security key is accepted. Without a grant the operator sees counts but no
+  // message text or phone number; with the owner's grant the messages are visible.
+  if (process.env.OPERATOR_INVITE_PATH) {
+    const octx = await browser.newContext();
+    const op = await octx.newPage();
+    const ocdp = await octx.newCDPSession(op);
+    await ocdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId: synced } = await ocdp.send('WebAuthn.addVirtualAuthenticator', { options: {
+      ...authenticator, defaultBackupEligibility: true, defaultBackupState: true } });
+    await op.goto(new URL(process.env.OPERATOR_INVITE_PATH, base).href);
+    await op.click('#accept');
+    await op.waitForFunction(() => /device-bound/.test(document.getElementById('status').textContent), null, { timeout: 15000 })
+      .catch(() => {});
+    const refused = await op.textContent('#status').catch(() => '');
+    const made = (await ocdp.send('WebAuthn.getCredentials', { authenticatorId: synced })).credentials
+      .map((c) => ({ be: c.backupEligibility, bs: c.backupState }));
+    check('an operator\'s synced passkey is refused at registration', /device-bound/.test(refused) && /invite/.test(op.url()),
+          { refused, url: op.url(), made });
+    await shot(op, '09-operator-synced-refused');
+    await ocdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: synced });
+    await ocdp.send('WebAuthn.addVirtualAuthenticator', { options: { ...authenticator, defaultBackupEligibility: false } });
+    await nav(op, /\/operator$/, () => op.click('#accept'));
+    check('an operator registers a device-bound key', (await op.textContent('h1')) === 'Installation', op.url());
+    await shot(op, '10-operator-home');
+    const acct = new URL(`/operator/accounts/${process.env.ACCOUNT_SID}`, base).href;
+    await op.goto(acct);
+    const hidden = await op.content();
+    check('without a grant the operator sees no message text or phone number', !hidden.includes('your appointment is confirmed')
+          && !hidden.includes(TO) && (await op.$('#no-grant')) !== null, hidden.slice(0, 200));
+    await shot(op, '11-operator-no-grant');
+    // The owner grants support access (a sensitive action: fresh assertion first).
+    await page.goto(new URL('/console/team', base).href);
+    await page.fill('#grant input[name="reason"]', 'ticket 4711: delivery question');
+    await page.click('#grant button');
+    await page.waitForSelector('#grants tbody tr', { timeout: 15000 })
+      .catch(async () => { throw new Error(`no grant: ${(await page.textContent('body')).slice(0, 300)}`); });
+    await shot(page, '13-team-grant');
+    await op.goto(acct);
+    const shown = await op.content();
+    check('with the owner\'s grant the operator sees the messages', shown.includes('your appointment is confirmed')
+          && (await op.$('#grant')) !== null, shown.slice(0, 200));
+    await shot(op, '12-operator-granted');
+  }
 } finally {
   await browser.close();
 }

@@ -19,8 +19,8 @@ use webauthn_rp::request::register::{
     UserHandle64,
 };
 use webauthn_rp::request::{
-    AsciiDomain, BackupReq, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor,
-    RpId, TimedCeremony as _, UserVerificationRequirement,
+    AsciiDomain, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor, RpId,
+    TimedCeremony as _, UserVerificationRequirement,
 };
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
 use webauthn_rp::response::{AuthTransports, Backup, CredentialId};
@@ -218,15 +218,17 @@ pub fn finish_registration_bound(
         .map_err(|e| internal("decode registration", e))?;
     let opts = RegistrationVerificationOptions::<String, String> {
         allowed_origins: origins,
-        backup_requirement: if device_bound {
-            BackupReq::NotEligible
-        } else {
-            BackupReq::None
-        },
         ..RegistrationVerificationOptions::default()
     };
     let cred = server.verify(&rp_id, &p.reg, &opts).map_err(failed)?;
     let eligible = !matches!(cred.dynamic_state().backup, Backup::NotEligible);
+    if device_bound && eligible {
+        return Err(reject(
+            60324,
+            "Challenge verification failed: BackupEligible: a device-bound security key is \
+             required; this credential may be synced (backup-eligible)",
+        ));
+    }
     let id = cred.id();
     let Ok(id) = id.encode();
     let Ok(transports) = cred.transports().encode();
