@@ -201,7 +201,19 @@ pub async fn detail(
                     } @else { "not screened" }
                 } }
             }
-            h2 { "Status timeline and callbacks" }
+            h2 { "Status timeline" }
+            ol #status-timeline {
+                li { (when(m.date_created)) " — " @if m.direction.as_str() == "inbound" { "received from the carrier" } @else { "accepted by the API (queued)" } }
+                @if let Some(sent) = m.date_sent { li { (when(sent)) " — handed to the carrier (sent)" @if let Some(r) = &m.carrier_ref { ", reference " code { (r) } } } }
+                @for h in hooks.iter().filter(|h| h.raw_dlr_done_date.is_some()) {
+                    li { "carrier receipt: " (h.status.as_str()) ", done " (h.raw_dlr_done_date.clone().unwrap_or_default()) }
+                }
+                @if m.date_updated > m.date_sent.unwrap_or(m.date_created) || m.status.is_final() {
+                    li { (when(m.date_updated)) " — " strong { (m.status.as_str()) }
+                        @if let Some(c) = m.error_code { " (error " (c) ")" } }
+                }
+            }
+            h2 { "Callbacks" }
             @if hooks.is_empty() {
                 p { "No status callbacks or webhooks for this message (set a StatusCallback to get them)." }
             } @else {
