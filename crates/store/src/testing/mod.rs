@@ -7,6 +7,7 @@ use crate::model::*;
 use crate::Store;
 
 mod factors;
+mod keys;
 mod passkeys;
 mod rate_limits;
 mod shield;
@@ -18,6 +19,7 @@ use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
 /// Runs every check in order against `store`, which must be empty. Panics on the first failure.
 pub async fn suite(store: &dyn Store) {
     accounts(store).await;
+    keys::keys_carry_scopes_and_are_scoped(store).await;
     messages_are_scoped_and_paged(store).await;
     queue_lifecycle(store).await;
     early_receipt_is_kept(store).await;
