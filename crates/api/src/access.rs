@@ -246,3 +246,58 @@ impl Routes {
         (router, self.registered)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_registered_route_has_exactly_one_table_row_and_back() {
+        let registered = crate::registered_routes();
+        let reg: BTreeSet<_> = registered.iter().copied().collect();
+        assert_eq!(reg.len(), registered.len(), "a route is registered twice");
+        let table: BTreeSet<_> = ROUTES.iter().map(|r| (r.method, r.pattern)).collect();
+        assert_eq!(table.len(), ROUTES.len(), "a route has two rows in ROUTES");
+        let missing: Vec<_> = reg.difference(&table).collect();
+        assert!(
+            missing.is_empty(),
+            "routes without a scope in ROUTES: {missing:?}"
+        );
+        let stale: Vec<_> = table.difference(&reg).collect();
+        assert!(
+            stale.is_empty(),
+            "ROUTES rows for routes the router lacks: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn only_health_and_metrics_are_public() {
+        let public: Vec<_> = ROUTES
+            .iter()
+            .filter(|r| r.scope.is_none())
+            .map(|r| r.pattern)
+            .collect();
+        assert_eq!(public, ["/healthz", "/metrics"]);
+    }
+
+    #[test]
+    fn reads_need_no_write_scope_and_head_is_get() {
+        // A GET never requires a write scope, so read-only credentials can read everything they may see.
+        for r in ROUTES.iter().filter(|r| r.method == "GET") {
+            if let Some(s) = r.scope {
+                assert!(
+                    s.is_read() || matches!(s, Scope::Verify | Scope::KeysWrite),
+                    "{} requires {s}",
+                    r.describe()
+                );
+            }
+        }
+        let row = lookup(&Method::HEAD, MSGS).expect("row");
+        assert_eq!(row.scope, Some(Scope::MessagesRead));
+        assert_eq!(
+            lookup(&Method::POST, MSGS).map(RouteScope::describe),
+            Some("POST /2010-04-01/Accounts/{AccountSid}/Messages.json".to_owned())
+        );
+    }
+}
