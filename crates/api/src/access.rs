@@ -178,7 +178,10 @@ impl RouteScope {
         format!(
             "{} {}",
             self.method,
-            self.pattern.replace("{account}", "{AccountSid}")
+            self.pattern
+                .replace("{account}", "{AccountSid}")
+                .replace("{file}", "{Sid}.json")
+                .replace("{service}", "{ServiceSid}")
         )
     }
 }
