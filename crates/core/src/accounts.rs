@@ -9,6 +9,7 @@
 
 use crate::crypto::{ct_eq, MasterKey};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use switchboard_domain::clock::{Clock, Millis};
 use switchboard_domain::ids::{new_secret, AccountSid, ApiKeySid};
@@ -64,6 +65,9 @@ pub struct Accounts {
     clock: Arc<dyn Clock>,
     key: MasterKey,
     cache: RwLock<HashMap<String, Cached>>,
+    /// Bumped by every revocation: a credential loaded before a revocation
+    /// finished is not cached (it may be the revoked one, read just before).
+    revocations: AtomicU64,
 }
 
 impl Accounts {
@@ -73,6 +77,7 @@ impl Accounts {
             clock,
             key,
             cache: RwLock::new(HashMap::new()),
+            revocations: AtomicU64::new(0),
         }
     }
 
@@ -177,6 +182,7 @@ impl Accounts {
 
     /// Drops a credential from this node's cache.
     fn forget(&self, user: &str) {
+        self.revocations.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.cache.write() {
             c.remove(user);
         }
@@ -206,12 +212,17 @@ impl Accounts {
         let entry = match cached {
             Some(c) => c,
             None => {
+                let epoch = self.revocations.load(Ordering::SeqCst);
                 let fresh = self.load(user, now).await?.ok_or(AuthError::Invalid)?;
                 if let Ok(mut c) = self.cache.write() {
                     if c.len() > 100_000 {
                         c.clear();
                     }
-                    c.insert(user.to_owned(), fresh.clone());
+                    // Under the write lock, so a revocation either ran before
+                    // (epoch moved: skip) or will remove this entry after.
+                    if self.revocations.load(Ordering::SeqCst) == epoch {
+                        c.insert(user.to_owned(), fresh.clone());
+                    }
                 }
                 fresh
             }
