@@ -43,6 +43,11 @@ impl ApiError {
         Self::new(20003, "Authenticate")
     }
 
+    /// 403 / 20403: authenticated, but the credential may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(20403, message)
+    }
+
     pub fn not_found(path: &str) -> Self {
         Self::new(
             20404,

@@ -6,17 +6,21 @@
 //! Layout:
 //! - [`error`]: `ApiError`, rendered from the one error-code table.
 //! - [`form`]: form/query parameters with repeated keys and strict UTF-8.
-//! - [`auth`]: HTTP Basic authentication and account scoping.
+//! - [`access`]: the route → required scope table and its middleware.
+//! - [`auth`]: HTTP Basic authentication, account scoping and the scope check.
+//! - [`keys`]: the Keys resource (API keys with scopes).
 //! - [`wire`]: JSON resources and list envelopes.
 //! - [`messages`]: the Messages resource handlers.
 //! - [`verify`]: Twilio Verify v2 (`/v2/Services…`).
 //! - [`factors`]: Verify TOTP entities, factors and challenges (`/v2/Services/{VA}/Entities…`).
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod factors;
 pub mod form;
+pub mod keys;
 pub mod messages;
 pub mod numbers;
 pub mod ops;
@@ -31,7 +35,6 @@ pub mod verify_limits;
 pub mod webhook_client;
 pub mod wire;
 
-use axum::routing::get;
 use axum::Router;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -83,151 +86,209 @@ async fn method_not_allowed() -> error::ApiError {
     error::ApiError::new(20004, "Method not allowed")
 }
 
+/// Every route, recorded with its method and pattern (see [`access`]).
+fn routes() -> access::Routes {
+    access::Routes::new()
+        .get(
+            "/2010-04-01/Accounts/{account}/Messages.json",
+            messages::list,
+        )
+        .post(
+            "/2010-04-01/Accounts/{account}/Messages.json",
+            messages::create,
+        )
+        .get(
+            "/2010-04-01/Accounts/{account}/Messages/{file}",
+            messages::fetch,
+        )
+        .post(
+            "/2010-04-01/Accounts/{account}/Messages/{file}",
+            messages::update,
+        )
+        .delete(
+            "/2010-04-01/Accounts/{account}/Messages/{file}",
+            messages::delete,
+        )
+        .get(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+            numbers::list,
+        )
+        .post(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+            numbers::create,
+        )
+        .get(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{file}",
+            numbers::fetch,
+        )
+        .post(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{file}",
+            numbers::update,
+        )
+        .delete(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{file}",
+            numbers::delete,
+        )
+        .get(
+            "/2010-04-01/Accounts/{account}/OptOuts.json",
+            numbers::opt_outs,
+        )
+        .get("/2010-04-01/Accounts/{account}/Keys.json", keys::list)
+        .post("/2010-04-01/Accounts/{account}/Keys.json", keys::create)
+        .get("/2010-04-01/Accounts/{account}/Keys/{file}", keys::fetch)
+        .post("/2010-04-01/Accounts/{account}/Keys/{file}", keys::update)
+        .delete("/2010-04-01/Accounts/{account}/Keys/{file}", keys::delete)
+        .get("/v1/Services", services::list)
+        .post("/v1/Services", services::create)
+        .get("/v1/Services/{service}", services::fetch)
+        .post("/v1/Services/{service}", services::update)
+        .delete("/v1/Services/{service}", services::delete)
+        .get(
+            "/v1/Services/{service}/PhoneNumbers",
+            services::list_numbers,
+        )
+        .post("/v1/Services/{service}/PhoneNumbers", services::add_number)
+        .get(
+            "/v1/Services/{service}/PhoneNumbers/{number}",
+            services::fetch_number,
+        )
+        .delete(
+            "/v1/Services/{service}/PhoneNumbers/{number}",
+            services::remove_number,
+        )
+        .post("/v1/Shield/Analyze", shield::analyze)
+        .get("/v1/Shield/Settings", shield::get_settings)
+        .post("/v1/Shield/Settings", shield::update_settings)
+        .get("/v2/Services", verify::list_services)
+        .post("/v2/Services", verify::create_service)
+        .get("/v2/Services/{service}", verify::fetch_service)
+        .post("/v2/Services/{service}", verify::update_service)
+        .delete("/v2/Services/{service}", verify::delete_service)
+        .post("/v2/Services/{service}/Verifications", verify::start)
+        .get("/v2/Services/{service}/Verifications/{sid}", verify::fetch)
+        .post("/v2/Services/{service}/Verifications/{sid}", verify::update)
+        .post("/v2/Services/{service}/VerificationCheck", verify::check)
+        .get(
+            "/v2/Services/{service}/RateLimits",
+            verify_limits::list_limits,
+        )
+        .post(
+            "/v2/Services/{service}/RateLimits",
+            verify_limits::create_limit,
+        )
+        .get(
+            "/v2/Services/{service}/RateLimits/{limit}",
+            verify_limits::fetch_limit,
+        )
+        .post(
+            "/v2/Services/{service}/RateLimits/{limit}",
+            verify_limits::update_limit,
+        )
+        .delete(
+            "/v2/Services/{service}/RateLimits/{limit}",
+            verify_limits::delete_limit,
+        )
+        .get(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets",
+            verify_limits::list_buckets,
+        )
+        .post(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets",
+            verify_limits::create_bucket,
+        )
+        .get(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets/{bucket}",
+            verify_limits::fetch_bucket,
+        )
+        .post(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets/{bucket}",
+            verify_limits::update_bucket,
+        )
+        .delete(
+            "/v2/Services/{service}/RateLimits/{limit}/Buckets/{bucket}",
+            verify_limits::delete_bucket,
+        )
+        .post("/v2/SafeList/Numbers", verify_fraud::add)
+        .get("/v2/SafeList/Numbers/{number}", verify_fraud::fetch)
+        .delete("/v2/SafeList/Numbers/{number}", verify_fraud::remove)
+        .get("/v2/Services/{service}/FraudEvents", verify_fraud::events)
+        .get("/v2/Services/{service}/Entities", factors::list_entities)
+        .post("/v2/Services/{service}/Entities", factors::create_entity)
+        .get(
+            "/v2/Services/{service}/Entities/{identity}",
+            factors::fetch_entity,
+        )
+        .delete(
+            "/v2/Services/{service}/Entities/{identity}",
+            factors::delete_entity,
+        )
+        .get(
+            "/v2/Services/{service}/Entities/{identity}/Factors",
+            factors::list_factors,
+        )
+        .post(
+            "/v2/Services/{service}/Entities/{identity}/Factors",
+            factors::create_factor,
+        )
+        .get(
+            "/v2/Services/{service}/Entities/{identity}/Factors/{sid}",
+            factors::fetch_factor,
+        )
+        .post(
+            "/v2/Services/{service}/Entities/{identity}/Factors/{sid}",
+            factors::update_factor,
+        )
+        .delete(
+            "/v2/Services/{service}/Entities/{identity}/Factors/{sid}",
+            factors::delete_factor,
+        )
+        .get(
+            "/v2/Services/{service}/Entities/{identity}/Challenges",
+            factors::list_challenges,
+        )
+        .post(
+            "/v2/Services/{service}/Entities/{identity}/Challenges",
+            factors::create_challenge,
+        )
+        .get(
+            "/v2/Services/{service}/Entities/{identity}/Challenges/{sid}",
+            factors::fetch_challenge,
+        )
+        .post(
+            "/v2/Services/{service}/Entities/{identity}/Challenges/{sid}",
+            factors::update_challenge,
+        )
+        .post(
+            "/v2/Services/{service}/Passkeys/Factors",
+            passkeys::create_factor,
+        )
+        .post(
+            "/v2/Services/{service}/Passkeys/VerifyFactor",
+            passkeys::verify_factor,
+        )
+        .post(
+            "/v2/Services/{service}/Passkeys/Challenges",
+            passkeys::create_challenge,
+        )
+        .post(
+            "/v2/Services/{service}/Passkeys/ApproveChallenge",
+            passkeys::approve_challenge,
+        )
+        .get("/healthz", ops::healthz)
+        .get("/metrics", ops::metrics)
+}
+
+/// Every (method, pattern) the router serves, in registration order (tests
+/// compare it with [`access::ROUTES`]).
+pub fn registered_routes() -> Vec<(&'static str, &'static str)> {
+    routes().finish().1
+}
+
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     let _ = ops::prometheus();
-    let accounts = Router::new()
-        .route(
-            "/Accounts/{account}/Messages.json",
-            get(messages::list).post(messages::create),
-        )
-        .route(
-            "/Accounts/{account}/Messages/{file}",
-            get(messages::fetch)
-                .post(messages::update)
-                .delete(messages::delete),
-        )
-        .route(
-            "/Accounts/{account}/IncomingPhoneNumbers.json",
-            get(numbers::list).post(numbers::create),
-        )
-        .route(
-            "/Accounts/{account}/IncomingPhoneNumbers/{file}",
-            get(numbers::fetch)
-                .post(numbers::update)
-                .delete(numbers::delete),
-        )
-        .route("/Accounts/{account}/OptOuts.json", get(numbers::opt_outs));
-    Router::new()
-        .nest("/2010-04-01", accounts)
-        .route("/v1/Services", get(services::list).post(services::create))
-        .route(
-            "/v1/Services/{service}",
-            get(services::fetch)
-                .post(services::update)
-                .delete(services::delete),
-        )
-        .route(
-            "/v1/Services/{service}/PhoneNumbers",
-            get(services::list_numbers).post(services::add_number),
-        )
-        .route(
-            "/v1/Services/{service}/PhoneNumbers/{number}",
-            get(services::fetch_number).delete(services::remove_number),
-        )
-        .route("/v1/Shield/Analyze", axum::routing::post(shield::analyze))
-        .route(
-            "/v1/Shield/Settings",
-            get(shield::get_settings).post(shield::update_settings),
-        )
-        .route(
-            "/v2/Services",
-            get(verify::list_services).post(verify::create_service),
-        )
-        .route(
-            "/v2/Services/{service}",
-            get(verify::fetch_service)
-                .post(verify::update_service)
-                .delete(verify::delete_service),
-        )
-        .route(
-            "/v2/Services/{service}/Verifications",
-            axum::routing::post(verify::start),
-        )
-        .route(
-            "/v2/Services/{service}/Verifications/{sid}",
-            get(verify::fetch).post(verify::update),
-        )
-        .route(
-            "/v2/Services/{service}/VerificationCheck",
-            axum::routing::post(verify::check),
-        )
-        .route(
-            "/v2/Services/{service}/RateLimits",
-            get(verify_limits::list_limits).post(verify_limits::create_limit),
-        )
-        .route(
-            "/v2/Services/{service}/RateLimits/{limit}",
-            get(verify_limits::fetch_limit)
-                .post(verify_limits::update_limit)
-                .delete(verify_limits::delete_limit),
-        )
-        .route(
-            "/v2/Services/{service}/RateLimits/{limit}/Buckets",
-            get(verify_limits::list_buckets).post(verify_limits::create_bucket),
-        )
-        .route(
-            "/v2/Services/{service}/RateLimits/{limit}/Buckets/{bucket}",
-            get(verify_limits::fetch_bucket)
-                .post(verify_limits::update_bucket)
-                .delete(verify_limits::delete_bucket),
-        )
-        .route(
-            "/v2/SafeList/Numbers",
-            axum::routing::post(verify_fraud::add),
-        )
-        .route(
-            "/v2/SafeList/Numbers/{number}",
-            get(verify_fraud::fetch).delete(verify_fraud::remove),
-        )
-        .route(
-            "/v2/Services/{service}/FraudEvents",
-            get(verify_fraud::events),
-        )
-        .route(
-            "/v2/Services/{service}/Entities",
-            get(factors::list_entities).post(factors::create_entity),
-        )
-        .route(
-            "/v2/Services/{service}/Entities/{identity}",
-            get(factors::fetch_entity).delete(factors::delete_entity),
-        )
-        .route(
-            "/v2/Services/{service}/Entities/{identity}/Factors",
-            get(factors::list_factors).post(factors::create_factor),
-        )
-        .route(
-            "/v2/Services/{service}/Entities/{identity}/Factors/{sid}",
-            get(factors::fetch_factor)
-                .post(factors::update_factor)
-                .delete(factors::delete_factor),
-        )
-        .route(
-            "/v2/Services/{service}/Entities/{identity}/Challenges",
-            get(factors::list_challenges).post(factors::create_challenge),
-        )
-        .route(
-            "/v2/Services/{service}/Entities/{identity}/Challenges/{sid}",
-            get(factors::fetch_challenge).post(factors::update_challenge),
-        )
-        .route(
-            "/v2/Services/{service}/Passkeys/Factors",
-            axum::routing::post(passkeys::create_factor),
-        )
-        .route(
-            "/v2/Services/{service}/Passkeys/VerifyFactor",
-            axum::routing::post(passkeys::verify_factor),
-        )
-        .route(
-            "/v2/Services/{service}/Passkeys/Challenges",
-            axum::routing::post(passkeys::create_challenge),
-        )
-        .route(
-            "/v2/Services/{service}/Passkeys/ApproveChallenge",
-            axum::routing::post(passkeys::approve_challenge),
-        )
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
+    let (routes, _) = routes().finish();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(ops::track_latency))

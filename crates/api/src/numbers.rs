@@ -121,7 +121,7 @@ pub async fn delete(
 }
 
 /// Page size and number from the query (offset paging: an account holds few numbers).
-fn paging(p: &Params) -> Result<(u32, u32), ApiError> {
+pub(crate) fn paging(p: &Params) -> Result<(u32, u32), ApiError> {
     let size = p.uint("PageSize")?.unwrap_or(50);
     if !(1..=1000).contains(&size) {
         return Err(ApiError::invalid("PageSize must be between 1 and 1000."));
@@ -129,16 +129,17 @@ fn paging(p: &Params) -> Result<(u32, u32), ApiError> {
     Ok((size, p.uint("Page")?.unwrap_or(0)))
 }
 
-struct Window {
-    start: u64,
-    end: u64,
-    uri: String,
-    first: String,
-    previous: Option<String>,
-    next: Option<String>,
+/// One page of an in-memory list: where it starts and ends and its URIs.
+pub(crate) struct Window {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) uri: String,
+    pub(crate) first: String,
+    pub(crate) previous: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
-fn window(base: &str, total: usize, size: u32, page: u32, extra: &str) -> Window {
+pub(crate) fn window(base: &str, total: usize, size: u32, page: u32, extra: &str) -> Window {
     let at = |pg: u32| format!("{base}?{extra}PageSize={size}&Page={pg}");
     let start = u64::from(page) * u64::from(size);
     let shown = (total as u64).saturating_sub(start).min(u64::from(size));

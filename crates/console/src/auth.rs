@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use switchboard_core::console::ConsoleError;
 use switchboard_core::store::{realm, ConsoleSession};
+use switchboard_domain::scopes::{Role, Scope};
 
 /// The session cookie of a realm.
 pub fn cookie_name(realm_name: &str) -> &'static str {
@@ -144,14 +145,17 @@ pub async fn post_session(
     Ok(s)
 }
 
-/// What each console role may do (mirrors the API key scopes of the same names).
+/// What each console role may do: the API scopes of the role (`domain::scopes::Role`),
+/// plus two console-only permissions: `team:write` (invite; owners and admins) and
+/// `team:owner` (roles, support grants; owners).
 pub fn allowed(role: &str, scope: &str) -> bool {
-    match role {
-        "owner" => true,
-        "admin" => scope != "team:owner",
-        "developer" => !matches!(scope, "team:owner" | "team:write" | "shield:write"),
-        "viewer" => scope.ends_with(":read"),
-        _ => false,
+    let Ok(role) = Role::parse(role) else {
+        return false;
+    };
+    match scope {
+        "team:owner" => role == Role::Owner,
+        "team:write" => matches!(role, Role::Owner | Role::Admin),
+        _ => Scope::parse(scope).is_ok_and(|sc| role.scopes().contains(sc)),
     }
 }
 
@@ -192,5 +196,22 @@ impl Form {
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    #[test]
+    fn roles_map_to_scopes() {
+        assert!(allowed("owner", "team:owner") && allowed("owner", "keys:write"));
+        assert!(allowed("admin", "keys:write") && allowed("admin", "team:write"));
+        assert!(!allowed("admin", "team:owner"));
+        assert!(allowed("developer", "messages:send") && !allowed("developer", "keys:write"));
+        assert!(!allowed("developer", "team:write"));
+        assert!(allowed("viewer", "messages:read") && !allowed("viewer", "messages:send"));
+        assert!(!allowed("viewer", "shield:write") && !allowed("nobody", "messages:read"));
+        assert!(!allowed("owner", "no:such"));
     }
 }

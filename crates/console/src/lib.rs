@@ -66,6 +66,7 @@ pub fn router(core: Core) -> Router {
         .route("/console/webhooks", get(pages::webhooks))
         .route("/console/webhooks/retry", post(pages::webhook_retry))
         .route("/console/api-keys", get(keys::show).post(keys::create))
+        .route("/console/api-keys/revoke", post(keys::revoke))
         .route("/console/team", get(team::show))
         .route("/console/team/invite", post(team::invite))
         .route("/console/team/member", post(team::member))

@@ -3,14 +3,18 @@
 //! `authenticate` accepts `AccountSid:AuthToken` or `SKsid:secret`. Secrets are
 //! compared in constant time. Credentials are cached for a short time so the hot
 //! path does not hit the store; a cache entry holds the sealed token's clear
-//! value only in memory.
+//! value only in memory. A key deleted through [`Accounts::delete_api_key`]
+//! leaves this node's cache at once; other nodes stop accepting it within
+//! the cache lifetime (30 s).
 
 use crate::crypto::{ct_eq, MasterKey};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use switchboard_domain::clock::{Clock, Millis};
 use switchboard_domain::ids::{new_secret, AccountSid, ApiKeySid};
-use switchboard_store::{NewAccount, NewApiKey, Store};
+use switchboard_domain::scopes::ScopeSet;
+use switchboard_store::{ApiKeyRecord, NewAccount, NewApiKey, Store};
 
 const CACHE_TTL_MS: Millis = 30_000;
 
@@ -26,7 +30,17 @@ pub enum AuthError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub account_sid: AccountSid,
+    /// The API key used, or `None` for the account's auth token.
     pub api_key: Option<ApiKeySid>,
+    /// What the credential may do (all scopes for the auth token).
+    pub scopes: ScopeSet,
+}
+
+/// A freshly created API key: the stored record and the secret, shown once.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub key: ApiKeyRecord,
+    pub secret: String,
 }
 
 /// A freshly created credential, shown once.
@@ -39,6 +53,7 @@ pub struct Created<S> {
 #[derive(Clone)]
 struct Cached {
     account_sid: AccountSid,
+    scopes: ScopeSet,
     /// The clear auth token, or the keyed hash of an API key secret.
     check: Vec<u8>,
     hashed: bool,
@@ -50,6 +65,9 @@ pub struct Accounts {
     clock: Arc<dyn Clock>,
     key: MasterKey,
     cache: RwLock<HashMap<String, Cached>>,
+    /// Bumped by every revocation: a credential loaded before a revocation
+    /// finished is not cached (it may be the revoked one, read just before).
+    revocations: AtomicU64,
 }
 
 impl Accounts {
@@ -59,6 +77,7 @@ impl Accounts {
             clock,
             key,
             cache: RwLock::new(HashMap::new()),
+            revocations: AtomicU64::new(0),
         }
     }
 
@@ -79,23 +98,94 @@ impl Accounts {
         Ok(Created { sid, secret: token })
     }
 
+    /// Creates an API key with `scopes` (the one place keys are created: the
+    /// CLI and the Keys resource both come here). A standard key is
+    /// `ScopeSet::standard()`.
     pub async fn create_api_key(
         &self,
         account_sid: &AccountSid,
         friendly_name: &str,
-    ) -> Result<Created<ApiKeySid>, switchboard_store::Error> {
+        scopes: ScopeSet,
+    ) -> Result<NewKey, switchboard_store::Error> {
         let sid = ApiKeySid::generate();
         let secret = new_secret();
+        let now = self.clock.now_millis();
+        let secret_hash = self.key.hash_secret(secret.as_bytes());
         self.store
             .create_api_key(NewApiKey {
                 sid: sid.clone(),
                 account_sid: account_sid.clone(),
                 friendly_name: friendly_name.to_owned(),
-                secret_hash: self.key.hash_secret(secret.as_bytes()),
-                now: self.clock.now_millis(),
+                secret_hash: secret_hash.clone(),
+                scopes,
+                now,
             })
             .await?;
-        Ok(Created { sid, secret })
+        let key = ApiKeyRecord {
+            sid,
+            account_sid: account_sid.clone(),
+            friendly_name: friendly_name.to_owned(),
+            secret_hash,
+            scopes,
+            date_created: now,
+            date_updated: now,
+        };
+        Ok(NewKey { key, secret })
+    }
+
+    /// One of the account's keys.
+    pub async fn get_api_key(
+        &self,
+        account_sid: &AccountSid,
+        sid: &ApiKeySid,
+    ) -> Result<Option<ApiKeyRecord>, switchboard_store::Error> {
+        Ok(self
+            .store
+            .get_api_key(sid)
+            .await?
+            .filter(|k| &k.account_sid == account_sid))
+    }
+
+    /// The account's keys, newest first.
+    pub async fn list_api_keys(
+        &self,
+        account_sid: &AccountSid,
+    ) -> Result<Vec<ApiKeyRecord>, switchboard_store::Error> {
+        self.store.list_api_keys(account_sid).await
+    }
+
+    /// Renames one of the account's keys (its scopes never change).
+    pub async fn rename_api_key(
+        &self,
+        account_sid: &AccountSid,
+        sid: &ApiKeySid,
+        friendly_name: &str,
+    ) -> Result<Option<ApiKeyRecord>, switchboard_store::Error> {
+        let now = self.clock.now_millis();
+        self.store
+            .update_api_key(account_sid, sid, friendly_name, now)
+            .await
+    }
+
+    /// Deletes (revokes) one of the account's keys: the one place keys are
+    /// deleted. It stops working on this node at once (its cache entry is
+    /// dropped) and on other nodes within the 30 s cache lifetime.
+    pub async fn delete_api_key(
+        &self,
+        account_sid: &AccountSid,
+        sid: &ApiKeySid,
+    ) -> Result<bool, switchboard_store::Error> {
+        let deleted = self.store.delete_api_key(account_sid, sid).await?;
+        self.forget(sid.as_str());
+        Ok(deleted)
+    }
+
+    /// Drops a credential from this node's cache.
+    fn forget(&self, user: &str) {
+        self.revocations.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut c) = self.cache.write() {
+            c.remove(user);
+        }
     }
 
     /// The account's auth token in clear (to sign webhooks).
@@ -122,12 +212,17 @@ impl Accounts {
         let entry = match cached {
             Some(c) => c,
             None => {
+                let epoch = self.revocations.load(Ordering::SeqCst);
                 let fresh = self.load(user, now).await?.ok_or(AuthError::Invalid)?;
                 if let Ok(mut c) = self.cache.write() {
                     if c.len() > 100_000 {
                         c.clear();
                     }
-                    c.insert(user.to_owned(), fresh.clone());
+                    // Under the write lock, so a revocation either ran before
+                    // (epoch moved: skip) or will remove this entry after.
+                    if self.revocations.load(Ordering::SeqCst) == epoch {
+                        c.insert(user.to_owned(), fresh.clone());
+                    }
                 }
                 fresh
             }
@@ -143,6 +238,7 @@ impl Accounts {
         Ok(Principal {
             account_sid: entry.account_sid,
             api_key: ApiKeySid::parse(user).ok(),
+            scopes: entry.scopes,
         })
     }
 
@@ -160,6 +256,7 @@ impl Accounts {
             };
             return Ok(Some(Cached {
                 account_sid: sid,
+                scopes: ScopeSet::all(),
                 check: token,
                 hashed: false,
                 at: now,
@@ -171,6 +268,7 @@ impl Accounts {
             };
             return Ok(Some(Cached {
                 account_sid: rec.account_sid,
+                scopes: rec.scopes,
                 check: rec.secret_hash,
                 hashed: true,
                 at: now,

@@ -24,6 +24,7 @@ pub const TABLE: &[ErrorCode] = &[
     row(20001, 400, "Invalid parameter"),
     row(20003, 401, "Authenticate"),
     row(20004, 405, "Method not allowed"),
+    row(20403, 403, "Forbidden: the credential lacks a required scope"),
     row(20404, 404, "The requested resource was not found"),
     row(20422, 422, "Idempotency-Key reused with different parameters"),
     row(20429, 429, "Too many requests"),

@@ -12,6 +12,7 @@
 //! - [`error_codes`]: the one Twilio error-code table (code, HTTP status, message).
 //! - [`clock`]: the `Clock` trait (time is injected, never read inside the store).
 //! - [`retry`]: the backoff schedule for temporary carrier failures.
+//! - [`scopes`]: API scopes, scope sets and console roles (least privilege).
 //! - [`totp`]: RFC 6238 time-based one-time passwords and base32 (Verify TOTP factors).
 
 pub mod address;
@@ -21,4 +22,5 @@ pub mod error_codes;
 pub mod ids;
 pub mod message;
 pub mod retry;
+pub mod scopes;
 pub mod totp;

@@ -6,6 +6,7 @@ use crate::secrets::write_private;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use switchboard_domain::ids::AccountSid;
+use switchboard_domain::scopes::ScopeSet;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,11 +84,16 @@ pub enum ApiKeysCommand {
     /// Create an API key for an account and print its SID and secret (shown once).
     Create {
         /// The account the key belongs to (AC…).
-        #[arg(long)]
+        #[arg(long, alias = "account")]
         account_sid: String,
-        #[arg(long, default_value = "API key")]
+        #[arg(long, alias = "name", default_value = "API key")]
         friendly_name: String,
-        /// Print {"sid": …, "secret": …, "account_sid": …}.
+        /// What the key may do: scope names separated by commas (e.g.
+        /// `messages:send,messages:read`), or `none`. Default: a standard key
+        /// (every scope but `keys:write`).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// Print {"sid": …, "secret": …, "account_sid": …, "scopes": …}.
         #[arg(long)]
         json: bool,
     },
@@ -148,9 +154,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 ApiKeysCommand::Create {
                     account_sid,
                     friendly_name,
+                    scopes,
                     json,
                 },
-        } => create_api_key(&settings, &account_sid, &friendly_name, json).await,
+        } => {
+            create_api_key(
+                &settings,
+                &account_sid,
+                &friendly_name,
+                scopes.as_deref(),
+                json,
+            )
+            .await
+        }
         Command::Numbers {
             command:
                 crate::cli_sim::NumbersCommand::Add {
@@ -209,8 +225,13 @@ async fn create_api_key(
     settings: &Settings,
     account_sid: &str,
     friendly_name: &str,
+    scopes: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
+    let scopes = match scopes {
+        None => ScopeSet::standard(),
+        Some(list) => ScopeSet::parse(list).map_err(|e| anyhow::anyhow!("--scopes: {e}"))?,
+    };
     let core = offline_core(settings).await?;
     let sid = AccountSid::parse(account_sid).map_err(|_| {
         anyhow::anyhow!("'{account_sid}' is not an account SID (AC + 32 hex digits)")
@@ -218,12 +239,28 @@ async fn create_api_key(
     if core.store.get_account(&sid).await?.is_none() {
         anyhow::bail!("no account {sid} in this database");
     }
-    let key = core.accounts.create_api_key(&sid, friendly_name).await?;
+    let created = core
+        .accounts
+        .create_api_key(&sid, friendly_name, scopes)
+        .await?;
+    let (key, secret) = (created.key.sid, created.secret);
     if json {
-        let out = serde_json::json!({"sid": key.sid.as_str(), "secret": key.secret, "account_sid": sid.as_str()});
+        let out = serde_json::json!({
+            "sid": key.as_str(),
+            "secret": secret,
+            "account_sid": sid.as_str(),
+            "scopes": scopes.render(),
+        });
         println!("{out}");
     } else {
-        println!("API key SID: {}\nSecret:      {}", key.sid, key.secret);
+        println!(
+            "API key SID: {key}\nSecret:      {secret}\nScopes:      {}",
+            if scopes.is_empty() {
+                "none".to_owned()
+            } else {
+                scopes.render()
+            }
+        );
     }
     Ok(())
 }

@@ -50,6 +50,18 @@ pub trait AccountStore: Send + Sync {
     async fn count_accounts(&self) -> Result<u64>;
     async fn create_api_key(&self, key: NewApiKey) -> Result<()>;
     async fn get_api_key(&self, sid: &ApiKeySid) -> Result<Option<ApiKeyRecord>>;
+    /// The account's keys, newest first.
+    async fn list_api_keys(&self, account: &AccountSid) -> Result<Vec<ApiKeyRecord>>;
+    /// Renames one of the account's keys; `None` if the account holds no such key.
+    async fn update_api_key(
+        &self,
+        account: &AccountSid,
+        sid: &ApiKeySid,
+        friendly_name: &str,
+        now: Millis,
+    ) -> Result<Option<ApiKeyRecord>>;
+    /// Deletes one of the account's keys (it stops authenticating); false if there was none.
+    async fn delete_api_key(&self, account: &AccountSid, sid: &ApiKeySid) -> Result<bool>;
 }
 
 /// Messages as the API sees them. Every read is scoped to an account.

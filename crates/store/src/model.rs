@@ -3,6 +3,7 @@
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, ApiKeySid, MessageSid, PhoneNumberSid};
 use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
+use switchboard_domain::scopes::ScopeSet;
 
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -30,6 +31,8 @@ pub struct NewApiKey {
     pub friendly_name: String,
     /// A keyed hash of the secret; the secret itself is never stored.
     pub secret_hash: Vec<u8>,
+    /// What the key may do (already resolved: a standard key arrives as `ScopeSet::standard()`).
+    pub scopes: ScopeSet,
     pub now: Millis,
 }
 
@@ -39,7 +42,10 @@ pub struct ApiKeyRecord {
     pub account_sid: AccountSid,
     pub friendly_name: String,
     pub secret_hash: Vec<u8>,
+    /// What the key may do. Keys stored before scopes existed read as standard keys.
+    pub scopes: ScopeSet,
     pub date_created: Millis,
+    pub date_updated: Millis,
 }
 
 #[derive(Debug, Clone)]

@@ -43,3 +43,45 @@ async fn reopening_keeps_data_and_recovers_leases() {
         1
     );
 }
+
+/// Keys stored before migration 17 have no scopes: they read as standard keys.
+#[tokio::test]
+async fn keys_from_before_scopes_read_as_standard_keys() {
+    use switchboard_domain::ids::{AccountSid, ApiKeySid};
+    use switchboard_domain::scopes::ScopeSet;
+    use switchboard_store::{AccountStore, NewAccount, NewApiKey};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("test.db");
+    let (account, sid) = (AccountSid::generate(), ApiKeySid::generate());
+    {
+        let store = SqliteStore::open(&path, Synchronous::Full).expect("open");
+        store
+            .create_account(NewAccount {
+                sid: account.clone(),
+                friendly_name: "a".into(),
+                auth_token_sealed: vec![1],
+                now: 1_000,
+            })
+            .await
+            .expect("account");
+        store
+            .create_api_key(NewApiKey {
+                sid: sid.clone(),
+                account_sid: account,
+                friendly_name: "old".into(),
+                secret_hash: vec![2],
+                scopes: ScopeSet::empty(),
+                now: 2_000,
+            })
+            .await
+            .expect("key");
+    }
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute("UPDATE api_keys SET scopes = NULL, date_updated = NULL", [])
+        .expect("as before migration 17");
+    drop(conn);
+    let store = SqliteStore::open(&path, Synchronous::Full).expect("reopen");
+    let key = store.get_api_key(&sid).await.expect("get").expect("exists");
+    assert_eq!(key.scopes, ScopeSet::standard());
+    assert_eq!(key.date_updated, 2_000);
+}

@@ -93,9 +93,17 @@ async fn api_keys_authenticate_for_their_account() {
     let key = app
         .app_core
         .accounts
-        .create_api_key(&account, "ci")
+        .create_api_key(
+            &account,
+            "ci",
+            switchboard_domain::scopes::ScopeSet::standard(),
+        )
         .await
         .expect("key");
+    let key = switchboard_core::accounts::Created {
+        sid: key.key.sid,
+        secret: key.secret,
+    };
     let ok = app
         .send(
             app.http

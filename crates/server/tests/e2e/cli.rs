@@ -157,6 +157,46 @@ fn accounts_create_and_migrate() {
     .expect("json");
     assert!(key["sid"].as_str().expect("sid").starts_with("SK"));
     assert_eq!(key["account_sid"], sid);
+    assert_eq!(
+        key["scopes"].as_str().map(|s| s.contains("keys:write")),
+        Some(false)
+    );
+    let scoped: serde_json::Value = serde_json::from_str(&run_cli(
+        &exe(),
+        dir.path(),
+        &[
+            "api-keys",
+            "create",
+            "--account",
+            sid,
+            "--name",
+            "sender",
+            "--scopes",
+            "messages:send,messages:read",
+            "--json",
+        ],
+    ))
+    .expect("json");
+    assert_eq!(scoped["scopes"], "messages:send,messages:read");
+    let bad = std::process::Command::new(exe())
+        .current_dir(dir.path())
+        .env_clear()
+        .args([
+            "api-keys",
+            "create",
+            "--account",
+            sid,
+            "--scopes",
+            "messages:sned",
+        ])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown scope 'messages:sned'"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     let plain = run_cli(&exe(), dir.path(), &["accounts", "create"]);
     assert!(plain.contains("Account SID: AC"));
     assert!(

@@ -140,6 +140,14 @@ fn twilio_python_sdk_messaging_services() {
     );
 }
 
+/// API keys (the Keys resource) and scopes, through twilio-python.
+#[test]
+fn twilio_python_sdk_keys() {
+    let root = workspace_root();
+    let python = require(root.join(".tools/venv/bin/python"), "the SDK venv");
+    run_sdk(python, root.join("sdk-tests/python/keys_test.py"), "");
+}
+
 #[test]
 fn twilio_node_sdk() {
     let root = workspace_root();

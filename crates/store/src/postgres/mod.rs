@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("migrations/0014_factors.sql")),
     (15, include_str!("migrations/0015_passkeys.sql")),
     (16, include_str!("migrations/0016_rate_limits.sql")),
+    (18, include_str!("migrations/0018_api_key_scopes.sql")),
     (20, include_str!("migrations/0020_console.sql")),
 ];
 

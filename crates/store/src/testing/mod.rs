@@ -9,6 +9,7 @@ use crate::Store;
 mod console;
 mod console_sessions;
 mod factors;
+mod keys;
 mod passkeys;
 mod rate_limits;
 mod shield;
@@ -20,6 +21,7 @@ use switchboard_domain::message::{DeliveryOutcome, Direction, MessageStatus};
 /// Runs every check in order against `store`, which must be empty. Panics on the first failure.
 pub async fn suite(store: &dyn Store) {
     accounts(store).await;
+    keys::keys_carry_scopes_and_are_scoped(store).await;
     messages_are_scoped_and_paged(store).await;
     queue_lifecycle(store).await;
     early_receipt_is_kept(store).await;
