@@ -7,6 +7,7 @@
 //! PostgreSQL does its own group commit; every write here is one transaction.
 
 mod accounts;
+mod audit;
 mod factors;
 mod messages;
 mod numbers;
@@ -41,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("migrations/0014_factors.sql")),
     (15, include_str!("migrations/0015_passkeys.sql")),
     (16, include_str!("migrations/0016_rate_limits.sql")),
+    (17, include_str!("migrations/0017_audit.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -8,6 +8,7 @@
 //! blocking threads.
 
 mod accounts;
+mod audit;
 mod factors;
 mod messages;
 mod numbers;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("migrations/0013_factors.sql")),
     (14, include_str!("migrations/0014_passkeys.sql")),
     (15, include_str!("migrations/0015_rate_limits.sql")),
+    (16, include_str!("migrations/0016_audit.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

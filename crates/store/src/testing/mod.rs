@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+pub mod audit;
 mod factors;
 mod passkeys;
 mod rate_limits;
@@ -49,6 +50,7 @@ pub async fn suite(store: &dyn Store) {
     passkeys::settings_round_trip(store).await;
     passkeys::credentials_are_unique_per_service(store).await;
     passkeys::ceremonies_are_taken_once(store).await;
+    audit::appends_chain_and_list(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
