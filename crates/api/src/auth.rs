@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::http::{header, HeaderMap};
 use base64::Engine;
-use switchboard_core::accounts::AuthError;
+use switchboard_core::accounts::{AuthError, Principal};
 use switchboard_domain::ids::AccountSid;
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -37,9 +37,28 @@ pub async fn authorize(
     Ok(account)
 }
 
+/// Like [`authorize`], returning who authenticated (for the audit log's actor).
+pub async fn authorize_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    path_account: &str,
+    path: &str,
+) -> Result<Principal, ApiError> {
+    let who = principal(state, headers).await?;
+    if who.account_sid.as_str() != path_account {
+        return Err(ApiError::not_found(path));
+    }
+    Ok(who)
+}
+
 /// The account whose credentials the request carries (for routes without an
 /// account in the path, like `/v1/Services`).
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccountSid, ApiError> {
+    Ok(principal(state, headers).await?.account_sid)
+}
+
+/// Who the request's credentials are: the account and, for an API key, the key.
+pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let (user, pass) = basic_credentials(headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = state
         .core
@@ -58,5 +77,5 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Accou
         metrics::counter!("switchboard_api_rate_limited_total").increment(1);
         return Err(ApiError::too_many_requests(secs));
     }
-    Ok(principal.account_sid)
+    Ok(principal)
 }

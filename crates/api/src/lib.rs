@@ -13,6 +13,7 @@
 //! - [`factors`]: Verify TOTP entities, factors and challenges (`/v2/Services/{VA}/Entities…`).
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod factors;

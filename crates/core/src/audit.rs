@@ -87,6 +87,32 @@ pub enum Broken {
     /// The entry does not link to the one before it: entries were reordered, or removed
     /// and renumbered.
     Relinked,
+    /// The log ends at `head`, before the anchor's entry: newest entries were removed.
+    Truncated { head: i64 },
+    /// The entry exists but its hash is not the anchor's.
+    NotAnchor,
+}
+
+/// An entry's `(seq, hash)` kept outside the database (e.g. from an earlier verify), so
+/// that removing the newest entries, which the chain alone cannot show, is detected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+impl std::str::FromStr for Anchor {
+    type Err = String;
+
+    /// `<seq>:<hash in hex>`, as `switchboard audit verify` prints the head.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("an anchor is <seq>:<hash hex>, not '{s}'");
+        let (seq, hash) = s.split_once(':').ok_or_else(bad)?;
+        Ok(Self {
+            seq: seq.parse().map_err(|_| bad())?,
+            hash: hex::decode(hash).map_err(|_| bad())?,
+        })
+    }
 }
 
 impl std::fmt::Display for Broken {
@@ -99,6 +125,10 @@ impl std::fmt::Display for Broken {
             Broken::Relinked => f.write_str(
                 "reordered or relinked (its previous-hash does not match the entry before it)",
             ),
+            Broken::Truncated { head } => {
+                write!(f, "removed (truncated: the log ends at entry {head})")
+            }
+            Broken::NotAnchor => f.write_str("replaced (its hash is not the anchor's)"),
         }
     }
 }
@@ -179,11 +209,18 @@ impl Audit {
     /// Walks the whole chain in order, a page at a time, and stops at the first entry that
     /// is missing, does not link to the one before it, or whose MAC does not match.
     pub async fn verify(&self) -> Result<VerifyReport, AuditError> {
+        self.verify_with(None).await
+    }
+
+    /// [`Audit::verify`], and the chain must also reach `anchor`'s entry with its hash.
+    pub async fn verify_with(&self, anchor: Option<Anchor>) -> Result<VerifyReport, AuditError> {
         let mut walk = Walk::new(self.chainer.clone());
+        walk.anchor = anchor;
         let mut after = 0;
         loop {
             let page = self.store.audit_page(after, PAGE).await?;
             let Some(last) = page.last() else {
+                walk.finish();
                 return Ok(walk.report);
             };
             after = last.seq;
@@ -199,6 +236,7 @@ impl Audit {
 /// Verification state: the entries seen so far, in `seq` order.
 struct Walk {
     chainer: Chainer,
+    anchor: Option<Anchor>,
     report: VerifyReport,
 }
 
@@ -206,6 +244,7 @@ impl Walk {
     fn new(chainer: Chainer) -> Self {
         Self {
             chainer,
+            anchor: None,
             report: VerifyReport {
                 entries: 0,
                 head: None,
@@ -229,7 +268,14 @@ impl Walk {
                 hash: Vec::new(),
                 ..e.clone()
             };
-            (!ct_eq(&(self.chainer)(&unhashed), &e.hash)).then_some(Broken::Edited)
+            let anchored = self.anchor.as_ref().filter(|a| a.seq == e.seq);
+            if !ct_eq(&(self.chainer)(&unhashed), &e.hash) {
+                Some(Broken::Edited)
+            } else if anchored.is_some_and(|a| !ct_eq(&a.hash, &e.hash)) {
+                Some(Broken::NotAnchor)
+            } else {
+                None
+            }
         };
         if let Some(reason) = reason {
             self.report.broken = Some((expected, reason));
@@ -238,6 +284,14 @@ impl Walk {
         self.report.entries += 1;
         self.report.head = Some((e.seq, e.hash.clone()));
         true
+    }
+
+    /// At the end of an intact chain: the anchor's entry must have been reached.
+    fn finish(&mut self) {
+        let head = self.report.head.as_ref().map_or(0, |(seq, _)| *seq);
+        if self.anchor.as_ref().is_some_and(|a| a.seq > head) {
+            self.report.broken = Some((head + 1, Broken::Truncated { head }));
+        }
     }
 }
 

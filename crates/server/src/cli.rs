@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::secrets::write_private;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use switchboard_core::audit::{self, AuditEvent};
 use switchboard_domain::ids::AccountSid;
 
 #[derive(Debug, Parser)]
@@ -60,6 +61,11 @@ pub enum Command {
     Sim {
         #[command(subcommand)]
         command: crate::cli_sim::SimCommand,
+    },
+    /// The tamper-evident audit log: verify its chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        command: crate::cli_audit::AuditCommand,
     },
     /// The smishing shield: check a text, evaluate on a dataset.
     Shield {
@@ -170,6 +176,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => crate::cli_sim::sim_reply(&settings, &from, &to, &text, control).await,
         Command::Shield { command } => crate::cli_shield::run(command, &settings),
+        Command::Audit { command } => crate::cli_audit::run(command, &settings).await,
     }
 }
 
@@ -180,6 +187,11 @@ async fn create_account(
 ) -> anyhow::Result<()> {
     let core = offline_core(settings).await?;
     let created = core.accounts.create_account(friendly_name).await?;
+    // Recorded before the token is shown: a credential whose entry failed is never handed out.
+    let event = AuditEvent::new(audit::CLI, "account.create")
+        .account(&created.sid)
+        .target(created.sid.as_str());
+    core.audit.record(event).await?;
     if json {
         let out =
             serde_json::json!({"account_sid": created.sid.as_str(), "auth_token": created.secret});
@@ -207,6 +219,11 @@ async fn create_api_key(
         anyhow::bail!("no account {sid} in this database");
     }
     let key = core.accounts.create_api_key(&sid, friendly_name).await?;
+    let event = AuditEvent::new(audit::CLI, "api_key.create")
+        .account(&sid)
+        .target(key.sid.as_str())
+        .details(serde_json::json!({ "friendly_name": friendly_name }).to_string());
+    core.audit.record(event).await?;
     if json {
         let out = serde_json::json!({"sid": key.sid.as_str(), "secret": key.secret, "account_sid": sid.as_str()});
         println!("{out}");

@@ -104,6 +104,35 @@ async fn edits_removals_and_reorders_are_named() {
     assert_eq!(report.entries, 0);
 }
 
+#[tokio::test]
+async fn an_anchor_catches_truncation() {
+    let f = fixture();
+    let entries = five(&f).await;
+    let anchor = |seq: i64, hash: &[u8]| {
+        Some(
+            format!("{seq}:{}", hex::encode(hash))
+                .parse::<Anchor>()
+                .expect("anchor"),
+        )
+    };
+    let at4 = anchor(4, &entries[3].hash);
+    let ok = f.audit.verify_with(at4).await.expect("verify");
+    assert!(ok.is_intact(), "{ok:?}");
+    let beyond = f
+        .audit
+        .verify_with(anchor(9, &[1, 2]))
+        .await
+        .expect("verify");
+    assert_eq!(beyond.broken, Some((6, Broken::Truncated { head: 5 })));
+    let wrong = f
+        .audit
+        .verify_with(anchor(2, &entries[3].hash))
+        .await
+        .expect("verify");
+    assert_eq!(wrong.broken, Some((2, Broken::NotAnchor)));
+    assert!("12".parse::<Anchor>().is_err());
+}
+
 #[test]
 fn the_encoding_is_unambiguous() {
     let base = AuditEntry {
