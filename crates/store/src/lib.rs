@@ -9,6 +9,7 @@
 //! Layout:
 //! - [`model`]: the records going in and out (`NewMessage`, `MessageRecord`, `Claimed`, …).
 //! - [`Error`]: `NotFound`, `Conflict`, `Unavailable`, `Other`.
+//! - [`audit`]: audit log entries and the `Chainer` core supplies to append them.
 //! - [`sqlite`]: `SqliteStore`, a single writer thread doing group commit plus a reader pool.
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
