@@ -1,6 +1,7 @@
 //! The audit log through the real binary: changes made over HTTP (account token and API
 //! key) and from the CLI are recorded, `audit verify` passes, and an entry edited,
-//! removed or swapped directly in the SQLite file makes it fail naming that entry.
+//! removed or swapped directly in the SQLite file makes it fail naming that entry; a
+//! request whose entry cannot be written fails.
 
 use crate::exe;
 use std::path::Path;
@@ -112,6 +113,21 @@ async fn changes_are_recorded_and_tampering_is_named() {
         .await
         .expect("delete");
     assert_eq!(gone.status(), 204);
+    // when the entry cannot be written, the request fails (its change has committed)
+    db(dir.path())
+        .execute_batch("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .expect("rename");
+    let refused = http
+        .post(format!("{numbers}/{pn}.json"))
+        .basic_auth(ac, Some(token))
+        .form(&[("SmsUrl", "https://unaudited.example/in")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 500);
+    db(dir.path())
+        .execute_batch("ALTER TABLE audit_log_away RENAME TO audit_log")
+        .expect("rename back");
     let status = server.terminate(Duration::from_secs(20));
     assert!(status.success());
 
