@@ -237,3 +237,79 @@ async fn changes_are_recorded_and_tampering_is_named() {
         "{out}"
     );
 }
+
+/// Two nodes on one PostgreSQL database record changes concurrently into one chain that
+/// `audit verify` accepts; an edited row is named.
+#[tokio::test]
+async fn two_postgres_nodes_build_one_chain() {
+    use switchboard_store::postgres::testing::FreshSchema;
+    let Some(url) = crate::pg_url() else { return };
+    let schema = FreshSchema::create(&url).await.expect("schema");
+    let config = format!(
+        "master_key = \"{}\"\n[database]\nurl = \"{}\"\nmax_connections = 4\n",
+        "ef".repeat(32),
+        schema.url
+    );
+    let mut dirs = Vec::new();
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("switchboard.toml"), &config).expect("config");
+        nodes.push(ServerProcess::start(
+            &exe(),
+            d.path(),
+            &["--config", "switchboard.toml"],
+            &[],
+        ));
+        dirs.push(d);
+    }
+    let creds = nodes
+        .iter()
+        .find_map(|n| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| n.credentials())).ok()
+        })
+        .expect("one node wrote credentials.json");
+    let (ac, token) = (creds.account_sid.clone(), creds.auth_token.clone());
+    let http = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers.json",
+            nodes[i % 2].base
+        );
+        let (http, ac, token) = (http.clone(), ac.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let phone = format!("+1555000{i:04}");
+            post(&http, &url, (&ac, &token), &[("PhoneNumber", &phone)]).await;
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let verify_in = |dir: &Path| {
+        let out = Command::new(exe())
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["--config", "switchboard.toml", "audit", "verify"])
+            .output()
+            .expect("run switchboard");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = verify_in(dirs[1].path());
+    assert!(ok, "{out}");
+    assert!(out.starts_with("audit log intact: 21 entries\n"), "{out}");
+    schema
+        .strings("UPDATE audit_log SET target = 'PNforged' WHERE seq = 7 RETURNING action")
+        .await
+        .expect("edit");
+    let (ok, out) = verify_in(dirs[0].path());
+    assert!(!ok);
+    assert!(
+        out.starts_with("audit log broken at entry 7: edited"),
+        "{out}"
+    );
+}
