@@ -69,15 +69,23 @@ impl AuditStore for PgStore {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE ($1::TEXT IS NULL OR account_sid = $1) \
-             AND seq < $2 ORDER BY seq DESC LIMIT $3"
-        ))
-        .bind(account.map(AccountSid::as_str))
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await?;
+        // Two statements rather than `$3 IS NULL OR …`, so each keeps its own index plan.
+        let sql = match account {
+            Some(_) => format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE seq < $1 AND account_sid = $3 \
+                 ORDER BY seq DESC LIMIT $2"
+            ),
+            None => {
+                format!("SELECT {COLUMNS} FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2")
+            }
+        };
+        let mut query = sqlx::query(&sql)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(i64::from(limit));
+        if let Some(a) = account {
+            query = query.bind(a.as_str());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(entry).collect()
     }
 

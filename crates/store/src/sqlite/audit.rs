@@ -64,21 +64,21 @@ impl AuditStore for SqliteStore {
         let account = account.map(|a| a.as_str().to_owned());
         let before = before.unwrap_or(i64::MAX);
         self.read(move |c| {
-            let sql = if account.is_some() {
-                format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE account_sid = ?1 AND seq < ?2 \
-                     ORDER BY seq DESC LIMIT ?3"
-                )
-            } else {
-                format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE ?1 IS NULL AND seq < ?2 \
-                     ORDER BY seq DESC LIMIT ?3"
-                )
+            let rows = match account {
+                Some(a) => c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM audit_log WHERE seq < ?1 AND account_sid = ?3 \
+                         ORDER BY seq DESC LIMIT ?2"
+                    ))?
+                    .query_map(params![before, limit, a], entry)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+                None => c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"
+                    ))?
+                    .query_map(params![before, limit], entry)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
             };
-            let rows = c
-                .prepare_cached(&sql)?
-                .query_map(params![account, before, limit], entry)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await
