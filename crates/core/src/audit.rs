@@ -179,12 +179,7 @@ impl Audit {
             target: event.target,
             details: event.details,
         };
-        let stored = self
-            .store
-            .append_audit(entry, self.chainer.clone())
-            .await
-            .inspect_err(|e| tracing::error!(error = %e, "Cannot append to the audit log."))?;
-        Ok(stored)
+        Ok(self.store.append_audit(entry, self.chainer.clone()).await?)
     }
 
     /// The account's entries, newest first; `before` is the `seq` cursor of the next page.
