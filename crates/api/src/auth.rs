@@ -59,8 +59,9 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Accou
     Ok(principal.account_sid)
 }
 
-/// Checks the credentials and the account's request rate; no scope check.
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// Who the request's credentials are (the account and, for an API key, the key), after
+/// the credential and account-rate checks; no scope check.
+pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let (user, pass) = basic_credentials(headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = state
         .core

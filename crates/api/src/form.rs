@@ -54,6 +54,14 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The distinct keys given, sorted.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     pub fn get_all(&self, key: &str) -> Vec<String> {
         self.0
             .iter()

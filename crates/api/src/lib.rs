@@ -16,6 +16,7 @@
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod factors;

@@ -1,7 +1,8 @@
 //! `/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers…` and the
 //! Switchboard `OptOuts.json` list: parse, call core, render.
 
-use crate::auth::authorize;
+use crate::audit;
+use crate::auth::{authorize, authorize_principal};
 use crate::error::ApiError;
 use crate::form::{FormBody, Params};
 use crate::wire::{rfc2822, NumberPage, NumberResource, OptOutPage, OptOutResource, API_VERSION};
@@ -10,8 +11,10 @@ use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use switchboard_core::accounts::Principal;
 use switchboard_core::numbers::NumberParams;
-use switchboard_domain::ids::{AccountSid, PhoneNumberSid};
+use switchboard_core::store::NumberRecord;
+use switchboard_domain::ids::PhoneNumberSid;
 
 fn opt(p: &Params, key: &str) -> Option<String> {
     p.get(key).map(str::to_owned)
@@ -43,7 +46,7 @@ pub async fn create(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
-    let account = authorize(&state, &headers, &account, uri.path()).await?;
+    let who = authorize_principal(&state, &headers, &account, uri.path()).await?;
     if p.get("AreaCode").is_some_and(|a| !a.is_empty()) && p.get("PhoneNumber").is_none() {
         return Err(ApiError::new(
             21451,
@@ -53,8 +56,9 @@ pub async fn create(
     let n = state
         .core
         .numbers
-        .create(&account, opt(&p, "PhoneNumber"), params(&p))
+        .create(&who.account_sid, opt(&p, "PhoneNumber"), params(&p))
         .await?;
+    audit::record(&state, &who, "number.create", n.sid.as_str(), webhooks(&n)).await?;
     Ok((StatusCode::CREATED, Json(NumberResource::from(&n))).into_response())
 }
 
@@ -64,13 +68,25 @@ async fn scoped(
     account: &str,
     file: &str,
     path: &str,
-) -> Result<(AccountSid, PhoneNumberSid), ApiError> {
-    let account = authorize(state, headers, account, path).await?;
+) -> Result<(Principal, PhoneNumberSid), ApiError> {
+    let who = authorize_principal(state, headers, account, path).await?;
     let sid = file
         .strip_suffix(".json")
         .and_then(|s| PhoneNumberSid::parse(s).ok())
         .ok_or_else(|| ApiError::not_found(path))?;
-    Ok((account, sid))
+    Ok((who, sid))
+}
+
+/// The number's webhook settings, for its audit entries (never the number itself).
+fn webhooks(n: &NumberRecord) -> Option<serde_json::Value> {
+    let c = &n.config;
+    Some(serde_json::json!({
+        "sms_url": c.sms_url,
+        "sms_fallback_url": c.sms_fallback_url,
+        "status_callback": c.status_callback,
+        "voice_url": c.voice_url,
+        "voice_fallback_url": c.voice_fallback_url,
+    }))
 }
 
 pub async fn fetch(
@@ -79,11 +95,11 @@ pub async fn fetch(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Json<NumberResource>, ApiError> {
-    let (account, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
+    let (who, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
     state
         .core
         .numbers
-        .get(&account, &sid)
+        .get(&who.account_sid, &sid)
         .await?
         .map(|n| Json(NumberResource::from(&n)))
         .ok_or_else(|| ApiError::not_found(uri.path()))
@@ -96,14 +112,15 @@ pub async fn update(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Json<NumberResource>, ApiError> {
-    let (account, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
-    state
+    let (who, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
+    let n = state
         .core
         .numbers
-        .update(&account, &sid, params(&p))
+        .update(&who.account_sid, &sid, params(&p))
         .await?
-        .map(|n| Json(NumberResource::from(&n)))
-        .ok_or_else(|| ApiError::not_found(uri.path()))
+        .ok_or_else(|| ApiError::not_found(uri.path()))?;
+    audit::record(&state, &who, "number.update", sid.as_str(), webhooks(&n)).await?;
+    Ok(Json(NumberResource::from(&n)))
 }
 
 pub async fn delete(
@@ -112,8 +129,9 @@ pub async fn delete(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let (account, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
-    if state.core.numbers.delete(&account, &sid).await? {
+    let (who, sid) = scoped(&state, &headers, &account, &file, uri.path()).await?;
+    if state.core.numbers.delete(&who.account_sid, &sid).await? {
+        audit::record(&state, &who, "number.delete", sid.as_str(), None).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(uri.path()))

@@ -1,7 +1,8 @@
 //! `/v1/Services…`: Messaging Services (Twilio's messaging.twilio.com/v1,
 //! served on the same host) and their `PhoneNumbers` pool.
 
-use crate::auth::authenticate;
+use crate::audit;
+use crate::auth::{authenticate, principal};
 use crate::error::ApiError;
 use crate::form::{FormBody, Params};
 use crate::AppState;
@@ -115,6 +116,18 @@ fn params(p: &Params) -> Result<ServiceParams, ApiError> {
     })
 }
 
+/// The service's webhook settings, for its audit entries.
+fn webhooks(s: &ServiceRecord) -> Option<Value> {
+    let c = &s.config;
+    Some(json!({
+        "friendly_name": c.friendly_name,
+        "inbound_request_url": c.inbound_request_url,
+        "fallback_url": c.fallback_url,
+        "status_callback": c.status_callback,
+        "use_inbound_webhook_on_number": c.use_inbound_webhook_on_number,
+    }))
+}
+
 fn service_sid(s: &str, path: &str) -> Result<ServiceSid, ApiError> {
     ServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
 }
@@ -124,8 +137,13 @@ pub async fn create(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
-    let account = authenticate(&state, &headers).await?;
-    let s = state.core.services.create(&account, params(&p)?).await?;
+    let who = principal(&state, &headers).await?;
+    let s = state
+        .core
+        .services
+        .create(&who.account_sid, params(&p)?)
+        .await?;
+    audit::record(&state, &who, "service.create", s.sid.as_str(), webhooks(&s)).await?;
     Ok((
         StatusCode::CREATED,
         Json(service_json(&state.public_url, &s)),
@@ -178,15 +196,16 @@ pub async fn update(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Json<Value>, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
-    state
+    let s = state
         .core
         .services
-        .update(&account, &sid, params(&p)?)
+        .update(&who.account_sid, &sid, params(&p)?)
         .await?
-        .map(|s| Json(service_json(&state.public_url, &s)))
-        .ok_or_else(|| ApiError::not_found(uri.path()))
+        .ok_or_else(|| ApiError::not_found(uri.path()))?;
+    audit::record(&state, &who, "service.update", sid.as_str(), webhooks(&s)).await?;
+    Ok(Json(service_json(&state.public_url, &s)))
 }
 
 pub async fn delete(
@@ -195,9 +214,10 @@ pub async fn delete(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
-    if state.core.services.delete(&account, &sid).await? {
+    if state.core.services.delete(&who.account_sid, &sid).await? {
+        audit::record(&state, &who, "service.delete", sid.as_str(), None).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(uri.path()))

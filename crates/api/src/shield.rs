@@ -1,6 +1,7 @@
 //! `/v1/Shield/…`: the smishing shield's analysis (a dry run) and each account's settings.
 
-use crate::auth::authenticate;
+use crate::audit;
+use crate::auth::{authenticate, principal};
 use crate::error::ApiError;
 use crate::form::{FormOrJson, Params};
 use crate::AppState;
@@ -125,7 +126,8 @@ pub async fn update_settings(
     headers: HeaderMap,
     FormOrJson(p): FormOrJson,
 ) -> Result<Json<Value>, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
+    let account = who.account_sid.clone();
     let screening = screening(&state)?;
     let update = SettingsUpdate {
         protected_names: list(&p, "ProtectedNames"),
@@ -135,5 +137,14 @@ pub async fn update_settings(
         block_threshold: threshold(&p, "BlockThreshold")?,
     };
     let s = screening.update_settings(&account, update).await?;
-    Ok(Json(settings_json(&state, screening, account.as_str(), &s)))
+    let body = settings_json(&state, screening, account.as_str(), &s);
+    audit::record(
+        &state,
+        &who,
+        "config.shield",
+        account.as_str(),
+        Some(body.clone()),
+    )
+    .await?;
+    Ok(Json(body))
 }

@@ -1,7 +1,8 @@
 //! `/v2/Services…`: Twilio Verify v2 (verify.twilio.com, served on the same host):
 //! services, verifications and verification checks.
 
-use crate::auth::authenticate;
+use crate::audit;
+use crate::auth::{authenticate, principal};
 use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
@@ -160,6 +161,11 @@ fn start_request(p: &Params) -> Result<StartRequest, ApiError> {
     })
 }
 
+/// The names of the parameters a create or update gave (their values may be long texts).
+fn fields(p: &Params) -> Option<Value> {
+    Some(serde_json::json!({ "fields": p.keys() }))
+}
+
 /// A Verify service SID from the path (malformed: 404 naming the path).
 pub(crate) fn service_sid(s: &str, path: &str) -> Result<VerifyServiceSid, ApiError> {
     VerifyServiceSid::parse(s).map_err(|_| ApiError::not_found(path))
@@ -170,12 +176,20 @@ pub async fn create_service(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
     let s = state
         .core
         .verify
-        .create_service(&account, params(&p)?)
+        .create_service(&who.account_sid, params(&p)?)
         .await?;
+    audit::record(
+        &state,
+        &who,
+        "verify_service.create",
+        s.sid.as_str(),
+        fields(&p),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(service_json(&state.public_url, &s)),
@@ -231,15 +245,23 @@ pub async fn update_service(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Json<Value>, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
-    state
+    let s = state
         .core
         .verify
-        .update_service(&account, &sid, params(&p)?)
+        .update_service(&who.account_sid, &sid, params(&p)?)
         .await?
-        .map(|s| Json(service_json(&state.public_url, &s)))
-        .ok_or_else(|| ApiError::not_found(uri.path()))
+        .ok_or_else(|| ApiError::not_found(uri.path()))?;
+    audit::record(
+        &state,
+        &who,
+        "verify_service.update",
+        sid.as_str(),
+        fields(&p),
+    )
+    .await?;
+    Ok(Json(service_json(&state.public_url, &s)))
 }
 
 pub async fn delete_service(
@@ -248,9 +270,15 @@ pub async fn delete_service(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let account = authenticate(&state, &headers).await?;
+    let who = principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
-    if state.core.verify.delete_service(&account, &sid).await? {
+    if state
+        .core
+        .verify
+        .delete_service(&who.account_sid, &sid)
+        .await?
+    {
+        audit::record(&state, &who, "verify_service.delete", sid.as_str(), None).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(uri.path()))

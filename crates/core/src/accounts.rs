@@ -43,6 +43,17 @@ pub struct NewKey {
     pub secret: String,
 }
 
+impl Principal {
+    /// The audit log's name for it: `key:SK…` for an API key, `account:AC…` for the
+    /// account's own credentials.
+    pub fn actor(&self) -> String {
+        match &self.api_key {
+            Some(k) => format!("key:{k}"),
+            None => format!("account:{}", self.account_sid),
+        }
+    }
+}
+
 /// A freshly created credential, shown once.
 #[derive(Debug, Clone)]
 pub struct Created<S> {

@@ -9,12 +9,14 @@
 //! Layout:
 //! - [`crypto`]: the master key, sealing auth tokens (AEAD) and hashing API key secrets.
 //! - [`accounts`]: account creation and HTTP Basic credential checks (constant time, cached).
+//! - [`audit`]: the tamper-evident audit log (keyed hash chain): record, list, verify.
 //! - [`messages`]: send/fetch/list/redact/cancel/delete with Twilio's validation rules.
 //! - [`carrier`]: the `Carrier` trait and the in-process simulated carrier.
 //! - [`delivery`]: the pipeline: claim with a lease, submit, classify, retry, receipts.
 //! - [`shield`]: the smishing shield in the outbound and inbound paths, with account settings.
 
 pub mod accounts;
+pub mod audit;
 pub mod carrier;
 pub mod console;
 pub mod crypto;
@@ -45,6 +47,8 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub accounts: Arc<accounts::Accounts>,
+    /// The tamper-evident audit log.
+    pub audit: Arc<audit::Audit>,
     pub messages: Arc<messages::Messages>,
     pub numbers: Arc<numbers::Numbers>,
     pub services: Arc<services::Services>,
@@ -70,6 +74,7 @@ impl Core {
         shield: Option<Arc<shield::Screening>>,
         verify: verify::VerifyPolicy,
     ) -> Self {
+        let audit = Arc::new(audit::Audit::new(store.clone(), clock.clone(), &key));
         let accounts = Arc::new(accounts::Accounts::new(
             store.clone(),
             clock.clone(),
@@ -106,6 +111,7 @@ impl Core {
             store,
             clock,
             accounts,
+            audit,
             messages,
             numbers,
             services,

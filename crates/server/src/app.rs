@@ -215,6 +215,12 @@ async fn bootstrap_account(settings: &Settings, core: &Core) -> anyhow::Result<O
         return Ok(None);
     }
     let created = core.accounts.create_account("Default account").await?;
+    let event =
+        switchboard_core::audit::AuditEvent::new(switchboard_core::audit::SYSTEM, "account.create")
+            .account(&created.sid)
+            .target(created.sid.as_str())
+            .details(r#"{"bootstrap":true}"#);
+    core.audit.record(event).await?;
     let path = settings.data_dir.join("credentials.json");
     let json = serde_json::json!({
         "account_sid": created.sid.as_str(),

@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::secrets::write_private;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use switchboard_core::audit::{self, AuditEvent};
 use switchboard_domain::ids::AccountSid;
 use switchboard_domain::scopes::ScopeSet;
 
@@ -61,6 +62,11 @@ pub enum Command {
     Sim {
         #[command(subcommand)]
         command: crate::cli_sim::SimCommand,
+    },
+    /// The tamper-evident audit log: verify its chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        command: crate::cli_audit::AuditCommand,
     },
     /// The smishing shield: check a text, evaluate on a dataset.
     Shield {
@@ -198,6 +204,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Shield { command } => crate::cli_shield::run(command, &settings),
         Command::Console { command } => crate::cli_console::run_console(command, &settings).await,
         Command::Operator { command } => crate::cli_console::run_operator(command, &settings).await,
+        Command::Audit { command } => crate::cli_audit::run(command, &settings).await,
     }
 }
 
@@ -208,6 +215,11 @@ async fn create_account(
 ) -> anyhow::Result<()> {
     let core = offline_core(settings).await?;
     let created = core.accounts.create_account(friendly_name).await?;
+    // Recorded before the token is shown: a credential whose entry failed is never handed out.
+    let event = AuditEvent::new(audit::CLI, "account.create")
+        .account(&created.sid)
+        .target(created.sid.as_str());
+    core.audit.record(event).await?;
     if json {
         let out =
             serde_json::json!({"account_sid": created.sid.as_str(), "auth_token": created.secret});
@@ -244,6 +256,14 @@ async fn create_api_key(
         .create_api_key(&sid, friendly_name, scopes)
         .await?;
     let (key, secret) = (created.key.sid, created.secret);
+    let event = AuditEvent::new(audit::CLI, "api_key.create")
+        .account(&sid)
+        .target(key.as_str())
+        .details(
+            serde_json::json!({ "friendly_name": friendly_name, "scopes": scopes.render() })
+                .to_string(),
+        );
+    core.audit.record(event).await?;
     if json {
         let out = serde_json::json!({
             "sid": key.as_str(),

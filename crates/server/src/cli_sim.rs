@@ -172,6 +172,12 @@ pub async fn add_number(
         .create(&account, Some(phone_number.to_owned()), params)
         .await
         .map_err(|e| anyhow::anyhow!("cannot add {phone_number}: {e}"))?;
+    let event =
+        switchboard_core::audit::AuditEvent::new(switchboard_core::audit::CLI, "number.create")
+            .account(&account)
+            .target(n.sid.as_str())
+            .details(serde_json::json!({ "sms_url": n.config.sms_url }).to_string());
+    core.audit.record(event).await?;
     println!("{} {}", n.sid, n.phone_number);
     Ok(())
 }

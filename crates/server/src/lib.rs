@@ -6,12 +6,13 @@
 //! - [`app`]: `App::build` / `run_until_stopped`.
 //! - [`wiring`]: settings → typed `core` configs.
 //! - [`secrets`]: the master key and private files.
-//! - [`cli`]: the subcommands.
+//! - [`cli`]: the subcommands (`cli_audit`: `audit verify|list`).
 
 pub mod app;
 pub mod carrier_settings;
 pub mod carriers;
 pub mod cli;
+pub mod cli_audit;
 pub mod cli_console;
 pub mod cli_shield;
 pub mod cli_sim;

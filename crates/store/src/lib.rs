@@ -9,9 +9,11 @@
 //! Layout:
 //! - [`model`]: the records going in and out (`NewMessage`, `MessageRecord`, `Claimed`, …).
 //! - [`Error`]: `NotFound`, `Conflict`, `Unavailable`, `Other`.
+//! - [`audit`]: audit log entries and the `Chainer` core supplies to append them.
 //! - [`sqlite`]: `SqliteStore`, a single writer thread doing group commit plus a reader pool.
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
+pub mod audit;
 pub mod console;
 mod error;
 pub mod factors;
@@ -25,6 +27,7 @@ pub mod sqlite;
 pub mod testing;
 pub mod verify;
 
+pub use audit::*;
 pub use console::*;
 pub use error::{Error, Result};
 pub use factors::*;
@@ -672,6 +675,27 @@ pub trait ConsoleViewStore: Send + Sync {
     async fn list_accounts(&self) -> Result<Vec<AccountSummary>>;
 }
 
+/// The tamper-evident audit log: one hash chain for the installation (see [`audit`]).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends `entry` as the chain's next link, in one transaction that no other append
+    /// (from any node) interleaves with: reads the head, sets `seq` to the head's plus one
+    /// (1 for the first entry) and `prev_hash` to the head's `hash` (empty for the first),
+    /// sets `hash` to `chainer(&entry)`, and inserts it. Returns the stored entry.
+    async fn append_audit(&self, entry: NewAuditEntry, chainer: Chainer) -> Result<AuditEntry>;
+    /// Entries newest first: only `account`'s when given (all otherwise), only those with
+    /// `seq < before` when given (the keyset cursor), at most `limit`.
+    async fn list_audit(
+        &self,
+        account: Option<&AccountSid>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
+    /// The whole chain in `seq` order, a page at a time: entries with `seq > after`, at
+    /// most `limit` (for verification without loading the log into memory).
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     AccountStore
@@ -688,6 +712,7 @@ pub trait Store:
     + PasskeyStore
     + ConsoleStore
     + ConsoleViewStore
+    + AuditStore
 {
 }
 impl<T> Store for T where
@@ -705,5 +730,6 @@ impl<T> Store for T where
         + PasskeyStore
         + ConsoleStore
         + ConsoleViewStore
+        + AuditStore
 {
 }

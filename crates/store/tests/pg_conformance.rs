@@ -251,3 +251,39 @@ async fn an_invite_is_redeemed_once_across_nodes() {
         "the losers created no user"
     );
 }
+
+/// Three "nodes" (separate pools) append to the audit log at once: every append gets its
+/// own sequence number and the chain never forks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_appends_from_several_nodes_form_one_chain() {
+    use switchboard_store::testing::audit::{assert_chain, new_entry, test_chainer, whole_chain};
+    use switchboard_store::AuditStore;
+    let Some(url) = pg_url() else { return };
+    let schema = FreshSchema::create(&url).await.expect("schema");
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(PgStore::connect(&schema.url, 4).await.expect("connect"));
+    }
+    let mut tasks = Vec::new();
+    for i in 0..60usize {
+        let s = nodes[i % 3].clone();
+        tasks.push(tokio::spawn(async move {
+            s.append_audit(
+                new_entry(None, &format!("n{}.{i}", i % 3), 1_000),
+                test_chainer(),
+            )
+            .await
+            .expect("append")
+            .seq
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.expect("task"));
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=60).collect::<Vec<i64>>(), "one seq per append");
+    let chain = whole_chain(&nodes[1], 7).await;
+    assert_eq!(chain.len(), 60);
+    assert_chain(&chain);
+}

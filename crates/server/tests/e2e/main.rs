@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod appointments;
+mod audit;
 mod callbacks;
 mod cli;
 mod console;

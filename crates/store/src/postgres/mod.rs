@@ -7,6 +7,7 @@
 //! PostgreSQL does its own group commit; every write here is one transaction.
 
 mod accounts;
+mod audit;
 mod console;
 mod factors;
 mod messages;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("migrations/0014_factors.sql")),
     (15, include_str!("migrations/0015_passkeys.sql")),
     (16, include_str!("migrations/0016_rate_limits.sql")),
+    (17, include_str!("migrations/0017_audit.sql")),
     (18, include_str!("migrations/0018_api_key_scopes.sql")),
     (20, include_str!("migrations/0020_console.sql")),
 ];

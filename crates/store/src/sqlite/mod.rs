@@ -8,6 +8,7 @@
 //! blocking threads.
 
 mod accounts;
+mod audit;
 mod console;
 mod factors;
 mod messages;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("migrations/0013_factors.sql")),
     (14, include_str!("migrations/0014_passkeys.sql")),
     (15, include_str!("migrations/0015_rate_limits.sql")),
+    (16, include_str!("migrations/0016_audit.sql")),
     (17, include_str!("migrations/0017_api_key_scopes.sql")),
     (19, include_str!("migrations/0019_console.sql")),
 ];

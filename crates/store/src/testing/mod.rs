@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+pub mod audit;
 mod console;
 mod console_sessions;
 mod factors;
@@ -59,6 +60,7 @@ pub async fn suite(store: &dyn Store) {
     console_sessions::ceremonies_are_taken_once(store).await;
     console_sessions::sessions_expire_and_are_ended(store).await;
     console_sessions::support_grants_are_active_until_expired_or_revoked(store).await;
+    audit::appends_chain_and_list(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
