@@ -72,11 +72,22 @@ impl Fixture {
         token: &str,
         key: &mut SoftAuthenticator,
     ) -> Result<SignedIn, ConsoleError> {
+        let invite = self.core.console.invite(token).await?;
+        self.redeem_in(&invite.realm, token, key).await
+    }
+
+    /// Redeems `token` at the finish endpoint of `realm_name`.
+    async fn redeem_in(
+        &self,
+        realm_name: &str,
+        token: &str,
+        key: &mut SoftAuthenticator,
+    ) -> Result<SignedIn, ConsoleError> {
         let started = self.core.console.start_invite(token).await?;
         let credential = key.create(&started.options);
         self.core
             .console
-            .finish_invite(credential.to_string().as_bytes())
+            .finish_invite(realm_name, credential.to_string().as_bytes())
             .await
     }
 
@@ -161,6 +172,32 @@ async fn an_invite_registers_a_key_signs_in_and_works_once() {
 }
 
 #[tokio::test]
+async fn an_invite_finished_in_the_wrong_realm_stays_unused() {
+    let f = fixture().await;
+    let token = f.invite(realm::OPERATOR, "operator").await;
+    let mut key = SoftAuthenticator::new(ORIGIN);
+    denied_with(
+        f.redeem_in(realm::CONSOLE, &token, &mut key).await,
+        "not for this place",
+    );
+    assert!(f.core.console.invite(&token).await.is_ok(), "still usable");
+    let s = f.redeem(&token, &mut key).await.expect("right place");
+    assert_eq!(s.session.realm, realm::OPERATOR);
+}
+
+#[tokio::test]
+async fn a_discoverable_assertion_with_another_user_handle_is_refused() {
+    let f = fixture().await;
+    let (_, mut key) = f.member(realm::CONSOLE, "owner").await;
+    let (other, _) = f.member(realm::CONSOLE, "owner").await;
+    key.user_handle = Some(other.user.user_handle.clone());
+    denied_with(
+        f.login(realm::CONSOLE, &mut key).await,
+        "UserHandleMismatch",
+    );
+}
+
+#[tokio::test]
 async fn an_invite_expires_after_72_hours() {
     let f = fixture().await;
     let token = f.invite(realm::CONSOLE, "owner").await;
@@ -184,7 +221,10 @@ async fn an_invite_started_in_time_cannot_finish_after_expiry() {
     let credential = key.create(&started.options).to_string();
     f.clock.advance(60_000);
     assert!(matches!(
-        f.core.console.finish_invite(credential.as_bytes()).await,
+        f.core
+            .console
+            .finish_invite(realm::CONSOLE, credential.as_bytes())
+            .await,
         Err(ConsoleError::NotFound(_))
     ));
 }

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod console;
+mod console_http;
 mod factors;
 mod fairness;
 mod idempotency;
