@@ -4,7 +4,6 @@
 
 mod bad_input;
 mod console;
-mod console_http;
 mod factors;
 mod fairness;
 mod idempotency;

@@ -2,7 +2,7 @@
 //! ceremonies with the software authenticator, the session cookie's attributes, sign-in
 //! redirects, CSRF and Origin checks, roles, API keys, and what an operator sees of an
 //! account with and without the owner's support grant. Time-dependent rules (fresh window,
-//! 8-hour sessions, grant expiry) are covered at the core level in `console.rs`.
+//! 8-hour sessions, grant expiry) are covered at the core level in `sign_in` and `sessions`.
 
 use crate::two_way::add_number;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
