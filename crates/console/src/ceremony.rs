@@ -197,8 +197,8 @@ pub(crate) async fn finish_invite(
     if let Err(r) = same_origin(state, headers) {
         return r;
     }
-    match state.core.console.finish_invite(body).await {
-        Ok(s) if s.session.realm == realm_name => {
+    match state.core.console.finish_invite(realm_name, body).await {
+        Ok(s) => {
             crate::team::audit(
                 state,
                 &s.session,
@@ -209,9 +209,6 @@ pub(crate) async fn finish_invite(
             .await;
             signed_in(state, s, home)
         }
-        Ok(_) => error_response(switchboard_core::console::ConsoleError::Denied(
-            "wrong place for this invite".into(),
-        )),
         Err(e) => error_response(e),
     }
 }

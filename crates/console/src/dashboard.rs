@@ -123,8 +123,8 @@ fn chart(counts: &[StatusCount], since: i64, bucket: i64, now: i64) -> Markup {
                 @for (g, (name, colour)) in GROUPS.iter().enumerate() {
                     @if b[g] > 0 {
                         @let bh = b[g] as f64 / max as f64 * h;
-                        @let _ = { y -= bh; };
-                        rect x=(format!("{:.1}", *i as f64 * bw + 1.0)) y=(format!("{y:.1}")) width=(format!("{:.1}", (bw - 2.0).max(1.0))) height=(format!("{bh:.1}")) fill=(colour) {
+                        @let top = { y -= bh; y };
+                        rect x=(format!("{:.1}", *i as f64 * bw + 1.0)) y=(format!("{top:.1}")) width=(format!("{:.1}", (bw - 2.0).max(1.0))) height=(format!("{bh:.1}")) fill=(colour) {
                             title { (name) ": " (b[g]) }
                         }
                     }

@@ -6,12 +6,14 @@
 //! - [`spawn_app`] / [`TestApp`]: in-process app with typed request helpers.
 //! - [`process`]: start, stop and kill the real binary.
 //! - [`wait_until`]: poll a condition until a deadline.
+//! - [`soft_authenticator`]: a software WebAuthn authenticator (ES256, attestation `none`).
 
 // A test-only crate (dev-dependency): failing loudly is its job.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod peer;
 pub mod process;
+pub mod soft_authenticator;
 pub mod webhook_sink;
 
 use std::future::Future;

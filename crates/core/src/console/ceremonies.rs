@@ -110,13 +110,23 @@ impl Console {
         })
     }
 
-    /// Finishes an invite: checks the new credential, creates the user with it, uses up
-    /// the invite and signs the user in.
-    pub async fn finish_invite(&self, body: &[u8]) -> Result<SignedIn, ConsoleError> {
+    /// Finishes an invite of `realm_name`: checks the new credential, creates the user with
+    /// it, uses up the invite and signs the user in. An invite of the other realm is left
+    /// unused (the ceremony must be started again at the right place).
+    pub async fn finish_invite(
+        &self,
+        realm_name: &str,
+        body: &[u8],
+    ) -> Result<SignedIn, ConsoleError> {
         let parsed = webauthn::parse_registration(body)?;
         let c = self
             .take(&parsed.challenge, console_ceremony::INVITE)
             .await?;
+        if c.realm != realm_name {
+            return Err(ConsoleError::Denied(
+                "this invite is not for this place: open the link you were sent".into(),
+            ));
+        }
         let operator = c.realm == realm::OPERATOR;
         if c.state.len() < 64 {
             return Err(ConsoleError::Invalid("corrupt ceremony".into()));
