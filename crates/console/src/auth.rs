@@ -190,7 +190,6 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
-    #[allow(dead_code)] // kept for forms with repeated fields
     pub fn all(&self, key: &str) -> Vec<&str> {
         self.0
             .iter()
