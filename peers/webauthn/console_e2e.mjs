@@ -197,6 +197,12 @@ try {
     check('with the owner\'s grant the operator sees the messages', shown.includes('your appointment is confirmed')
           && (await op.$('#grant')) !== null, shown.slice(0, 200));
     await shot(op, '12-operator-granted');
+    await page.goto(new URL('/console/team', base).href);
+    const log = await page.textContent('#audit-log');
+    check('the account\'s audit log shows the grant and both operator views', /support\.grant/.test(log)
+          && (log.match(/operator\.read/g) || []).length >= 2 && /console\.login/.test(log) && /api_key\.create/.test(log)
+          && /console\.invite/.test(log), log.slice(0, 400));
+    await shot(page, '14-team-audit');
   }
 } finally {
   await browser.close();

@@ -87,7 +87,21 @@ pub(crate) async fn finish_login(
     }
     match state.core.console.finish_login(realm_name, body).await {
         Ok(s) => {
-            crate::team::audit(state, &s.session, "console.login", None, None).await;
+            if let Err(r) = crate::team::audit(
+                state,
+                &s.session,
+                if realm_name == realm::OPERATOR {
+                    "operator.login"
+                } else {
+                    "console.login"
+                },
+                None,
+                None,
+            )
+            .await
+            {
+                return r;
+            }
             signed_in(state, s, home)
         }
         Err(e) => {
@@ -199,14 +213,17 @@ pub(crate) async fn finish_invite(
     }
     match state.core.console.finish_invite(realm_name, body).await {
         Ok(s) => {
-            crate::team::audit(
+            if let Err(r) = crate::team::audit(
                 state,
                 &s.session,
                 "console.invite_accepted",
                 Some(s.user.sid.as_str()),
                 Some(&s.user.role),
             )
-            .await;
+            .await
+            {
+                return r;
+            }
             signed_in(state, s, home)
         }
         Err(e) => error_response(e),
@@ -263,14 +280,17 @@ pub async fn add_key_finish(
     let name = q.get("name").map(String::as_str).unwrap_or("key");
     match state.core.console.finish_add_key(&s, &body, name).await {
         Ok(()) => {
-            crate::team::audit(
+            if let Err(r) = crate::team::audit(
                 &state,
                 &s,
                 "console.key_added",
                 Some(s.user_sid.as_str()),
                 Some(name),
             )
-            .await;
+            .await
+            {
+                return r;
+            }
             Json(serde_json::json!({ "ok": true, "redirect": "/console/api-keys" })).into_response()
         }
         Err(e) => error_response(e),

@@ -154,14 +154,17 @@ pub async fn create(
         Err(e) => return error_response(e.into()),
     };
     let details = format!("name={name} scopes={}", scopes.render());
-    crate::team::audit(
+    if let Err(r) = crate::team::audit(
         &state,
         &s,
         "api_key.create",
         Some(created.key.sid.as_str()),
         Some(&details),
     )
-    .await;
+    .await
+    {
+        return r;
+    }
     let shown = html! {
         div.card #new-key {
             p.ok { "Key created. Copy the secret now: it is not shown again." }
@@ -191,7 +194,11 @@ pub async fn revoke(
     };
     match state.core.accounts.delete_api_key(&account, &sid).await {
         Ok(true) => {
-            crate::team::audit(&state, &s, "api_key.delete", Some(sid.as_str()), None).await;
+            if let Err(r) =
+                crate::team::audit(&state, &s, "api_key.delete", Some(sid.as_str()), None).await
+            {
+                return r;
+            }
             Redirect::to("/console/api-keys").into_response()
         }
         Ok(false) => gone(),

@@ -181,7 +181,9 @@ pub async fn shield_update(
     };
     match screening.update_settings(&a, update).await {
         Ok(_) => {
-            crate::team::audit(&state, &s, "config.shield", None, None).await;
+            if let Err(r) = crate::team::audit(&state, &s, "config.shield", None, None).await {
+                return r;
+            }
             Redirect::to("/console/shield").into_response()
         }
         Err(e) => error_response(e.into()),
@@ -237,7 +239,11 @@ pub async fn webhook_retry(
     let now = state.core.clock.now_millis();
     match state.core.store.retry_webhook(&a, id, now).await {
         Ok(true) => {
-            crate::team::audit(&state, &s, "webhook.retry", Some(&id.to_string()), None).await;
+            if let Err(r) =
+                crate::team::audit(&state, &s, "webhook.retry", Some(&id.to_string()), None).await
+            {
+                return r;
+            }
             Redirect::to("/console/webhooks").into_response()
         }
         Ok(false) => error_response(ConsoleError::NotFound("no such finished delivery".into())),

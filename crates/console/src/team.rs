@@ -8,27 +8,52 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
+use switchboard_core::audit::AuditEvent;
 use switchboard_core::console::{ConsoleError, ROLES};
 use switchboard_core::store::{realm, ConsoleSession};
 use switchboard_domain::ids::ConsoleUserSid;
 
-/// Records a security-relevant console event in the audit log.
+/// Who a session is, as the audit log names actors.
+pub fn actor(s: &ConsoleSession) -> String {
+    if s.realm == realm::OPERATOR {
+        format!("operator:{}", s.user_sid)
+    } else {
+        format!("user:{}", s.user_sid)
+    }
+}
+
+/// Records a security-relevant console event in the audit log (for the session's account).
+/// An event that cannot be recorded fails the request (500): the action was done, but the
+/// caller is told something is wrong rather than being shown success.
 pub async fn audit(
     state: &ConsoleState,
     s: &ConsoleSession,
     action: &str,
     target: Option<&str>,
     details: Option<&str>,
-) {
-    let _ = state;
-    tracing::info!(
-        actor = %s.user_sid,
-        account = s.account_sid.as_ref().map(|a| a.as_str()).unwrap_or(""),
-        action,
-        target = target.unwrap_or(""),
-        details = details.unwrap_or(""),
-        "Console audit event."
-    );
+) -> Result<(), Response> {
+    let mut event = AuditEvent::new(actor(s), action);
+    if let Some(a) = &s.account_sid {
+        event = event.account(a);
+    }
+    if let Some(t) = target {
+        event = event.target(t);
+    }
+    if let Some(d) = details {
+        event = event.details(d);
+    }
+    state
+        .core
+        .audit
+        .record(event)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            tracing::error!(error = %e, action, "Cannot record a console event in the audit log.");
+            error_response(ConsoleError::Store(switchboard_core::store::Error::Other(
+                e.to_string(),
+            )))
+        })
 }
 
 /// Records an operator's read of an account's data in that account's audit log. A read
@@ -40,9 +65,17 @@ pub async fn audit_operator(
     action: &str,
     details: &str,
 ) -> Result<(), ConsoleError> {
-    let _ = state;
-    tracing::info!(actor = %s.user_sid, account = %account, action, details, "Operator audit event.");
-    Ok(())
+    let event = AuditEvent::new(actor(s), action)
+        .account(account)
+        .target(account.as_str())
+        .details(details);
+    state
+        .core
+        .audit
+        .record(event)
+        .await
+        .map(|_| ())
+        .map_err(|e| ConsoleError::Store(switchboard_core::store::Error::Other(e.to_string())))
 }
 
 pub async fn show(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
@@ -64,6 +97,14 @@ async fn view(state: &ConsoleState, s: &ConsoleSession, notice: Option<maud::Mar
     let grants = match state.core.console.grants(&account).await {
         Ok(g) => g,
         Err(e) => return error_response(e),
+    };
+    let log = match state.core.audit.list_for_account(&account, None, 100).await {
+        Ok(l) => l,
+        Err(e) => {
+            return error_response(ConsoleError::Store(switchboard_core::store::Error::Other(
+                e.to_string(),
+            )))
+        }
     };
     let now = state.core.clock.now_millis();
     let owner = s.role == "owner";
@@ -118,6 +159,14 @@ async fn view(state: &ConsoleState, s: &ConsoleSession, notice: Option<maud::Mar
                     button { "Grant support access" }
                 }
             }
+            h2 { "Audit log" }
+            p { "Security-relevant events of this account, newest first (the last 100): sign-ins, invites, keys, roles, settings, support grants and every operator view. The log is a keyed hash chain; " code { "switchboard audit verify" } " detects any edited, removed or reordered entry." }
+            table #audit-log { thead { tr { th { "#" } th { "When" } th { "Who" } th { "What" } th { "Target" } th { "Details" } } }
+                tbody { @for e in &log { tr {
+                    td { (e.seq) } td { (when(e.at)) } td { code { (e.actor) } } td { (e.action) }
+                    td { (e.target.clone().unwrap_or_default()) } td { (e.details.clone().unwrap_or_default()) }
+                } } }
+            }
         },
     )
 }
@@ -158,7 +207,9 @@ pub async fn invite(
         .await
     {
         Ok((token, inv)) => {
-            audit(&state, &s, "console.invite", Some(&inv.name), Some(role)).await;
+            if let Err(r) = audit(&state, &s, "console.invite", Some(&inv.name), Some(role)).await {
+                return r;
+            }
             let link = format!(
                 "{}/console/invite/{token}",
                 state.core.console.settings().origin
@@ -187,14 +238,17 @@ pub async fn member(
     match state.core.console.set_member(&s, &user, role, active).await {
         Ok(u) => {
             let details = format!("role={} status={}", u.role, u.status);
-            audit(
+            if let Err(r) = audit(
                 &state,
                 &s,
                 "console.role_change",
                 Some(u.sid.as_str()),
                 Some(&details),
             )
-            .await;
+            .await
+            {
+                return r;
+            }
             Redirect::to("/console/team").into_response()
         }
         Err(e) => error_response(e),
@@ -216,14 +270,17 @@ pub async fn grant(State(state): State<ConsoleState>, headers: HeaderMap, body: 
     {
         Ok(g) => {
             let details = format!("until={} reason={}", when(g.expires_at), g.reason);
-            audit(
+            if let Err(r) = audit(
                 &state,
                 &s,
                 "support.grant",
                 Some(&g.id.to_string()),
                 Some(&details),
             )
-            .await;
+            .await
+            {
+                return r;
+            }
             Redirect::to("/console/team").into_response()
         }
         Err(e) => error_response(e),
@@ -243,7 +300,9 @@ pub async fn revoke(
     let id = form.get("id").and_then(|h| h.parse().ok()).unwrap_or(0);
     match state.core.console.revoke_support(&s, id).await {
         Ok(()) => {
-            audit(&state, &s, "support.revoke", Some(&id.to_string()), None).await;
+            if let Err(r) = audit(&state, &s, "support.revoke", Some(&id.to_string()), None).await {
+                return r;
+            }
             Redirect::to("/console/team").into_response()
         }
         Err(e) => error_response(e),

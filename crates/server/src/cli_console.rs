@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use clap::Subcommand;
+use switchboard_core::audit::{self, AuditEvent};
 use switchboard_core::store::realm;
 use switchboard_domain::ids::AccountSid;
 
@@ -70,6 +71,13 @@ async fn invite(
         .create_invite(realm_name, account, role, name, "cli")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut event = AuditEvent::new(audit::CLI, format!("{realm_name}.invite"))
+        .target(inv.name.clone())
+        .details(format!("role={}", inv.role));
+    if let Some(a) = &inv.account_sid {
+        event = event.account(a);
+    }
+    core.audit.record(event).await?;
     let base = if realm_name == realm::OPERATOR {
         "/operator"
     } else {

@@ -85,7 +85,7 @@ async fn console_invite_sign_in_send_and_create_a_key_in_a_real_browser() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        out.status.success() && stdout.contains("15 passed, 0 failed"),
+        out.status.success() && stdout.contains("16 passed, 0 failed"),
         "browser checks failed:\n{stdout}\n{}\nserver log:\n{}",
         String::from_utf8_lossy(&out.stderr),
         server.log()
