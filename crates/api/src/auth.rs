@@ -54,14 +54,22 @@ pub async fn authorize_principal(
 /// The account whose credentials the request carries (for routes without an
 /// account in the path, like `/v1/Services`), once they hold the route's scope.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccountSid, ApiError> {
+    Ok(authenticate_principal(state, headers).await?.account_sid)
+}
+
+/// Like [`authenticate`], returning the whole principal (for the audit log's actor).
+pub async fn authenticate_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
     let principal = principal(state, headers).await?;
     check_scope(&principal)?;
-    Ok(principal.account_sid)
+    Ok(principal)
 }
 
 /// Who the request's credentials are (the account and, for an API key, the key), after
-/// the credential and account-rate checks; no scope check.
-pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// the credential and account-rate checks; no scope check (callers check it).
+async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let (user, pass) = basic_credentials(headers).ok_or_else(ApiError::unauthenticated)?;
     let principal = state
         .core

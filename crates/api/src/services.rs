@@ -2,7 +2,7 @@
 //! served on the same host) and their `PhoneNumbers` pool.
 
 use crate::audit;
-use crate::auth::{authenticate, principal};
+use crate::auth::{authenticate, authenticate_principal};
 use crate::error::ApiError;
 use crate::form::{FormBody, Params};
 use crate::AppState;
@@ -137,7 +137,7 @@ pub async fn create(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let s = state
         .core
         .services
@@ -196,7 +196,7 @@ pub async fn update(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Json<Value>, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
     let s = state
         .core
@@ -214,7 +214,7 @@ pub async fn delete(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
     if state.core.services.delete(&who.account_sid, &sid).await? {
         audit::record(&state, &who, "service.delete", sid.as_str(), None).await?;

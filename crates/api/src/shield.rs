@@ -1,7 +1,7 @@
 //! `/v1/Shield/…`: the smishing shield's analysis (a dry run) and each account's settings.
 
 use crate::audit;
-use crate::auth::{authenticate, principal};
+use crate::auth::{authenticate, authenticate_principal};
 use crate::error::ApiError;
 use crate::form::{FormOrJson, Params};
 use crate::AppState;
@@ -126,7 +126,7 @@ pub async fn update_settings(
     headers: HeaderMap,
     FormOrJson(p): FormOrJson,
 ) -> Result<Json<Value>, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let account = who.account_sid.clone();
     let screening = screening(&state)?;
     let update = SettingsUpdate {

@@ -2,7 +2,7 @@
 //! services, verifications and verification checks.
 
 use crate::audit;
-use crate::auth::{authenticate, principal};
+use crate::auth::{authenticate, authenticate_principal};
 use crate::error::{at, ApiError};
 use crate::form::{FormBody, Params};
 use crate::services::{iso, page};
@@ -176,7 +176,7 @@ pub async fn create_service(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Response, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let s = state
         .core
         .verify
@@ -245,7 +245,7 @@ pub async fn update_service(
     headers: HeaderMap,
     FormBody(p): FormBody,
 ) -> Result<Json<Value>, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
     let s = state
         .core
@@ -270,7 +270,7 @@ pub async fn delete_service(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let who = principal(&state, &headers).await?;
+    let who = authenticate_principal(&state, &headers).await?;
     let sid = service_sid(&service, uri.path())?;
     if state
         .core

@@ -19,8 +19,8 @@ use webauthn_rp::request::register::{
     UserHandle64,
 };
 use webauthn_rp::request::{
-    AsciiDomain, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor, RpId,
-    TimedCeremony as _, UserVerificationRequirement,
+    AsciiDomain, BackupReq, Credentials as _, ExtensionInfo, Hint, PublicKeyCredentialDescriptor,
+    RpId, TimedCeremony as _, UserVerificationRequirement,
 };
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
 use webauthn_rp::response::{AuthTransports, Backup, CredentialId};
@@ -218,6 +218,13 @@ pub fn finish_registration_bound(
         .map_err(|e| internal("decode registration", e))?;
     let opts = RegistrationVerificationOptions::<String, String> {
         allowed_origins: origins,
+        // Refused by `webauthn_rp` before its other checks (e.g. the attachment), so a synced
+        // passkey is always told why; checked again below in case the flag is reported later.
+        backup_requirement: if device_bound {
+            BackupReq::NotEligible
+        } else {
+            BackupReq::None
+        },
         ..RegistrationVerificationOptions::default()
     };
     let cred = server.verify(&rp_id, &p.reg, &opts).map_err(failed)?;

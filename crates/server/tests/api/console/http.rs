@@ -338,9 +338,19 @@ async fn roles_decide_who_sends_and_who_creates_api_keys() {
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.text);
-    // Right after sign-in the session is fresh: the key is created and works.
+    // A developer's role has no `keys:write` (like a standard API key).
     let p = dev
         .post("/console/api-keys", &[("csrf", &csrf), ("name", "ci")])
+        .await;
+    assert_eq!(p.status, 403, "{}", p.text);
+    // An admin's session is fresh right after sign-in: the key is created and works.
+    let mut admin = console_user(&app, "admin").await;
+    let admin_csrf = admin.csrf("/console/api-keys").await;
+    let p = admin
+        .post(
+            "/console/api-keys",
+            &[("csrf", &admin_csrf), ("name", "ci")],
+        )
         .await;
     assert_eq!(p.status, 200, "{}", p.text);
     let field = |id: &str| {
