@@ -111,6 +111,14 @@ try {
   check('API key created after a fresh assertion works on the REST API', /^SK/.test(keySid) && api.status === 200,
         { keySid, status: api.status });
   await shot(page, '06-api-keys');
+  // Changing a webhook is sensitive too: the form confirms with the passkey, then saves.
+  await page.goto(new URL('/console/numbers', base).href);
+  await page.fill('#numbers input[name="sms_url"]', 'https://hooks.example.com/sms');
+  await page.click('#numbers button');
+  await page.waitForFunction(() => document.querySelector('#numbers input[name="sms_url"]')?.defaultValue
+    === 'https://hooks.example.com/sms', null, { timeout: 15000 }).catch(() => {});
+  const saved = await page.getAttribute('#numbers input[name="sms_url"]', 'value');
+  check('a number\'s webhook is changed after a fresh assertion', saved === 'https://hooks.example.com/sms', saved);
   for (const p of ['numbers', 'services', 'verify', 'shield', 'webhooks', 'team']) {
     await page.goto(new URL(`/console/${p}`, base).href);
     await shot(page, `07-${p}`);
@@ -201,7 +209,7 @@ try {
     const log = await page.textContent('#audit-log');
     check('the account\'s audit log shows the grant and both operator views', /support\.grant/.test(log)
           && (log.match(/operator\.read/g) || []).length >= 2 && /console\.login/.test(log) && /api_key\.create/.test(log)
-          && /console\.invite/.test(log), log.slice(0, 400));
+          && /console\.invite/.test(log) && /number\.update/.test(log), log.slice(0, 400));
     await shot(page, '14-team-audit');
   }
 } finally {

@@ -60,7 +60,10 @@ pub fn router(core: Core) -> Router {
             get(messages::list).post(messages::send),
         )
         .route("/console/messages/{sid}", get(messages::detail))
-        .route("/console/numbers", get(pages::numbers))
+        .route(
+            "/console/numbers",
+            get(pages::numbers).post(pages::number_update),
+        )
         .route("/console/services", get(pages::services))
         .route("/console/verify", get(pages::verify))
         .route(

@@ -10,9 +10,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use switchboard_core::console::ConsoleError;
+use switchboard_core::numbers::NumberParams;
 use switchboard_core::shield::SettingsUpdate;
 use switchboard_core::store::{realm, ConsoleSession};
-use switchboard_domain::ids::AccountSid;
+use switchboard_domain::ids::{AccountSid, PhoneNumberSid};
 
 async fn signed(
     state: &ConsoleState,
@@ -41,20 +42,85 @@ pub async fn numbers(State(state): State<ConsoleState>, headers: HeaderMap) -> R
         Err(r) => return r,
     };
     let nums = try_page!(state.core.numbers.list(&a, None, None).await);
+    let can_write = crate::auth::allowed(&s.role, "numbers:write");
     page(
         "Phone numbers",
         Some(&s),
         html! {
-            table #numbers { thead { tr { th { "Number" } th { "Name" } th { "SMS URL" } th { "Status callback" } th { "Voice URL" } th { "Added" } } }
+            table #numbers { thead { tr { th { "Number" } th { "Name" } th { "Webhooks (SMS URL, status callback)" } th { "Voice URL" } th { "Added" } } }
                 tbody { @for n in &nums { tr {
                     td { (n.phone_number) } td { (n.friendly_name) }
-                    td { code { (n.config.sms_method) " " (n.config.sms_url) } }
-                    td { code { (n.config.status_callback) } } td { code { (n.config.voice_url) } }
+                    td {
+                        @if can_write {
+                            form.inline method="post" action="/console/numbers" data-fresh="1" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                input type="hidden" name="sid" value=(n.sid.as_str());
+                                input name="sms_url" size="30" value=(n.config.sms_url) placeholder="https://…/sms";
+                                " " input name="status_callback" size="30" value=(n.config.status_callback) placeholder="https://…/status";
+                                " " button { "Save (confirm with your passkey)" }
+                            }
+                        } @else {
+                            code { (n.config.sms_method) " " (n.config.sms_url) } br; code { (n.config.status_callback) }
+                        }
+                    }
+                    td { code { (n.config.voice_url) } }
                     td { (when(n.date_created)) }
                 } } } }
-            p { "Numbers are added with the API (" code { "IncomingPhoneNumbers" } ") or " code { "switchboard numbers add" } "." }
+            p { "Numbers are added with the API (" code { "IncomingPhoneNumbers" } ") or " code { "switchboard numbers add" } ". Changing a webhook needs a fresh passkey confirmation." }
         },
     )
+}
+
+/// Changes a number's SMS webhook and status callback (a sensitive action: fresh assertion).
+pub async fn number_update(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = require(&s, "numbers:write") {
+        return r;
+    }
+    if let Err(e) = state.core.console.require_fresh(&s) {
+        return error_response(e);
+    }
+    let (Some(a), Ok(sid)) = (
+        s.account_sid.clone(),
+        PhoneNumberSid::parse(form.get("sid").unwrap_or("")),
+    ) else {
+        return error_response(ConsoleError::NotFound("no such number".into()));
+    };
+    let params = NumberParams {
+        sms_url: form.get("sms_url").map(|v| v.trim().to_owned()),
+        status_callback: form.get("status_callback").map(|v| v.trim().to_owned()),
+        ..Default::default()
+    };
+    match state.core.numbers.update(&a, &sid, params).await {
+        Ok(Some(n)) => {
+            let details = format!(
+                "sms_url={} status_callback={}",
+                n.config.sms_url, n.config.status_callback
+            );
+            if let Err(r) = crate::team::audit(
+                &state,
+                &s,
+                "number.update",
+                Some(sid.as_str()),
+                Some(&details),
+            )
+            .await
+            {
+                return r;
+            }
+            Redirect::to("/console/numbers").into_response()
+        }
+        Ok(None) => error_response(ConsoleError::NotFound("no such number".into())),
+        Err(e) => error_response(e.into()),
+    }
 }
 
 pub async fn services(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
