@@ -12,6 +12,7 @@
 //! - [`sqlite`]: `SqliteStore`, a single writer thread doing group commit plus a reader pool.
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
+mod crypt;
 mod error;
 pub mod factors;
 mod fair;
@@ -24,6 +25,7 @@ pub mod sqlite;
 pub mod testing;
 pub mod verify;
 
+pub use crypt::KeyRing;
 pub use error::{Error, Result};
 pub use factors::*;
 pub use model::*;
@@ -48,6 +50,12 @@ pub trait AccountStore: Send + Sync {
     async fn count_accounts(&self) -> Result<u64>;
     async fn create_api_key(&self, key: NewApiKey) -> Result<()>;
     async fn get_api_key(&self, sid: &ApiKeySid) -> Result<Option<ApiKeyRecord>>;
+    /// Closes an account, in one transaction: marks it `closed`, destroys its data key
+    /// (crypto-shredding: its stored message numbers and bodies can no longer be decrypted,
+    /// and reading them returns a "data destroyed" error), drops its queued work and pending
+    /// webhooks, and deletes its numbers, opt-outs, Messaging Service pools and Verify rows.
+    /// `false` if there is no such account.
+    async fn close_account(&self, sid: &AccountSid, now: Millis) -> Result<bool>;
 }
 
 /// Messages as the API sees them. Every read is scoped to an account.

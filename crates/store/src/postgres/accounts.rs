@@ -5,6 +5,7 @@ use crate::model::{AccountRecord, ApiKeyRecord, NewAccount, NewApiKey};
 use crate::AccountStore;
 use async_trait::async_trait;
 use sqlx::Row;
+use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, ApiKeySid};
 
 #[async_trait]
@@ -21,6 +22,25 @@ impl AccountStore for PgStore {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    async fn close_account(&self, sid: &AccountSid, now: Millis) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(crate::sql::MARK_CLOSED)
+            .bind(sid.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for stmt in crate::sql::CLOSE_ACCOUNT {
+            sqlx::query(stmt)
+                .bind(sid.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.crypt.forget(sid.as_str());
+        Ok(n == 1)
     }
 
     async fn get_account(&self, sid: &AccountSid) -> Result<Option<AccountRecord>> {

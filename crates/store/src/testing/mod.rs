@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::Store;
 
+pub mod encryption;
 mod factors;
 mod passkeys;
 mod rate_limits;
