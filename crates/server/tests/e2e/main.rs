@@ -7,6 +7,7 @@ mod appointments;
 mod callbacks;
 mod cli;
 mod crash;
+mod encryption;
 mod multinode;
 mod passkeys;
 mod sdk;

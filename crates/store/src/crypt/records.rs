@@ -145,10 +145,35 @@ pub(crate) trait KeyTable: Send + Sync {
         })
     }
 
-    /// Decrypts a number record's number (installation-level).
-    fn open_number_record(&self, mut n: NumberRecord) -> Result<NumberRecord> {
+    /// A number's friendly name as written (it defaults to the number itself).
+    async fn seal_friendly_name(&self, account: &str, sid: &str, name: &str) -> Result<String> {
+        Ok(match self.write_keys(account).await? {
+            Some(k) => k.text(&friendly_binding(account, sid), name),
+            None => name.to_owned(),
+        })
+    }
+
+    /// Decrypts a number record: its number (installation-level) and friendly name.
+    async fn open_number_record(&self, mut n: NumberRecord) -> Result<NumberRecord> {
         n.phone_number = self.crypt().open_installation_number(&n.phone_number)?;
+        if is_encrypted(&n.friendly_name) {
+            let account = n.account_sid.as_str();
+            let keys = self
+                .account_keys(account, false)
+                .await?
+                .ok_or_else(|| destroyed(account))?;
+            n.friendly_name =
+                keys.open_text(&friendly_binding(account, n.sid.as_str()), &n.friendly_name)?;
+        }
         Ok(n)
+    }
+
+    async fn open_number_records(&self, list: Vec<NumberRecord>) -> Result<Vec<NumberRecord>> {
+        let mut out = Vec::with_capacity(list.len());
+        for n in list {
+            out.push(self.open_number_record(n).await?);
+        }
+        Ok(out)
     }
 
     /// Decrypts opt-outs and puts them back in their documented order.
@@ -179,6 +204,10 @@ pub(crate) trait KeyTable: Send + Sync {
             .ok_or_else(|| destroyed(account))?;
         keys.open_number(stored)
     }
+}
+
+fn friendly_binding(account: &str, sid: &str) -> String {
+    format!("phone_numbers.friendly_name|{account}|{sid}")
 }
 
 /// The error for reading data of an account whose key was destroyed.

@@ -49,6 +49,9 @@ impl NumberStore for PgStore {
             .account_number(n.account_sid.as_str(), &n.phone_number)
             .await?;
         let phone_number = self.crypt().installation_number(&n.phone_number);
+        let friendly = self
+            .seal_friendly_name(n.account_sid.as_str(), n.sid.as_str(), &n.friendly_name)
+            .await?;
         let k = &n.config;
         sqlx::query(&format!(
             "INSERT INTO phone_numbers ({COLUMNS}) VALUES \
@@ -57,7 +60,7 @@ impl NumberStore for PgStore {
         .bind(n.sid.as_str())
         .bind(n.account_sid.as_str())
         .bind(&phone_number)
-        .bind(&n.friendly_name)
+        .bind(&friendly)
         .bind(n.now)
         .bind(&k.sms_url)
         .bind(&k.sms_method)
@@ -91,7 +94,10 @@ impl NumberStore for PgStore {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(number).transpose()?;
-        found.map(|n| self.open_number_record(n)).transpose()
+        match found {
+            Some(n) => Ok(Some(self.open_number_record(n).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>> {
@@ -101,9 +107,8 @@ impl NumberStore for PgStore {
         .bind(account.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| self.open_number_record(number(r)?))
-            .collect()
+        let found = rows.iter().map(number).collect::<Result<Vec<_>>>()?;
+        self.open_number_records(found).await
     }
 
     async fn get_number(
@@ -119,7 +124,10 @@ impl NumberStore for PgStore {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(number).transpose()?;
-        found.map(|n| self.open_number_record(n)).transpose()
+        match found {
+            Some(n) => Ok(Some(self.open_number_record(n).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn update_number(
@@ -130,6 +138,9 @@ impl NumberStore for PgStore {
         k: NumberConfig,
         now: Millis,
     ) -> Result<bool> {
+        let friendly_name = self
+            .seal_friendly_name(account.as_str(), sid.as_str(), &friendly_name)
+            .await?;
         let done = sqlx::query(
             "UPDATE phone_numbers SET friendly_name = $3, date_updated = $4, sms_url = $5, sms_method = $6, \
              sms_fallback_url = $7, sms_fallback_method = $8, status_callback = $9, status_callback_method = $10, \

@@ -49,13 +49,16 @@ impl NumberStore for SqliteStore {
             .account_number(n.account_sid.as_str(), &n.phone_number)
             .await?;
         let phone_number = self.crypt().installation_number(&n.phone_number);
+        let friendly = self
+            .seal_friendly_name(n.account_sid.as_str(), n.sid.as_str(), &n.friendly_name)
+            .await?;
         self.write(move |c| {
             let k = &n.config;
             c.execute(
                 &format!("INSERT INTO phone_numbers ({COLUMNS}) VALUES \
                  (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
                 params![
-                    n.sid.as_str(), n.account_sid.as_str(), phone_number, n.friendly_name, n.now,
+                    n.sid.as_str(), n.account_sid.as_str(), phone_number, friendly, n.now,
                     k.sms_url, k.sms_method, k.sms_fallback_url, k.sms_fallback_method,
                     k.status_callback, k.status_callback_method, k.voice_url, k.voice_method,
                     k.voice_fallback_url, k.voice_fallback_method, k.stop_reply, k.start_reply, k.help_reply
@@ -82,7 +85,10 @@ impl NumberStore for SqliteStore {
                 .optional()?)
             })
             .await?;
-        found.map(|n| self.open_number_record(n)).transpose()
+        match found {
+            Some(n) => Ok(Some(self.open_number_record(n).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>> {
@@ -95,10 +101,7 @@ impl NumberStore for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await;
-        found?
-            .into_iter()
-            .map(|n| self.open_number_record(n))
-            .collect()
+        self.open_number_records(found?).await
     }
 
     async fn get_number(
@@ -116,7 +119,10 @@ impl NumberStore for SqliteStore {
                 .optional()?)
             })
             .await?;
-        found.map(|n| self.open_number_record(n)).transpose()
+        match found {
+            Some(n) => Ok(Some(self.open_number_record(n).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn update_number(
@@ -127,6 +133,9 @@ impl NumberStore for SqliteStore {
         k: NumberConfig,
         now: Millis,
     ) -> Result<bool> {
+        let friendly_name = self
+            .seal_friendly_name(account.as_str(), sid.as_str(), &friendly_name)
+            .await?;
         let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
         self.write(move |c| {
             let n = c.execute(
