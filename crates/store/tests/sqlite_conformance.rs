@@ -126,10 +126,35 @@ async fn old_plaintext_rows_still_read_and_match() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("test.db");
     let account = switchboard_domain::ids::AccountSid::generate();
+    let number = "+15550004321";
     {
+        use switchboard_store::{AccountStore, NewAccount, NewNumber, NumberConfig, NumberStore};
         let store = SqliteStore::open(&path, Synchronous::Full).expect("open");
+        store
+            .create_account(NewAccount {
+                sid: account.clone(),
+                friendly_name: "old".into(),
+                auth_token_sealed: vec![1],
+                now: 1_000,
+            })
+            .await
+            .expect("account");
         let m = switchboard_store::testing::new_message(&account, "+15550001234", 1_000);
         store.insert_message(m).await.expect("insert");
+        store
+            .add_number(NewNumber {
+                sid: switchboard_domain::ids::PhoneNumberSid::generate(),
+                account_sid: account.clone(),
+                phone_number: number.into(),
+                friendly_name: number.into(),
+                config: NumberConfig {
+                    sms_url: "http://hooks.example/in".into(),
+                    ..NumberConfig::default()
+                },
+                now: 1_000,
+            })
+            .await
+            .expect("add number");
     }
     let store = SqliteStore::open_encrypted(&path, Synchronous::Full, key_ring()).expect("open");
     let m = switchboard_store::testing::new_message(&account, "+15550001234", 2_000);
@@ -146,4 +171,49 @@ async fn old_plaintext_rows_still_read_and_match() {
     assert!(found
         .iter()
         .all(|m| m.body == "hello" && m.to == "+15550001234"));
+
+    // A number registered in clear still routes inbound messages and gets their webhooks,
+    // and is re-sealed on that first use.
+    use switchboard_store::{NumberStore, WebhookStore};
+    let held = store
+        .find_number(number)
+        .await
+        .expect("find")
+        .expect("found");
+    assert_eq!(
+        (held.phone_number.as_str(), held.friendly_name.as_str()),
+        (number, number)
+    );
+    let inbound = switchboard_store::NewMessage {
+        direction: switchboard_domain::message::Direction::Inbound,
+        status: switchboard_domain::message::MessageStatus::Received,
+        ..switchboard_store::testing::new_message(&account, number, 3_000)
+    };
+    let sid = inbound.sid.clone();
+    store.insert_message(inbound).await.expect("inbound");
+    assert_eq!(
+        store
+            .list_webhooks(&account, &sid)
+            .await
+            .expect("hooks")
+            .len(),
+        1
+    );
+    assert!(store.find_number(number).await.expect("find").is_some());
+    drop(store);
+    let c = rusqlite::Connection::open(&path).expect("raw");
+    let stored: (String, String, String) = c
+        .query_row(
+            "SELECT phone_number, account_number, friendly_name FROM phone_numbers",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("row");
+    let digits = &number[1..];
+    assert!(
+        ![&stored.0, &stored.1, &stored.2]
+            .iter()
+            .any(|v| v.contains(digits)),
+        "re-sealed: {stored:?}"
+    );
 }

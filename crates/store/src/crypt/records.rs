@@ -168,6 +168,23 @@ pub(crate) trait KeyTable: Send + Sync {
         Ok(n)
     }
 
+    /// The stored form of a number written in clear before encryption was turned on, when
+    /// it should now be encrypted: `(phone_number, account_number, friendly_name)`. Inbound
+    /// routing re-seals such a row on first use, so the inbound webhook trigger (which
+    /// matches the message's encrypted `To`) keeps finding it.
+    async fn reseal_number(&self, raw: &NumberRecord) -> Result<Option<(String, String, String)>> {
+        if is_encrypted(&raw.phone_number) || !self.crypt().ring.encrypts() {
+            return Ok(None);
+        }
+        let account = raw.account_sid.as_str();
+        Ok(Some((
+            self.crypt().installation_number(&raw.phone_number),
+            self.account_number(account, &raw.phone_number).await?,
+            self.seal_friendly_name(account, raw.sid.as_str(), &raw.friendly_name)
+                .await?,
+        )))
+    }
+
     async fn open_number_records(&self, list: Vec<NumberRecord>) -> Result<Vec<NumberRecord>> {
         let mut out = Vec::with_capacity(list.len());
         for n in list {

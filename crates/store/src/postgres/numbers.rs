@@ -94,10 +94,22 @@ impl NumberStore for PgStore {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(number).transpose()?;
-        match found {
-            Some(n) => Ok(Some(self.open_number_record(n).await?)),
-            None => Ok(None),
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        if let Some((phone, account_number, friendly)) = self.reseal_number(&found).await? {
+            sqlx::query(
+                "UPDATE phone_numbers SET phone_number = $2, account_number = $3, friendly_name = $4 \
+                 WHERE sid = $1",
+            )
+            .bind(found.sid.as_str())
+            .bind(phone)
+            .bind(account_number)
+            .bind(friendly)
+            .execute(self.pool())
+            .await?;
         }
+        Ok(Some(self.open_number_record(found).await?))
     }
 
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>> {

@@ -85,10 +85,22 @@ impl NumberStore for SqliteStore {
                 .optional()?)
             })
             .await?;
-        match found {
-            Some(n) => Ok(Some(self.open_number_record(n).await?)),
-            None => Ok(None),
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        if let Some((phone, account_number, friendly)) = self.reseal_number(&found).await? {
+            let sid = found.sid.as_str().to_owned();
+            self.write(move |c| {
+                c.execute(
+                    "UPDATE phone_numbers SET phone_number = ?2, account_number = ?3, friendly_name = ?4 \
+                     WHERE sid = ?1",
+                    params![sid, phone, account_number, friendly],
+                )?;
+                Ok(())
+            })
+            .await?;
         }
+        Ok(Some(self.open_number_record(found).await?))
     }
 
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>> {
