@@ -1,3 +1,5 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use switchboard_store::sqlite::Synchronous;
 use switchboard_store::SqliteStore;
 

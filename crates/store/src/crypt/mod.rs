@@ -300,4 +300,39 @@ mod tests {
         assert!(other.open_number(&n).is_err());
         assert_eq!(keys.number(""), "");
     }
+
+    /// What sealing one message's fields costs (two numbers, one body, the queue's sender),
+    /// without the database: `cargo test --release -p switchboard-store --lib seal_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn seal_cost() {
+        let ring = KeyRing::new(&[7; 32], true);
+        let wrapped = ring.new_wrapped_key("AC1").expect("wrap");
+        let keys = ring.unwrap_key("AC1", &wrapped).expect("unwrap");
+        let inst = ring.installation().expect("installation");
+        let body = "Benchmark message 123456 with a typical length of text";
+        let n = 100_000u32;
+        let started = std::time::Instant::now();
+        let mut total = 0usize;
+        for i in 0..n {
+            let to = format!("+1555{:07}", i);
+            total += keys.number(&to).len();
+            total += keys.number("+15005550006").len();
+            total += keys.text(&body_binding("AC1", "SM1"), body).len();
+            total += inst.number("+15005550006").len();
+        }
+        let per = started.elapsed() / n;
+        let open_started = std::time::Instant::now();
+        let sealed = keys.text(&body_binding("AC1", "SM1"), body);
+        let num = keys.number("+15551234567");
+        for _ in 0..n {
+            total += keys
+                .open_text(&body_binding("AC1", "SM1"), &sealed)
+                .map_or(0, |s| s.len());
+            total += keys.open_number(&num).map_or(0, |s| s.len());
+            total += keys.open_number(&num).map_or(0, |s| s.len());
+        }
+        let open_per = open_started.elapsed() / n;
+        println!("seal per message: {per:?}; open per message: {open_per:?} ({total})");
+    }
 }
