@@ -199,6 +199,20 @@ impl Accounts {
         }
     }
 
+    /// Deletes (closes) an account: its data key is destroyed, so its stored message
+    /// numbers and bodies can no longer be decrypted (crypto-shredding); its credentials
+    /// stop working at once on this node. `false` if there is no such account.
+    pub async fn delete_account(&self, sid: &AccountSid) -> Result<bool, switchboard_store::Error> {
+        let closed = self
+            .store
+            .close_account(sid, self.clock.now_millis())
+            .await?;
+        if let Ok(mut c) = self.cache.write() {
+            c.retain(|_, entry| &entry.account_sid != sid);
+        }
+        Ok(closed)
+    }
+
     /// The account's auth token in clear (to sign webhooks).
     pub async fn auth_token(&self, sid: &AccountSid) -> Result<Option<String>, AuthError> {
         let Some(rec) = self.store.get_account(sid).await? else {
@@ -277,6 +291,14 @@ impl Accounts {
             let Some(rec) = self.store.get_api_key(&sid).await? else {
                 return Ok(None);
             };
+            let active = self
+                .store
+                .get_account(&rec.account_sid)
+                .await?
+                .is_some_and(|a| a.status == "active");
+            if !active {
+                return Ok(None);
+            }
             return Ok(Some(Cached {
                 account_sid: rec.account_sid,
                 scopes: rec.scopes,

@@ -76,6 +76,12 @@ impl MasterKey {
             .map_err(|_| CryptoError::Open)
     }
 
+    /// The key ring the store encrypts customer data at rest with (see `docs/encryption.md`);
+    /// with `encrypt_at_rest` false nothing new is encrypted, but encrypted rows still read.
+    pub fn key_ring(&self, encrypt_at_rest: bool) -> switchboard_store::KeyRing {
+        switchboard_store::KeyRing::new(&self.0, encrypt_at_rest)
+    }
+
     /// A keyed hash for secrets that only need comparing.
     pub fn hash_secret(&self, secret: &[u8]) -> Vec<u8> {
         let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.0) else {

@@ -29,7 +29,9 @@ pub struct App {
 }
 
 /// Opens the configured store (SQLite file or PostgreSQL) and runs its migrations.
+/// Customer data is encrypted at rest under the master key (`[security] encrypt_at_rest`).
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let keys = secrets::master_key(settings)?.key_ring(settings.security.encrypt_at_rest);
     match settings.database()? {
         Database::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -41,12 +43,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             } else {
                 Synchronous::Full
             };
-            let store = SqliteStore::open(&path, sync)
+            let store = SqliteStore::open_encrypted(&path, sync, keys)
                 .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
             Ok(Arc::new(store))
         }
         Database::Postgres(url) => {
-            let store = PgStore::connect(&url, settings.database.max_connections)
+            let store = PgStore::connect_encrypted(&url, settings.database.max_connections, keys)
                 .await
                 .context("cannot connect to PostgreSQL (database.url)")?;
             Ok(Arc::new(store))

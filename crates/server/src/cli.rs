@@ -121,6 +121,12 @@ pub enum AccountsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delete (close) an account: destroys its data key, so its stored message numbers and
+    /// bodies can no longer be decrypted (crypto-shredding). Cannot be undone.
+    Delete {
+        /// The account SID (AC…).
+        account_sid: String,
+    },
 }
 
 pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -155,6 +161,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     json,
                 },
         } => create_account(&settings, &friendly_name, json).await,
+        Command::Accounts {
+            command: AccountsCommand::Delete { account_sid },
+        } => delete_account(&settings, &account_sid).await,
         Command::ApiKeys {
             command:
                 ApiKeysCommand::Create {
@@ -230,6 +239,20 @@ async fn create_account(
             created.sid, created.secret
         );
     }
+    Ok(())
+}
+
+async fn delete_account(settings: &Settings, account_sid: &str) -> anyhow::Result<()> {
+    let core = offline_core(settings).await?;
+    let sid = AccountSid::parse(account_sid).map_err(|_| {
+        anyhow::anyhow!("'{account_sid}' is not an account SID (AC + 32 hex digits)")
+    })?;
+    if !core.accounts.delete_account(&sid).await? {
+        anyhow::bail!("no account {sid} in this database");
+    }
+    println!(
+        "Account {sid} deleted: its data key is destroyed and its messages can no longer be read."
+    );
     Ok(())
 }
 

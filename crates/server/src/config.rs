@@ -62,7 +62,26 @@ pub struct Settings {
     pub shield: crate::shield_settings::ShieldSettings,
     pub verify: crate::verify_settings::VerifySettings,
     pub console: crate::console_settings::ConsoleConfig,
+    pub security: SecuritySettings,
     pub log: LogSettings,
+}
+
+/// `[security]`: encryption at rest (docs/encryption.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Encrypt message bodies and phone numbers in the store under per-account keys.
+    /// `false` is only for measuring what encryption costs: new rows are then written in
+    /// clear (rows already encrypted still read).
+    pub encrypt_at_rest: bool,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            encrypt_at_rest: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,6 +270,7 @@ impl Default for Settings {
             shield: crate::shield_settings::ShieldSettings::default(),
             verify: crate::verify_settings::VerifySettings::default(),
             console: crate::console_settings::ConsoleConfig::default(),
+            security: SecuritySettings::default(),
             log: LogSettings::default(),
         }
     }

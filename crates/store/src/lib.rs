@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod console;
+mod crypt;
 mod error;
 pub mod factors;
 mod fair;
@@ -29,6 +30,7 @@ pub mod verify;
 
 pub use audit::*;
 pub use console::*;
+pub use crypt::KeyRing;
 pub use error::{Error, Result};
 pub use factors::*;
 pub use model::*;
@@ -65,6 +67,12 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Option<ApiKeyRecord>>;
     /// Deletes one of the account's keys (it stops authenticating); false if there was none.
     async fn delete_api_key(&self, account: &AccountSid, sid: &ApiKeySid) -> Result<bool>;
+    /// Closes an account, in one transaction: marks it `closed`, destroys its data key
+    /// (crypto-shredding: its stored message numbers and bodies can no longer be decrypted,
+    /// and reading them returns a "data destroyed" error), drops its queued work and pending
+    /// webhooks, and deletes its numbers, opt-outs, Messaging Service pools and Verify rows.
+    /// `false` if there is no such account.
+    async fn close_account(&self, sid: &AccountSid, now: Millis) -> Result<bool>;
 }
 
 /// Messages as the API sees them. Every read is scoped to an account.

@@ -145,3 +145,26 @@ pub(crate) const FACTOR_COLUMNS: &str = "sid, service_sid, account_sid, entity_s
 /// The Verify challenge columns both backends read, in order.
 pub(crate) const CHALLENGE_COLUMNS: &str = "sid, service_sid, account_sid, entity_sid, identity, \
      factor_sid, status, failures, expiration_date, date_responded, date_created, date_updated";
+
+/// What closing an account removes (`$1` = its sid), in one transaction with marking it
+/// `closed`: its data key (crypto-shredding: its messages' numbers and bodies can no longer
+/// be decrypted), work in flight, and the rows whose numbers are encrypted under the
+/// installation's keys (which outlive the account) or its own (unreadable from now on).
+pub(crate) const CLOSE_ACCOUNT: &[&str] = &[
+    "DELETE FROM account_keys WHERE account_sid = $1",
+    "DELETE FROM queue WHERE account_sid = $1",
+    "DELETE FROM webhooks WHERE account_sid = $1 AND state = 'pending'",
+    "DELETE FROM idempotency_keys WHERE account_sid = $1",
+    "DELETE FROM opt_outs WHERE account_sid = $1",
+    "DELETE FROM sticky_senders WHERE service_sid IN (SELECT sid FROM messaging_services WHERE account_sid = $1)",
+    "DELETE FROM service_numbers WHERE service_sid IN (SELECT sid FROM messaging_services WHERE account_sid = $1)",
+    "DELETE FROM phone_numbers WHERE account_sid = $1",
+    "DELETE FROM verifications WHERE account_sid = $1",
+    "DELETE FROM verify_safe_list WHERE account_sid = $1",
+    "DELETE FROM verify_fraud_events WHERE account_sid = $1",
+    "DELETE FROM rate_counters WHERE bucket_sid IN (SELECT sid FROM rate_buckets WHERE account_sid = $1)",
+];
+
+/// Marks an account closed (`$1` its sid, `$2` now).
+pub(crate) const MARK_CLOSED: &str =
+    "UPDATE accounts SET status = 'closed', date_updated = $2 WHERE sid = $1";

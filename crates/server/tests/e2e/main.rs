@@ -9,6 +9,7 @@ mod callbacks;
 mod cli;
 mod console;
 mod crash;
+mod encryption;
 mod multinode;
 mod passkeys;
 mod sdk;

@@ -204,17 +204,33 @@ async fn a_killed_node_s_messages_are_delivered_by_the_others() {
     // What the dead node held: claimed for submission and not yet recorded as
     // submitted. Its leases run 20 s, so this snapshot (taken at once) still
     // holds every one of them; it also holds the live nodes' current claims.
-    let in_flight: HashSet<String> = schema
+    // (The store encrypts `to_addr`: take the SIDs now and ask the API for their `To` below.)
+    let leased_sids = schema
         .strings(
-            "SELECT m.to_addr FROM queue q JOIN messages m ON m.seq = q.message_seq \
+            "SELECT m.sid FROM queue q JOIN messages m ON m.seq = q.message_seq \
              WHERE q.leased AND q.phase = 'submit'",
         )
         .await
-        .expect("snapshot of leased submits")
-        .into_iter()
-        .map(|to| to.trim_start_matches('+').to_owned())
-        .collect();
+        .expect("snapshot of leased submits");
     let alive = bases[1].clone();
+    let http = reqwest::Client::new();
+    let mut in_flight = HashSet::new();
+    for msid in leased_sids {
+        let m: serde_json::Value = http
+            .get(format!(
+                "{alive}/2010-04-01/Accounts/{}/Messages/{msid}.json",
+                c.sid
+            ))
+            .basic_auth(&c.sid, Some(&c.token))
+            .send()
+            .await
+            .expect("fetch")
+            .json()
+            .await
+            .expect("json");
+        let to = m["to"].as_str().expect("to");
+        in_flight.insert(to.trim_start_matches('+').to_owned());
+    }
     wait_delivered(&c, &alive, total, Duration::from_secs(300)).await;
     let counts = journal_counts(&c.journal);
     assert_eq!(counts.len(), total, "no message lost");

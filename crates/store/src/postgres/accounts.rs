@@ -26,6 +26,25 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
+    async fn close_account(&self, sid: &AccountSid, now: Millis) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(crate::sql::MARK_CLOSED)
+            .bind(sid.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for stmt in crate::sql::CLOSE_ACCOUNT {
+            sqlx::query(stmt)
+                .bind(sid.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.crypt.forget(sid.as_str());
+        Ok(n == 1)
+    }
+
     async fn get_account(&self, sid: &AccountSid) -> Result<Option<AccountRecord>> {
         let row = sqlx::query(
             "SELECT sid, friendly_name, status, auth_token_sealed, date_created, date_updated \

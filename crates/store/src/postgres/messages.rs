@@ -1,5 +1,6 @@
 use super::rows::{self, i32_of, MESSAGE_COLUMNS};
 use super::PgStore;
+use crate::crypt::KeyTable;
 use crate::error::Result;
 use crate::model::{
     CancelResult, IdempotencyKey, Idempotent, MessageFilter, MessageRecord, NewMessage,
@@ -28,9 +29,11 @@ pub(super) async fn fetch(
 }
 
 /// Inserts a message (and its queue entry when it is `queued`) inside `tx`.
+/// `m` is sealed by `KeyTable::seal_message`; `sender` is the queue's sender column.
 pub(super) async fn insert_tx(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     m: &NewMessage,
+    sender: &str,
 ) -> Result<i64> {
     let media = crate::sql::list_to_text_or_null(&m.media_urls);
     let seq: i64 = sqlx::query_scalar(
@@ -68,7 +71,7 @@ pub(super) async fn insert_tx(
             .bind(seq)
             .bind(m.due_at)
             .bind(m.account_sid.as_str())
-            .bind(&m.from)
+            .bind(sender)
             .execute(&mut **tx)
             .await?;
     }
@@ -78,18 +81,152 @@ pub(super) async fn insert_tx(
 #[async_trait]
 impl MessageStore for PgStore {
     async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
+        let (sealed, sender) = self.seal_message(&m).await?;
         let mut tx = self.pool().begin().await?;
-        let seq = insert_tx(&mut tx, &m).await?;
+        let seq = insert_tx(&mut tx, &sealed, &sender).await?;
         tx.commit().await?;
         Ok(MessageRecord::stored(m, seq))
     }
 
     async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
+        let mut outcome = self.insert_message_once_plain(m, key).await?;
+        if let Idempotent::Replayed(found) = &mut outcome {
+            self.open_message(found).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+    ) -> Result<Option<MessageRecord>> {
+        let mut c = self.pool().acquire().await?;
+        let mut found = fetch(&mut c, account.as_str(), sid.as_str()).await?;
+        drop(c);
+        if let Some(m) = &mut found {
+            self.open_message(m).await?;
+        }
+        Ok(found)
+    }
+
+    async fn list_messages(
+        &self,
+        account: &AccountSid,
+        f: &MessageFilter,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let to = match &f.to {
+            Some(to) => Some(self.account_lookup(account.as_str(), to).await?),
+            None => None,
+        };
+        let from = match &f.from {
+            Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
+            None => None,
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = $1 \
+             AND ($2::TEXT IS NULL OR to_addr IN ($2, $8)) AND ($3::TEXT IS NULL OR from_addr IN ($3, $9)) \
+             AND ($4::BIGINT IS NULL OR date_sent >= $4) AND ($5::BIGINT IS NULL OR date_sent < $5) \
+             AND ($6::BIGINT IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7"
+        ))
+        .bind(account.as_str())
+        .bind(&to)
+        .bind(&from)
+        .bind(f.sent_from)
+        .bind(f.sent_until)
+        .bind(f.before_seq)
+        .bind(i64::from(limit))
+        .bind(&f.to)
+        .bind(&f.from)
+        .fetch_all(self.pool())
+        .await?;
+        let mut found = rows.iter().map(rows::message).collect::<Result<Vec<_>>>()?;
+        self.open_messages(&mut found).await?;
+        Ok(found)
+    }
+
+    async fn redact_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<Option<MessageRecord>> {
+        let mut c = self.pool().acquire().await?;
+        sqlx::query(
+            "UPDATE messages SET body = '', date_updated = $3 WHERE sid = $1 AND account_sid = $2",
+        )
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        let mut found = fetch(&mut c, account.as_str(), sid.as_str()).await?;
+        drop(c);
+        if let Some(m) = &mut found {
+            self.open_message(m).await?;
+        }
+        Ok(found)
+    }
+
+    async fn cancel_message(
+        &self,
+        account: &AccountSid,
+        sid: &MessageSid,
+        now: Millis,
+    ) -> Result<CancelResult> {
+        let mut outcome = self.cancel_message_plain(account, sid, now).await?;
+        if let CancelResult::Canceled(m) = &mut outcome {
+            self.open_message(m).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM messages WHERE sid = $1 AND account_sid = $2 RETURNING seq",
+        )
+        .bind(sid.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(seq) = seq {
+            sqlx::query("DELETE FROM queue WHERE message_seq = $1")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(seq.is_some())
+    }
+
+    async fn status_counts(&self) -> Result<Vec<(MessageStatus, u64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM messages GROUP BY status")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.try_get(1)?;
+                Ok((rows::status(r.try_get(0)?)?, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
+    }
+}
+
+/// The queries behind the trait methods, on stored (encrypted) values.
+impl PgStore {
+    async fn insert_message_once_plain(
+        &self,
+        m: NewMessage,
+        key: IdempotencyKey,
+    ) -> Result<Idempotent> {
         // Insert the message and claim the key in one transaction; a
         // concurrent request with the same key waits on the key's unique index
         // and, once the first commits, finds the key taken.
+        let (sealed, sender) = self.seal_message(&m).await?;
         let mut tx = self.pool().begin().await?;
-        let seq = insert_tx(&mut tx, &m).await?;
+        let seq = insert_tx(&mut tx, &sealed, &sender).await?;
         let claimed: Option<i64> = sqlx::query_scalar(
             "INSERT INTO idempotency_keys (account_sid, key, request_hash, message_seq, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_sid, key) DO UPDATE \
@@ -138,58 +275,7 @@ impl MessageStore for PgStore {
         }
     }
 
-    async fn get_message(
-        &self,
-        account: &AccountSid,
-        sid: &MessageSid,
-    ) -> Result<Option<MessageRecord>> {
-        let mut c = self.pool().acquire().await?;
-        fetch(&mut c, account.as_str(), sid.as_str()).await
-    }
-
-    async fn list_messages(
-        &self,
-        account: &AccountSid,
-        f: &MessageFilter,
-        limit: u32,
-    ) -> Result<Vec<MessageRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = $1 \
-             AND ($2::TEXT IS NULL OR to_addr = $2) AND ($3::TEXT IS NULL OR from_addr = $3) \
-             AND ($4::BIGINT IS NULL OR date_sent >= $4) AND ($5::BIGINT IS NULL OR date_sent < $5) \
-             AND ($6::BIGINT IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7"
-        ))
-        .bind(account.as_str())
-        .bind(&f.to)
-        .bind(&f.from)
-        .bind(f.sent_from)
-        .bind(f.sent_until)
-        .bind(f.before_seq)
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(rows::message).collect()
-    }
-
-    async fn redact_message(
-        &self,
-        account: &AccountSid,
-        sid: &MessageSid,
-        now: Millis,
-    ) -> Result<Option<MessageRecord>> {
-        let mut c = self.pool().acquire().await?;
-        sqlx::query(
-            "UPDATE messages SET body = '', date_updated = $3 WHERE sid = $1 AND account_sid = $2",
-        )
-        .bind(sid.as_str())
-        .bind(account.as_str())
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-        fetch(&mut c, account.as_str(), sid.as_str()).await
-    }
-
-    async fn cancel_message(
+    async fn cancel_message_plain(
         &self,
         account: &AccountSid,
         sid: &MessageSid,
@@ -237,36 +323,5 @@ impl MessageStore for PgStore {
         Ok(updated.map_or(CancelResult::NotFound, |m| {
             CancelResult::Canceled(Box::new(m))
         }))
-    }
-
-    async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
-        let seq: Option<i64> = sqlx::query_scalar(
-            "DELETE FROM messages WHERE sid = $1 AND account_sid = $2 RETURNING seq",
-        )
-        .bind(sid.as_str())
-        .bind(account.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(seq) = seq {
-            sqlx::query("DELETE FROM queue WHERE message_seq = $1")
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(seq.is_some())
-    }
-
-    async fn status_counts(&self) -> Result<Vec<(MessageStatus, u64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM messages GROUP BY status")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let n: i64 = r.try_get(1)?;
-                Ok((rows::status(r.try_get(0)?)?, u64::try_from(n).unwrap_or(0)))
-            })
-            .collect()
     }
 }

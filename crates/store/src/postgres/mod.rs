@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("migrations/0016_rate_limits.sql")),
     (17, include_str!("migrations/0017_audit.sql")),
     (18, include_str!("migrations/0018_api_key_scopes.sql")),
+    (19, include_str!("migrations/0019_encryption.sql")),
     (20, include_str!("migrations/0020_console.sql")),
 ];
 
@@ -71,19 +72,32 @@ impl From<sqlx::Error> for Error {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    crypt: std::sync::Arc<crate::crypt::Crypt>,
 }
 
 impl PgStore {
     /// Connects (`postgres://…`; a `search_path` may be given with
     /// `?options=-csearch_path%3Dname`) and runs migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_encrypted(url, max_connections, crate::KeyRing::plaintext()).await
+    }
+
+    /// Like [`PgStore::connect`], with the key ring that encrypts customer data at rest.
+    pub async fn connect_encrypted(
+        url: &str,
+        max_connections: u32,
+        keys: crate::KeyRing,
+    ) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url).map_err(|e| Error::Other(e.to_string()))?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            crypt: std::sync::Arc::new(crate::crypt::Crypt::new(keys)),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -121,6 +135,35 @@ impl PgStore {
 
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::crypt::KeyTable for PgStore {
+    fn crypt(&self) -> &crate::crypt::Crypt {
+        &self.crypt
+    }
+
+    async fn load_key(&self, account: &str) -> Result<Option<Vec<u8>>> {
+        Ok(
+            sqlx::query_scalar("SELECT wrapped FROM account_keys WHERE account_sid = $1")
+                .bind(account)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn create_key(&self, account: &str, wrapped: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        sqlx::query(
+            "INSERT INTO account_keys (account_sid, wrapped) SELECT $1, $2 \
+             WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE sid = $1 AND status = 'closed') \
+             ON CONFLICT (account_sid) DO NOTHING",
+        )
+        .bind(account)
+        .bind(wrapped)
+        .execute(&self.pool)
+        .await?;
+        self.load_key(account).await
     }
 }
 

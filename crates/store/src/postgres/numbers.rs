@@ -1,5 +1,6 @@
 use super::rows::account_sid;
 use super::PgStore;
+use crate::crypt::KeyTable;
 use crate::error::{Error, Result};
 use crate::model::{NewNumber, NumberConfig, NumberRecord, OptOutRecord};
 use crate::{NumberStore, OptOutStore};
@@ -44,6 +45,13 @@ fn number(r: &PgRow) -> Result<NumberRecord> {
 #[async_trait]
 impl NumberStore for PgStore {
     async fn add_number(&self, n: NewNumber) -> Result<()> {
+        let account_number = self
+            .account_number(n.account_sid.as_str(), &n.phone_number)
+            .await?;
+        let phone_number = self.crypt().installation_number(&n.phone_number);
+        let friendly = self
+            .seal_friendly_name(n.account_sid.as_str(), n.sid.as_str(), &n.friendly_name)
+            .await?;
         let k = &n.config;
         sqlx::query(&format!(
             "INSERT INTO phone_numbers ({COLUMNS}) VALUES \
@@ -51,8 +59,8 @@ impl NumberStore for PgStore {
         ))
         .bind(n.sid.as_str())
         .bind(n.account_sid.as_str())
-        .bind(&n.phone_number)
-        .bind(&n.friendly_name)
+        .bind(&phone_number)
+        .bind(&friendly)
         .bind(n.now)
         .bind(&k.sms_url)
         .bind(&k.sms_method)
@@ -69,17 +77,39 @@ impl NumberStore for PgStore {
         .bind(&k.help_reply)
         .execute(self.pool())
         .await?;
+        sqlx::query("UPDATE phone_numbers SET account_number = $2 WHERE sid = $1")
+            .bind(n.sid.as_str())
+            .bind(&account_number)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     async fn find_number(&self, phone_number: &str) -> Result<Option<NumberRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM phone_numbers WHERE phone_number = $1"
+            "SELECT {COLUMNS} FROM phone_numbers WHERE phone_number IN ($1, $2)"
         ))
+        .bind(self.crypt().installation_lookup(phone_number))
         .bind(phone_number)
         .fetch_optional(self.pool())
         .await?;
-        row.as_ref().map(number).transpose()
+        let found = row.as_ref().map(number).transpose()?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        if let Some((phone, account_number, friendly)) = self.reseal_number(&found).await? {
+            sqlx::query(
+                "UPDATE phone_numbers SET phone_number = $2, account_number = $3, friendly_name = $4 \
+                 WHERE sid = $1",
+            )
+            .bind(found.sid.as_str())
+            .bind(phone)
+            .bind(account_number)
+            .bind(friendly)
+            .execute(self.pool())
+            .await?;
+        }
+        Ok(Some(self.open_number_record(found).await?))
     }
 
     async fn list_numbers(&self, account: &AccountSid) -> Result<Vec<NumberRecord>> {
@@ -89,7 +119,8 @@ impl NumberStore for PgStore {
         .bind(account.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(number).collect()
+        let found = rows.iter().map(number).collect::<Result<Vec<_>>>()?;
+        self.open_number_records(found).await
     }
 
     async fn get_number(
@@ -104,7 +135,11 @@ impl NumberStore for PgStore {
         .bind(account.as_str())
         .fetch_optional(self.pool())
         .await?;
-        row.as_ref().map(number).transpose()
+        let found = row.as_ref().map(number).transpose()?;
+        match found {
+            Some(n) => Ok(Some(self.open_number_record(n).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn update_number(
@@ -115,6 +150,9 @@ impl NumberStore for PgStore {
         k: NumberConfig,
         now: Millis,
     ) -> Result<bool> {
+        let friendly_name = self
+            .seal_friendly_name(account.as_str(), sid.as_str(), &friendly_name)
+            .await?;
         let done = sqlx::query(
             "UPDATE phone_numbers SET friendly_name = $3, date_updated = $4, sms_url = $5, sms_method = $6, \
              sms_fallback_url = $7, sms_fallback_method = $8, status_callback = $9, status_callback_method = $10, \
@@ -167,8 +205,8 @@ impl OptOutStore for PgStore {
              ON CONFLICT DO NOTHING",
         )
         .bind(account.as_str())
-        .bind(sender)
-        .bind(recipient)
+        .bind(self.account_number(account.as_str(), sender).await?)
+        .bind(self.account_number(account.as_str(), recipient).await?)
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -177,14 +215,16 @@ impl OptOutStore for PgStore {
 
     async fn opt_in(&self, account: &AccountSid, sender: &str, recipient: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM opt_outs WHERE account_sid = $1 AND sender = $2 AND recipient = $3",
+            "DELETE FROM opt_outs WHERE account_sid = $1 AND sender IN ($2, $4) AND recipient IN ($3, $5)",
         )
         .bind(account.as_str())
         .bind(sender)
         .bind(recipient)
+        .bind(self.account_lookup(account.as_str(), sender).await?)
+        .bind(self.account_lookup(account.as_str(), recipient).await?)
         .execute(self.pool())
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done.rows_affected() >= 1)
     }
 
     async fn is_opted_out(
@@ -194,11 +234,13 @@ impl OptOutStore for PgStore {
         recipient: &str,
     ) -> Result<bool> {
         Ok(sqlx::query_scalar(
-            "SELECT EXISTS(SELECT 1 FROM opt_outs WHERE account_sid = $1 AND sender = $2 AND recipient = $3)",
+            "SELECT EXISTS(SELECT 1 FROM opt_outs WHERE account_sid = $1 AND sender IN ($2, $4) AND recipient IN ($3, $5))",
         )
         .bind(account.as_str())
         .bind(sender)
         .bind(recipient)
+        .bind(self.account_lookup(account.as_str(), sender).await?)
+        .bind(self.account_lookup(account.as_str(), recipient).await?)
         .fetch_one(self.pool())
         .await?)
     }
@@ -211,7 +253,8 @@ impl OptOutStore for PgStore {
         .bind(account.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        let found = rows
+            .iter()
             .map(|r| {
                 Ok(OptOutRecord {
                     account_sid: account_sid(r.try_get(0)?)?,
@@ -220,6 +263,7 @@ impl OptOutStore for PgStore {
                     date_created: r.try_get(3)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        self.open_opt_outs(found).await
     }
 }

@@ -1,5 +1,6 @@
 use super::rows::{account_sid, message_sid, status, u32_of};
 use super::PgStore;
+use crate::crypt::KeyTable;
 use crate::error::Result;
 use crate::model::{Claimed, Phase, QueueUpdate, Receipt, ReceiptStats};
 use crate::QueueStore;
@@ -261,6 +262,145 @@ impl QueueStore for PgStore {
         limit: u32,
         lease_until: Millis,
     ) -> Result<Vec<Claimed>> {
+        let mut claimed = self.claim_due_plain(now, limit, lease_until).await?;
+        self.open_claimed(&mut claimed).await?;
+        Ok(claimed)
+    }
+
+    async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for u in &updates {
+            apply_update(&mut tx, now, u, None).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_fenced(&self, now: Millis, updates: Vec<(Millis, QueueUpdate)>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for (lease, u) in &updates {
+            apply_update(&mut tx, now, u, Some(*lease)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats> {
+        let mut tx = self.pool().begin().await?;
+        let mut stats = ReceiptStats::default();
+        for r in &receipts {
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT message_seq FROM message_parts WHERE carrier_ref = $1")
+                    .bind(&r.carrier_ref)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match seq {
+                Some(seq) => {
+                    part_receipt(
+                        &mut tx,
+                        seq,
+                        &r.carrier_ref,
+                        &r.outcome,
+                        r.done_date.as_deref(),
+                        now,
+                    )
+                    .await?;
+                    stats.matched += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at, done_date) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier_ref) DO UPDATE SET status = EXCLUDED.status, \
+                         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at, \
+                         done_date = EXCLUDED.done_date",
+                    )
+                    .bind(&r.carrier_ref)
+                    .bind(r.outcome.status.as_str())
+                    .bind(r.outcome.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
+                    .bind(&r.outcome.error_message)
+                    .bind(now)
+                    .bind(&r.done_date)
+                    .execute(&mut *tx)
+                    .await?;
+                    stats.orphaned += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    async fn settle_orphans(&self, now: Millis) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT o.carrier_ref, o.status, o.error_code, o.error_message, o.done_date FROM orphan_receipts o \
+             JOIN message_parts p ON p.carrier_ref = o.carrier_ref LIMIT 1000",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut receipts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let code: Option<i32> = r.try_get(2)?;
+            receipts.push(Receipt {
+                carrier_ref: r.try_get(0)?,
+                outcome: DeliveryOutcome {
+                    status: status(r.try_get(1)?)?,
+                    error_code: code.map(u32_of),
+                    error_message: r.try_get(3)?,
+                },
+                done_date: r.try_get(4)?,
+            });
+        }
+        let refs: Vec<String> = receipts.iter().map(|r| r.carrier_ref.clone()).collect();
+        let stats = self.apply_receipts(now, receipts).await?;
+        sqlx::query("DELETE FROM orphan_receipts WHERE carrier_ref = ANY($1)")
+            .bind(&refs)
+            .execute(self.pool())
+            .await?;
+        Ok(stats.matched)
+    }
+
+    async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender IN ($1, $3) AND phase = 'submit' LIMIT $2) q",
+        )
+        .bind(self.crypt().installation_lookup(sender))
+        .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+        .bind(sender)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn queue_depth(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn next_due(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM queue")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    async fn recover_leases(&self, _now: Millis) -> Result<u64> {
+        // Shared by several nodes: another node's lease must run out, not be broken.
+        Ok(0)
+    }
+}
+
+/// The queries behind the trait methods, on stored (encrypted) values.
+impl PgStore {
+    async fn claim_due_plain(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<Claimed>> {
         let mut tx = self.pool().begin().await?;
         let accounts: Vec<String> = sqlx::query_scalar(
             "WITH RECURSIVE a(acct) AS (SELECT MIN(account_sid) FROM queue \
@@ -380,129 +520,5 @@ impl QueueStore for PgStore {
         }
         tx.commit().await?;
         Ok(out)
-    }
-
-    async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
-        for u in &updates {
-            apply_update(&mut tx, now, u, None).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn record_fenced(&self, now: Millis, updates: Vec<(Millis, QueueUpdate)>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
-        for (lease, u) in &updates {
-            apply_update(&mut tx, now, u, Some(*lease)).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn apply_receipts(&self, now: Millis, receipts: Vec<Receipt>) -> Result<ReceiptStats> {
-        let mut tx = self.pool().begin().await?;
-        let mut stats = ReceiptStats::default();
-        for r in &receipts {
-            let seq: Option<i64> =
-                sqlx::query_scalar("SELECT message_seq FROM message_parts WHERE carrier_ref = $1")
-                    .bind(&r.carrier_ref)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match seq {
-                Some(seq) => {
-                    part_receipt(
-                        &mut tx,
-                        seq,
-                        &r.carrier_ref,
-                        &r.outcome,
-                        r.done_date.as_deref(),
-                        now,
-                    )
-                    .await?;
-                    stats.matched += 1;
-                }
-                None => {
-                    sqlx::query(
-                        "INSERT INTO orphan_receipts (carrier_ref, status, error_code, error_message, received_at, done_date) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier_ref) DO UPDATE SET status = EXCLUDED.status, \
-                         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at, \
-                         done_date = EXCLUDED.done_date",
-                    )
-                    .bind(&r.carrier_ref)
-                    .bind(r.outcome.status.as_str())
-                    .bind(r.outcome.error_code.map(|c| i32::try_from(c).unwrap_or(i32::MAX)))
-                    .bind(&r.outcome.error_message)
-                    .bind(now)
-                    .bind(&r.done_date)
-                    .execute(&mut *tx)
-                    .await?;
-                    stats.orphaned += 1;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(stats)
-    }
-
-    async fn settle_orphans(&self, now: Millis) -> Result<u64> {
-        let rows = sqlx::query(
-            "SELECT o.carrier_ref, o.status, o.error_code, o.error_message, o.done_date FROM orphan_receipts o \
-             JOIN message_parts p ON p.carrier_ref = o.carrier_ref LIMIT 1000",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let mut receipts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let code: Option<i32> = r.try_get(2)?;
-            receipts.push(Receipt {
-                carrier_ref: r.try_get(0)?,
-                outcome: DeliveryOutcome {
-                    status: status(r.try_get(1)?)?,
-                    error_code: code.map(u32_of),
-                    error_message: r.try_get(3)?,
-                },
-                done_date: r.try_get(4)?,
-            });
-        }
-        let refs: Vec<String> = receipts.iter().map(|r| r.carrier_ref.clone()).collect();
-        let stats = self.apply_receipts(now, receipts).await?;
-        sqlx::query("DELETE FROM orphan_receipts WHERE carrier_ref = ANY($1)")
-            .bind(&refs)
-            .execute(self.pool())
-            .await?;
-        Ok(stats.matched)
-    }
-
-    async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender = $1 AND phase = 'submit' LIMIT $2) q",
-        )
-        .bind(sender)
-        .bind(i64::try_from(cap).unwrap_or(i64::MAX))
-        .fetch_one(self.pool())
-        .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    async fn queue_depth(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    async fn next_due(&self) -> Result<Option<Millis>> {
-        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM queue")
-            .fetch_one(self.pool())
-            .await?)
-    }
-
-    async fn recover_leases(&self, _now: Millis) -> Result<u64> {
-        // Shared by several nodes: another node's lease must run out, not be broken.
-        Ok(0)
     }
 }

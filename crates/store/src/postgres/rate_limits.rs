@@ -270,6 +270,7 @@ impl RateLimitStore for PgStore {
         if charges.is_empty() {
             return Ok(ChargeOutcome::Allowed);
         }
+        let charges = self.crypt.seal_charges(charges);
         let mut tx = self.pool().begin().await?;
         let out = charge_in(&mut tx, charges, now).await?;
         match out {

@@ -150,7 +150,7 @@ impl ServiceStore for PgStore {
         )
         .bind(n.service_sid.as_str())
         .bind(n.number_sid.as_str())
-        .bind(&n.phone_number)
+        .bind(self.crypt.installation_number(&n.phone_number))
         .bind(n.date_created)
         .execute(self.pool())
         .await?;
@@ -165,7 +165,13 @@ impl ServiceStore for PgStore {
         .bind(service.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(number).collect()
+        rows.iter()
+            .map(|r| {
+                let mut n = number(r)?;
+                n.phone_number = self.crypt.open_installation_number(&n.phone_number)?;
+                Ok(n)
+            })
+            .collect()
     }
 
     async fn remove_service_number(
@@ -197,6 +203,25 @@ impl ServiceStore for PgStore {
         recipient: &str,
         sticky: bool,
     ) -> Result<Option<String>> {
+        let sealed = self.crypt.installation_number(recipient);
+        let chosen = self
+            .pick_sender_plain(service, recipient, &sealed, sticky)
+            .await?;
+        chosen
+            .map(|n| self.crypt.open_installation_number(&n))
+            .transpose()
+    }
+}
+
+/// The queries behind the trait methods, on stored (encrypted) values.
+impl PgStore {
+    async fn pick_sender_plain(
+        &self,
+        service: &ServiceSid,
+        recipient: &str,
+        sealed: &str,
+        sticky: bool,
+    ) -> Result<Option<String>> {
         let pool: Vec<String> = sqlx::query_scalar(
             "SELECT phone_number FROM service_numbers WHERE service_sid = $1 ORDER BY date_created, number_sid",
         )
@@ -216,7 +241,7 @@ impl ServiceStore for PgStore {
             "SELECT sender FROM sticky_senders WHERE service_sid = $1 AND recipient = $2",
         )
         .bind(service.as_str())
-        .bind(recipient)
+        .bind(sealed)
         .fetch_optional(self.pool())
         .await?;
         if let Some(had) = had.filter(|h| pool.contains(h)) {
@@ -230,7 +255,7 @@ impl ServiceStore for PgStore {
              RETURNING sender",
         )
         .bind(service.as_str())
-        .bind(recipient)
+        .bind(sealed)
         .bind(&chosen)
         .bind(&pool)
         .fetch_optional(self.pool())

@@ -364,13 +364,114 @@ impl VerifyStore for PgStore {
         max_sends: u32,
         charges: Vec<Charge>,
     ) -> Result<StartOutcome> {
+        let crypt = &self.crypt;
+        let out = self
+            .start_verification_plain(
+                crypt.seal_verification(new),
+                max_sends,
+                crypt.seal_charges(charges),
+            )
+            .await?;
+        crypt.open_start(out)
+    }
+
+    async fn get_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+    ) -> Result<Option<VerificationRecord>> {
+        let out = self.get_verification_plain(service, sid).await?;
+        self.crypt.open_verifications(out)
+    }
+
+    async fn find_verification(
+        &self,
+        service: &VerifyServiceSid,
+        to: &str,
+    ) -> Result<Option<VerificationRecord>> {
+        let to = self.crypt.verify_value(to);
+        let out = self.find_verification_plain(service, &to).await?;
+        self.crypt.open_verifications(out)
+    }
+
+    async fn check_code(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        candidate: Vec<u8>,
+        now: Millis,
+        max_checks: u32,
+    ) -> Result<CheckSlot> {
+        let out = self
+            .check_code_plain(service, sid, candidate, now, max_checks)
+            .await?;
+        self.crypt.open_check(out)
+    }
+
+    async fn add_safe_number(&self, e: SafeNumber) -> Result<SafeNumber> {
+        let mut out = self.add_safe_number_plain(self.crypt.seal_safe(e)).await?;
+        out.phone_number = self.crypt.open_installation_number(&out.phone_number)?;
+        Ok(out)
+    }
+
+    async fn get_safe_number(
+        &self,
+        account: &AccountSid,
+        number: &str,
+    ) -> Result<Option<SafeNumber>> {
+        let number = self.crypt.verify_value(number);
+        let out = self.get_safe_number_plain(account, &number).await?;
+        self.crypt.open_safe(out)
+    }
+
+    async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool> {
+        let number = self.crypt.verify_value(number);
+        self.remove_safe_number_plain(account, &number).await
+    }
+
+    async fn record_fraud_event(&self, e: FraudEvent) -> Result<()> {
+        self.record_fraud_event_plain(self.crypt.seal_fraud(e))
+            .await
+    }
+
+    async fn list_fraud_events(
+        &self,
+        service: &VerifyServiceSid,
+        limit: u32,
+    ) -> Result<Vec<FraudEvent>> {
+        let out = self.list_fraud_events_plain(service, limit).await?;
+        self.crypt.open_fraud(out)
+    }
+
+    async fn finish_verification(
+        &self,
+        service: &VerifyServiceSid,
+        sid: &VerificationSid,
+        new_status: &str,
+        now: Millis,
+    ) -> Result<Option<VerificationRecord>> {
+        let out = self
+            .finish_verification_plain(service, sid, new_status, now)
+            .await?;
+        self.crypt.open_verifications(out)
+    }
+}
+
+/// The queries behind the trait methods, on stored (encrypted) values.
+impl PgStore {
+    async fn start_verification_plain(
+        &self,
+        new: NewVerification,
+        max_sends: u32,
+        charges: Vec<Charge>,
+    ) -> Result<StartOutcome> {
         let mut tx = self.pool().begin().await?;
         let out = start(&mut tx, new, max_sends, charges).await?;
         tx.commit().await?;
         Ok(out)
     }
 
-    async fn get_verification(
+    async fn get_verification_plain(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,
@@ -379,7 +480,7 @@ impl VerifyStore for PgStore {
         by_sid(&mut c, service.as_str(), sid.as_str(), false).await
     }
 
-    async fn find_verification(
+    async fn find_verification_plain(
         &self,
         service: &VerifyServiceSid,
         to: &str,
@@ -397,7 +498,7 @@ impl VerifyStore for PgStore {
         .transpose()
     }
 
-    async fn check_code(
+    async fn check_code_plain(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,
@@ -419,7 +520,7 @@ impl VerifyStore for PgStore {
         Ok(out)
     }
 
-    async fn add_safe_number(&self, e: SafeNumber) -> Result<SafeNumber> {
+    async fn add_safe_number_plain(&self, e: SafeNumber) -> Result<SafeNumber> {
         sqlx::query(
             "INSERT INTO verify_safe_list (account_sid, phone_number, sid, date_created) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (account_sid, phone_number) DO NOTHING",
@@ -431,12 +532,12 @@ impl VerifyStore for PgStore {
         .execute(self.pool())
         .await?;
         Ok(self
-            .get_safe_number(&e.account_sid, &e.phone_number)
+            .get_safe_number_plain(&e.account_sid, &e.phone_number)
             .await?
             .unwrap_or(e))
     }
 
-    async fn get_safe_number(
+    async fn get_safe_number_plain(
         &self,
         account: &AccountSid,
         number: &str,
@@ -460,7 +561,7 @@ impl VerifyStore for PgStore {
         .transpose()
     }
 
-    async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool> {
+    async fn remove_safe_number_plain(&self, account: &AccountSid, number: &str) -> Result<bool> {
         let r = sqlx::query(
             "DELETE FROM verify_safe_list WHERE account_sid = $1 AND phone_number = $2",
         )
@@ -471,7 +572,7 @@ impl VerifyStore for PgStore {
         Ok(r.rows_affected() > 0)
     }
 
-    async fn record_fraud_event(&self, e: FraudEvent) -> Result<()> {
+    async fn record_fraud_event_plain(&self, e: FraudEvent) -> Result<()> {
         sqlx::query(
             "INSERT INTO verify_fraud_events (service_sid, account_sid, to_addr, kind, reason, enforced, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -488,7 +589,7 @@ impl VerifyStore for PgStore {
         Ok(())
     }
 
-    async fn list_fraud_events(
+    async fn list_fraud_events_plain(
         &self,
         service: &VerifyServiceSid,
         limit: u32,
@@ -517,7 +618,7 @@ impl VerifyStore for PgStore {
         .collect()
     }
 
-    async fn finish_verification(
+    async fn finish_verification_plain(
         &self,
         service: &VerifyServiceSid,
         sid: &VerificationSid,

@@ -4,6 +4,7 @@
 use super::messages::insert_tx;
 use super::rows::{self, u32_of};
 use super::PgStore;
+use crate::crypt::KeyTable;
 use crate::error::{Error, Result};
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
 use crate::sql::CLAIMABLE_WEBHOOK;
@@ -53,55 +54,29 @@ impl WebhookStore for PgStore {
         limit: u32,
         lease_until: Millis,
     ) -> Result<Vec<WebhookRecord>> {
-        let mut tx = self.pool().begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.due_at <= $1 AND {CLAIMABLE_WEBHOOK} \
-               ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
-             RETURNING w.id",
-        ))
-        .bind(now)
-        .bind(i64::from(limit))
-        .bind(lease_until)
-        .fetch_all(&mut *tx)
-        .await?;
-        let found = sqlx::query(&format!("{} WHERE w.id = ANY($1) ORDER BY w.id", select()))
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?;
-        let out = found.iter().map(hook).collect::<Result<Vec<_>>>()?;
-        let gone: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !out.iter().any(|h| h.id == *id))
-            .collect();
-        if !gone.is_empty() {
-            // Their messages were deleted: nothing left to report.
-            sqlx::query(
-                "UPDATE webhooks SET state = 'failed', last_error = 'message deleted', finished_at = $2 \
-                 WHERE id = ANY($1)",
-            )
-            .bind(&gone)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let mut hooks = self.claim_webhooks_plain(now, limit, lease_until).await?;
+        for h in &mut hooks {
+            self.open_message(&mut h.message).await?;
         }
-        tx.commit().await?;
-        Ok(out)
+        Ok(hooks)
     }
 
     async fn record_webhook(&self, id: i64, now: Millis, outcome: WebhookOutcome) -> Result<()> {
+        let sealed = match &outcome {
+            WebhookOutcome::Finish { replies, .. } => self.seal_messages(replies).await?,
+            WebhookOutcome::Retry { .. } => Vec::new(),
+        };
         let mut tx = self.pool().begin().await?;
         match outcome {
             WebhookOutcome::Finish {
                 state,
                 response_code,
                 error,
-                replies,
+                replies: _,
                 message_error,
             } => {
-                for m in &replies {
-                    insert_tx(&mut tx, m).await?;
+                for (m, sender) in &sealed {
+                    insert_tx(&mut tx, m, sender).await?;
                 }
                 if let Some((code, msg)) = message_error {
                     sqlx::query(
@@ -152,6 +127,70 @@ impl WebhookStore for PgStore {
         account: &AccountSid,
         message: &MessageSid,
     ) -> Result<Vec<WebhookRecord>> {
+        let mut hooks = self.list_webhooks_plain(account, message).await?;
+        for h in &mut hooks {
+            self.open_message(&mut h.message).await?;
+        }
+        Ok(hooks)
+    }
+
+    async fn next_webhook_due(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar(&crate::sql::next_webhook_due())
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+/// The queries behind the trait methods, on stored (encrypted) values.
+impl PgStore {
+    async fn claim_webhooks_plain(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<WebhookRecord>> {
+        let mut tx = self.pool().begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.due_at <= $1 AND {CLAIMABLE_WEBHOOK} \
+               ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
+             RETURNING w.id",
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(lease_until)
+        .fetch_all(&mut *tx)
+        .await?;
+        let found = sqlx::query(&format!("{} WHERE w.id = ANY($1) ORDER BY w.id", select()))
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?;
+        let out = found.iter().map(hook).collect::<Result<Vec<_>>>()?;
+        let gone: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !out.iter().any(|h| h.id == *id))
+            .collect();
+        if !gone.is_empty() {
+            // Their messages were deleted: nothing left to report.
+            sqlx::query(
+                "UPDATE webhooks SET state = 'failed', last_error = 'message deleted', finished_at = $2 \
+                 WHERE id = ANY($1)",
+            )
+            .bind(&gone)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn list_webhooks_plain(
+        &self,
+        account: &AccountSid,
+        message: &MessageSid,
+    ) -> Result<Vec<WebhookRecord>> {
         let rows = sqlx::query(&format!(
             "{} WHERE m.sid = $1 AND m.account_sid = $2 ORDER BY w.id",
             select()
@@ -161,11 +200,5 @@ impl WebhookStore for PgStore {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(hook).collect()
-    }
-
-    async fn next_webhook_due(&self) -> Result<Option<Millis>> {
-        Ok(sqlx::query_scalar(&crate::sql::next_webhook_due())
-            .fetch_one(self.pool())
-            .await?)
     }
 }

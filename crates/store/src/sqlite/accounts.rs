@@ -23,6 +23,26 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn close_account(&self, sid: &AccountSid, now: Millis) -> Result<bool> {
+        let sid = sid.as_str().to_owned();
+        let account = sid.clone();
+        let closed = self
+            .write(move |c| {
+                // The shared SQL numbers its parameters `$n`; SQLite's are `?n`.
+                let n = c.execute(
+                    &crate::sql::MARK_CLOSED.replace('$', "?"),
+                    params![sid, now],
+                )?;
+                for stmt in crate::sql::CLOSE_ACCOUNT {
+                    c.execute(&stmt.replace('$', "?"), [&sid])?;
+                }
+                Ok(n == 1)
+            })
+            .await?;
+        self.inner.crypt.forget(&account);
+        Ok(closed)
+    }
+
     async fn get_account(&self, sid: &AccountSid) -> Result<Option<AccountRecord>> {
         let sid = sid.as_str().to_owned();
         self.read(move |c| {

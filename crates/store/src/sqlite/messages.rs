@@ -1,5 +1,6 @@
 use super::rows::{self, fetch_message, MESSAGE_COLUMNS};
 use super::SqliteStore;
+use crate::crypt::KeyTable;
 use crate::error::Result;
 use crate::model::{
     CancelResult, IdempotencyKey, Idempotent, MessageFilter, MessageRecord, NewMessage,
@@ -12,7 +13,8 @@ use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 use switchboard_domain::message::MessageStatus;
 
-pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
+/// Inserts a message sealed by `KeyTable::seal_message`; `sender` is the queue's sender column.
+pub(super) fn insert(c: &Connection, m: &NewMessage, sender: &str) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO messages (sid, account_sid, direction, status, to_addr, from_addr, body, num_segments, \
          media_urls, encoding, messaging_service_sid, status_callback, validity_secs, date_created, date_updated, \
@@ -48,7 +50,7 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
         c.prepare_cached(
             "INSERT INTO queue (message_seq, due_at, phase, account_sid, sender) VALUES (?1, ?2, 'submit', ?3, ?4)",
         )?
-        .execute(params![seq, m.due_at, m.account_sid.as_str(), m.from])?;
+        .execute(params![seq, m.due_at, m.account_sid.as_str(), sender])?;
     }
     Ok(seq)
 }
@@ -56,15 +58,17 @@ pub(super) fn insert(c: &Connection, m: &NewMessage) -> Result<i64> {
 #[async_trait]
 impl MessageStore for SqliteStore {
     async fn insert_message(&self, m: NewMessage) -> Result<MessageRecord> {
+        let (sealed, sender) = self.seal_message(&m).await?;
         self.write(move |c| {
-            let seq = insert(c, &m)?;
+            let seq = insert(c, &sealed, &sender)?;
             Ok(MessageRecord::stored(m, seq))
         })
         .await
     }
 
     async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
-        self.write(move |c| {
+        let (sealed, sender) = self.seal_message(&m).await?;
+        let mut outcome = self.write(move |c| {
             let account = m.account_sid.as_str().to_owned();
             let seen: Option<(String, i64, i64)> = c
                 .prepare_cached(
@@ -85,7 +89,7 @@ impl MessageStore for SqliteStore {
                     return Ok(Idempotent::Replayed(found));
                 }
             }
-            let seq = insert(c, &m)?;
+            let seq = insert(c, &sealed, &sender)?;
             c.prepare_cached(
                 "INSERT OR REPLACE INTO idempotency_keys (account_sid, key, request_hash, message_seq, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -93,7 +97,11 @@ impl MessageStore for SqliteStore {
             .execute(params![account, key.key, key.request_hash, seq, m.now])?;
             Ok(Idempotent::Created(MessageRecord::stored(m, seq)))
         })
-        .await
+        .await?;
+        if let Idempotent::Replayed(found) = &mut outcome {
+            self.open_message(found).await?;
+        }
+        Ok(outcome)
     }
 
     async fn get_message(
@@ -102,7 +110,11 @@ impl MessageStore for SqliteStore {
         sid: &MessageSid,
     ) -> Result<Option<MessageRecord>> {
         let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
-        self.read(move |c| fetch_message(c, &account, &sid)).await
+        let mut found = self.read(move |c| fetch_message(c, &account, &sid)).await?;
+        if let Some(m) = &mut found {
+            self.open_message(m).await?;
+        }
+        Ok(found)
     }
 
     async fn list_messages(
@@ -111,29 +123,42 @@ impl MessageStore for SqliteStore {
         f: &MessageFilter,
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
+        let to = match &f.to {
+            Some(to) => Some(self.account_lookup(account.as_str(), to).await?),
+            None => None,
+        };
+        let from = match &f.from {
+            Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
+            None => None,
+        };
         let (account, f) = (account.as_str().to_owned(), f.clone());
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = ?1 \
-                 AND (?2 IS NULL OR to_addr = ?2) AND (?3 IS NULL OR from_addr = ?3) \
+        let mut found = self
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = ?1 \
+                 AND (?2 IS NULL OR to_addr IN (?2, ?8)) AND (?3 IS NULL OR from_addr IN (?3, ?9)) \
                  AND (?4 IS NULL OR date_sent >= ?4) AND (?5 IS NULL OR date_sent < ?5) \
                  AND (?6 IS NULL OR seq < ?6) ORDER BY seq DESC LIMIT ?7"
-            ))?;
-            let rows = stmt.query_map(
-                params![
-                    account,
-                    f.to,
-                    f.from,
-                    f.sent_from,
-                    f.sent_until,
-                    f.before_seq,
-                    limit
-                ],
-                rows::message,
-            )?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+                ))?;
+                let rows = stmt.query_map(
+                    params![
+                        account,
+                        to,
+                        from,
+                        f.sent_from,
+                        f.sent_until,
+                        f.before_seq,
+                        limit,
+                        f.to,
+                        f.from
+                    ],
+                    rows::message,
+                )?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        self.open_messages(&mut found).await?;
+        Ok(found)
     }
 
     async fn redact_message(
@@ -143,14 +168,19 @@ impl MessageStore for SqliteStore {
         now: Millis,
     ) -> Result<Option<MessageRecord>> {
         let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
-        self.write(move |c| {
-            c.prepare_cached(
-                "UPDATE messages SET body = '', date_updated = ?3 WHERE sid = ?1 AND account_sid = ?2",
-            )?
-            .execute(params![sid, account, now])?;
-            fetch_message(c, &account, &sid)
-        })
-        .await
+        let mut found = self
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE messages SET body = '', date_updated = ?3 WHERE sid = ?1 AND account_sid = ?2",
+                )?
+                .execute(params![sid, account, now])?;
+                fetch_message(c, &account, &sid)
+            })
+            .await?;
+        if let Some(m) = &mut found {
+            self.open_message(m).await?;
+        }
+        Ok(found)
     }
 
     async fn cancel_message(
@@ -160,25 +190,30 @@ impl MessageStore for SqliteStore {
         now: Millis,
     ) -> Result<CancelResult> {
         let (account, sid) = (account.as_str().to_owned(), sid.as_str().to_owned());
-        self.write(move |c| {
-            let Some(current) = fetch_message(c, &account, &sid)? else {
-                return Ok(CancelResult::NotFound);
-            };
-            if !current.status.is_cancelable() {
-                return Ok(CancelResult::NotCancelable(current.status));
-            }
-            c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
-                .execute([current.seq])?;
-            c.prepare_cached(
-                "UPDATE messages SET status = 'canceled', date_updated = ?2 WHERE seq = ?1",
-            )?
-            .execute(params![current.seq, now])?;
-            let updated = fetch_message(c, &account, &sid)?;
-            Ok(updated.map_or(CancelResult::NotFound, |m| {
-                CancelResult::Canceled(Box::new(m))
-            }))
-        })
-        .await
+        let mut outcome = self
+            .write(move |c| {
+                let Some(current) = fetch_message(c, &account, &sid)? else {
+                    return Ok(CancelResult::NotFound);
+                };
+                if !current.status.is_cancelable() {
+                    return Ok(CancelResult::NotCancelable(current.status));
+                }
+                c.prepare_cached("DELETE FROM queue WHERE message_seq = ?1")?
+                    .execute([current.seq])?;
+                c.prepare_cached(
+                    "UPDATE messages SET status = 'canceled', date_updated = ?2 WHERE seq = ?1",
+                )?
+                .execute(params![current.seq, now])?;
+                let updated = fetch_message(c, &account, &sid)?;
+                Ok(updated.map_or(CancelResult::NotFound, |m| {
+                    CancelResult::Canceled(Box::new(m))
+                }))
+            })
+            .await?;
+        if let CancelResult::Canceled(m) = &mut outcome {
+            self.open_message(m).await?;
+        }
+        Ok(outcome)
     }
 
     async fn delete_message(&self, account: &AccountSid, sid: &MessageSid) -> Result<bool> {

@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_rate_limits.sql")),
     (16, include_str!("migrations/0016_audit.sql")),
     (17, include_str!("migrations/0017_api_key_scopes.sql")),
+    (18, include_str!("migrations/0018_encryption.sql")),
     (19, include_str!("migrations/0019_console.sql")),
 ];
 const MAX_BATCH: usize = 2048;
@@ -75,6 +76,7 @@ struct Inner {
     writer: mpsc::Sender<WriteJob>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: Semaphore,
+    crypt: crate::crypt::Crypt,
 }
 
 fn open_conn(path: &Path, sync: Synchronous, read_only: bool) -> Result<Connection> {
@@ -123,8 +125,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and runs migrations.
+    /// Opens (creating if needed) the database file and runs migrations. Nothing is
+    /// encrypted (no master key): see [`SqliteStore::open_encrypted`].
     pub fn open(path: impl AsRef<Path>, sync: Synchronous) -> Result<Self> {
+        Self::open_encrypted(path, sync, crate::KeyRing::plaintext())
+    }
+
+    /// Like [`SqliteStore::open`], with the key ring that encrypts customer data at rest.
+    pub fn open_encrypted(
+        path: impl AsRef<Path>,
+        sync: Synchronous,
+        keys: crate::KeyRing,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut conn = open_conn(&path, sync, false)?;
         migrate(&mut conn)?;
@@ -141,6 +153,7 @@ impl SqliteStore {
             writer: tx,
             readers: Mutex::new(Vec::new()),
             reader_slots: Semaphore::new(MAX_READERS),
+            crypt: crate::crypt::Crypt::new(keys),
         });
         let weak = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -205,6 +218,44 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| Error::Other(format!("reader task failed: {e}")))?
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::crypt::KeyTable for SqliteStore {
+    fn crypt(&self) -> &crate::crypt::Crypt {
+        &self.inner.crypt
+    }
+
+    async fn load_key(&self, account: &str) -> Result<Option<Vec<u8>>> {
+        let account = account.to_owned();
+        self.read(move |c| {
+            use rusqlite::OptionalExtension;
+            Ok(
+                c.prepare_cached("SELECT wrapped FROM account_keys WHERE account_sid = ?1")?
+                    .query_row([account], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn create_key(&self, account: &str, wrapped: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        let account = account.to_owned();
+        self.write(move |c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO account_keys (account_sid, wrapped) SELECT ?1, ?2 \
+                 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE sid = ?1 AND status = 'closed')",
+            )?
+            .execute(rusqlite::params![account, wrapped])?;
+            Ok(
+                c.prepare_cached("SELECT wrapped FROM account_keys WHERE account_sid = ?1")?
+                    .query_row([account], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
     }
 }
 

@@ -1,5 +1,6 @@
 use super::rows::{account_sid, message_sid};
 use super::SqliteStore;
+use crate::crypt::KeyTable;
 use crate::error::Result;
 use crate::fair::fair_merge;
 use crate::model::{Claimed, Phase, QueueUpdate, Receipt, ReceiptStats};
@@ -361,7 +362,11 @@ impl QueueStore for SqliteStore {
         limit: u32,
         lease_until: Millis,
     ) -> Result<Vec<Claimed>> {
-        self.write(move |c| claim(c, now, limit, lease_until)).await
+        let mut claimed = self
+            .write(move |c| claim(c, now, limit, lease_until))
+            .await?;
+        self.open_claimed(&mut claimed).await?;
+        Ok(claimed)
     }
 
     async fn record_updates(&self, now: Millis, updates: Vec<QueueUpdate>) -> Result<()> {
@@ -403,14 +408,14 @@ impl QueueStore for SqliteStore {
     }
 
     async fn queued_from(&self, sender: &str, cap: u64) -> Result<u64> {
-        let sender = sender.to_owned();
+        let (sealed, sender) = (self.crypt().installation_lookup(sender), sender.to_owned());
         let cap = i64::try_from(cap).unwrap_or(i64::MAX);
         self.read(move |c| {
             let n: i64 = c
                 .prepare_cached(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender = ?1 AND phase = 'submit' LIMIT ?2)",
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sender IN (?1, ?3) AND phase = 'submit' LIMIT ?2)",
                 )?
-                .query_row(params![sender, cap], |r| r.get(0))?;
+                .query_row(params![sealed, cap, sender], |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
         })
         .await

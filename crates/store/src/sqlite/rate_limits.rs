@@ -243,6 +243,7 @@ impl RateLimitStore for SqliteStore {
         if charges.is_empty() {
             return Ok(ChargeOutcome::Allowed);
         }
+        let charges = self.inner.crypt.seal_charges(charges);
         self.write(move |c| charge_in(c, &charges, now)).await
     }
 }

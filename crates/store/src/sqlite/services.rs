@@ -129,10 +129,11 @@ impl ServiceStore for SqliteStore {
     }
 
     async fn add_service_number(&self, n: ServiceNumber) -> Result<()> {
+        let phone_number = self.inner.crypt.installation_number(&n.phone_number);
         self.write(move |c| {
             c.execute(
                 "INSERT INTO service_numbers (service_sid, number_sid, phone_number, date_created) VALUES (?1, ?2, ?3, ?4)",
-                params![n.service_sid.as_str(), n.number_sid.as_str(), n.phone_number, n.date_created],
+                params![n.service_sid.as_str(), n.number_sid.as_str(), phone_number, n.date_created],
             )?;
             Ok(())
         })
@@ -141,15 +142,20 @@ impl ServiceStore for SqliteStore {
 
     async fn list_service_numbers(&self, service: &ServiceSid) -> Result<Vec<ServiceNumber>> {
         let s = service.as_str().to_owned();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT service_sid, number_sid, phone_number, date_created FROM service_numbers \
-                 WHERE service_sid = ?1 ORDER BY date_created, number_sid",
-            )?;
-            let rows = stmt.query_map([s], number)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        let mut found: Vec<ServiceNumber> = self
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT service_sid, number_sid, phone_number, date_created FROM service_numbers \
+                     WHERE service_sid = ?1 ORDER BY date_created, number_sid",
+                )?;
+                let rows = stmt.query_map([s], number)?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        for n in &mut found {
+            n.phone_number = self.inner.crypt.open_installation_number(&n.phone_number)?;
+        }
+        Ok(found)
     }
 
     async fn remove_service_number(
@@ -188,7 +194,9 @@ impl ServiceStore for SqliteStore {
         sticky: bool,
     ) -> Result<Option<String>> {
         let (s, r) = (service.as_str().to_owned(), recipient.to_owned());
-        self.write(move |c| {
+        let sealed = self.inner.crypt.installation_number(recipient);
+        let lookup = self.inner.crypt.installation_lookup(recipient);
+        let chosen = self.write(move |c| {
             let pool: Vec<String> = c
                 .prepare_cached(
                     "SELECT phone_number FROM service_numbers WHERE service_sid = ?1 ORDER BY date_created, number_sid",
@@ -200,8 +208,8 @@ impl ServiceStore for SqliteStore {
             }
             if sticky {
                 let had: Option<String> = c
-                    .prepare_cached("SELECT sender FROM sticky_senders WHERE service_sid = ?1 AND recipient = ?2")?
-                    .query_row([&s, &r], |row| row.get(0))
+                    .prepare_cached("SELECT sender FROM sticky_senders WHERE service_sid = ?1 AND recipient IN (?2, ?3)")?
+                    .query_row([&s, &lookup, &r], |row| row.get(0))
                     .optional()?;
                 if let Some(had) = had.filter(|h| pool.contains(h)) {
                     return Ok(Some(had));
@@ -210,12 +218,19 @@ impl ServiceStore for SqliteStore {
             let chosen = pool[slot(&r, pool.len())].clone();
             if sticky {
                 c.execute(
+                    "DELETE FROM sticky_senders WHERE service_sid = ?1 AND recipient IN (?2, ?3)",
+                    params![s, lookup, r],
+                )?;
+                c.execute(
                     "INSERT OR REPLACE INTO sticky_senders (service_sid, recipient, sender) VALUES (?1, ?2, ?3)",
-                    params![s, r, chosen],
+                    params![s, sealed, chosen],
                 )?;
             }
             Ok(Some(chosen))
         })
-        .await
+        .await?;
+        chosen
+            .map(|n| self.inner.crypt.open_installation_number(&n))
+            .transpose()
     }
 }

@@ -346,8 +346,12 @@ impl VerifyStore for SqliteStore {
         max_sends: u32,
         charges: Vec<Charge>,
     ) -> Result<StartOutcome> {
-        self.write(move |c| start(c, new, max_sends, &charges))
-            .await
+        let crypt = &self.inner.crypt;
+        let (new, charges) = (crypt.seal_verification(new), crypt.seal_charges(charges));
+        let out = self
+            .write(move |c| start(c, new, max_sends, &charges))
+            .await?;
+        crypt.open_start(out)
     }
 
     async fn get_verification(
@@ -355,8 +359,10 @@ impl VerifyStore for SqliteStore {
         service: &VerifyServiceSid,
         sid: &VerificationSid,
     ) -> Result<Option<VerificationRecord>> {
+        let crypt = &self.inner.crypt;
         let (service, sid) = (service.as_str().to_owned(), sid.as_str().to_owned());
-        self.read(move |c| by_sid(c, &service, &sid)).await
+        let out = self.read(move |c| by_sid(c, &service, &sid)).await?;
+        crypt.open_verifications(out)
     }
 
     async fn find_verification(
@@ -364,16 +370,20 @@ impl VerifyStore for SqliteStore {
         service: &VerifyServiceSid,
         to: &str,
     ) -> Result<Option<VerificationRecord>> {
+        let crypt = &self.inner.crypt;
+        let to = &crypt.verify_value(to);
         let (service, to) = (service.as_str().to_owned(), to.to_owned());
-        self.read(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE service_sid = ?1 \
+        let out = self
+            .read(move |c| {
+                Ok(c.prepare_cached(&format!(
+                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE service_sid = ?1 \
                  AND to_addr = ?2 ORDER BY date_created DESC, sid DESC LIMIT 1"
-            ))?
-            .query_row([service, to], verification)
-            .optional()?)
-        })
-        .await
+                ))?
+                .query_row([service, to], verification)
+                .optional()?)
+            })
+            .await?;
+        crypt.open_verifications(out)
     }
 
     async fn check_code(
@@ -384,26 +394,35 @@ impl VerifyStore for SqliteStore {
         now: Millis,
         max_checks: u32,
     ) -> Result<CheckSlot> {
+        let crypt = &self.inner.crypt;
         let (service, sid) = (service.as_str().to_owned(), sid.as_str().to_owned());
-        self.write(move |c| check(c, &service, &sid, &candidate, now, max_checks))
-            .await
+        let out = self
+            .write(move |c| check(c, &service, &sid, &candidate, now, max_checks))
+            .await?;
+        crypt.open_check(out)
     }
 
     async fn add_safe_number(&self, e: SafeNumber) -> Result<SafeNumber> {
-        self.write(move |c| {
-            c.prepare_cached(
-                "INSERT INTO verify_safe_list (account_sid, phone_number, sid, date_created) \
+        let crypt = &self.inner.crypt;
+        let e = crypt.seal_safe(e);
+        let out = self
+            .write(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO verify_safe_list (account_sid, phone_number, sid, date_created) \
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT (account_sid, phone_number) DO NOTHING",
-            )?
-            .execute(params![
-                e.account_sid.as_str(),
-                e.phone_number,
-                e.sid,
-                e.date_created
-            ])?;
-            Ok(safe_number(c, e.account_sid.as_str(), &e.phone_number)?.unwrap_or(e))
-        })
-        .await
+                )?
+                .execute(params![
+                    e.account_sid.as_str(),
+                    e.phone_number,
+                    e.sid,
+                    e.date_created
+                ])?;
+                Ok(safe_number(c, e.account_sid.as_str(), &e.phone_number)?.unwrap_or(e))
+            })
+            .await?;
+        let mut out = out;
+        out.phone_number = crypt.open_installation_number(&out.phone_number)?;
+        Ok(out)
     }
 
     async fn get_safe_number(
@@ -411,11 +430,17 @@ impl VerifyStore for SqliteStore {
         account: &AccountSid,
         number: &str,
     ) -> Result<Option<SafeNumber>> {
+        let crypt = &self.inner.crypt;
+        let number = &crypt.verify_value(number);
         let (account, number) = (account.as_str().to_owned(), number.to_owned());
-        self.read(move |c| safe_number(c, &account, &number)).await
+        let out = self
+            .read(move |c| safe_number(c, &account, &number))
+            .await?;
+        crypt.open_safe(out)
     }
 
     async fn remove_safe_number(&self, account: &AccountSid, number: &str) -> Result<bool> {
+        let number = &self.inner.crypt.verify_value(number);
         let (account, number) = (account.as_str().to_owned(), number.to_owned());
         self.write(move |c| {
             Ok(c.prepare_cached(
@@ -428,6 +453,7 @@ impl VerifyStore for SqliteStore {
     }
 
     async fn record_fraud_event(&self, e: FraudEvent) -> Result<()> {
+        let e = self.inner.crypt.seal_fraud(e);
         self.write(move |c| {
             c.prepare_cached(
                 "INSERT INTO verify_fraud_events (service_sid, account_sid, to_addr, kind, reason, enforced, created_at) \
@@ -444,8 +470,9 @@ impl VerifyStore for SqliteStore {
         service: &VerifyServiceSid,
         limit: u32,
     ) -> Result<Vec<FraudEvent>> {
+        let crypt = &self.inner.crypt;
         let service = service.as_str().to_owned();
-        self.read(move |c| {
+        let out = self.read(move |c| {
             let mut st = c.prepare_cached(
                 "SELECT service_sid, account_sid, to_addr, kind, reason, enforced, created_at FROM verify_fraud_events \
                  WHERE service_sid = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
@@ -464,7 +491,8 @@ impl VerifyStore for SqliteStore {
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-        .await
+        .await?;
+        crypt.open_fraud(out)
     }
 
     async fn finish_verification(
@@ -474,20 +502,23 @@ impl VerifyStore for SqliteStore {
         new_status: &str,
         now: Millis,
     ) -> Result<Option<VerificationRecord>> {
+        let crypt = &self.inner.crypt;
         let (service, sid) = (service.as_str().to_owned(), sid.as_str().to_owned());
         let new_status = new_status.to_owned();
-        self.write(move |c| {
-            let n = c
-                .prepare_cached(
-                    "UPDATE verifications SET status = ?3, date_updated = ?4 \
+        let out = self
+            .write(move |c| {
+                let n = c
+                    .prepare_cached(
+                        "UPDATE verifications SET status = ?3, date_updated = ?4 \
                      WHERE service_sid = ?1 AND sid = ?2 AND status = 'pending'",
-                )?
-                .execute(params![service, sid, new_status, now])?;
-            if n == 0 {
-                return Ok(None);
-            }
-            by_sid(c, &service, &sid)
-        })
-        .await
+                    )?
+                    .execute(params![service, sid, new_status, now])?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                by_sid(c, &service, &sid)
+            })
+            .await?;
+        crypt.open_verifications(out)
     }
 }

@@ -3,6 +3,7 @@
 use super::messages::insert;
 use super::rows;
 use super::SqliteStore;
+use crate::crypt::KeyTable;
 use crate::error::Result;
 use crate::model::{WebhookKind, WebhookOutcome, WebhookRecord, WebhookState};
 use crate::sql::CLAIMABLE_WEBHOOK;
@@ -87,21 +88,31 @@ impl WebhookStore for SqliteStore {
         limit: u32,
         lease_until: Millis,
     ) -> Result<Vec<WebhookRecord>> {
-        self.write(move |c| claim(c, now, limit, lease_until)).await
+        let mut hooks = self
+            .write(move |c| claim(c, now, limit, lease_until))
+            .await?;
+        for h in &mut hooks {
+            self.open_message(&mut h.message).await?;
+        }
+        Ok(hooks)
     }
 
     async fn record_webhook(&self, id: i64, now: Millis, outcome: WebhookOutcome) -> Result<()> {
+        let sealed = match &outcome {
+            WebhookOutcome::Finish { replies, .. } => self.seal_messages(replies).await?,
+            WebhookOutcome::Retry { .. } => Vec::new(),
+        };
         self.write(move |c| {
             match outcome {
                 WebhookOutcome::Finish {
                     state,
                     response_code,
                     error,
-                    replies,
+                    replies: _,
                     message_error,
                 } => {
-                    for m in &replies {
-                        insert(c, m)?;
+                    for (m, sender) in &sealed {
+                        insert(c, m, sender)?;
                     }
                     if let Some((code, msg)) = message_error {
                         c.execute(
@@ -139,15 +150,21 @@ impl WebhookStore for SqliteStore {
         message: &MessageSid,
     ) -> Result<Vec<WebhookRecord>> {
         let (a, m) = (account.as_str().to_owned(), message.as_str().to_owned());
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "{} WHERE m.sid = ?1 AND m.account_sid = ?2 ORDER BY w.id",
-                select()
-            ))?;
-            let rows = stmt.query_map([m, a], hook)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        let hooks = self
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "{} WHERE m.sid = ?1 AND m.account_sid = ?2 ORDER BY w.id",
+                    select()
+                ))?;
+                let rows = stmt.query_map([m, a], hook)?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await;
+        let mut hooks: Vec<WebhookRecord> = hooks?;
+        for h in &mut hooks {
+            self.open_message(&mut h.message).await?;
+        }
+        Ok(hooks)
     }
 
     async fn next_webhook_due(&self) -> Result<Option<Millis>> {

@@ -9,6 +9,7 @@ use crate::Store;
 pub mod audit;
 mod console;
 mod console_sessions;
+pub mod encryption;
 mod factors;
 mod keys;
 mod passkeys;
