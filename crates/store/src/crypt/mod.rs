@@ -186,6 +186,11 @@ impl FieldKeys {
         self.seal(&siv[..NONCE_LEN], b"number", value, DETERMINISTIC)
     }
 
+    /// A one-way keyed hash (hex), for values only ever compared (idempotency request hashes).
+    pub(crate) fn blind(&self, domain: &str, value: &str) -> String {
+        hex::encode(hmac(&self.index, &[domain.as_bytes(), value.as_bytes()]))
+    }
+
     /// Randomised encryption bound to `binding` (account, table, column, row); `""` stays `""`.
     pub(crate) fn text(&self, binding: &str, value: &str) -> String {
         if value.is_empty() {
@@ -268,6 +273,11 @@ pub(crate) fn is_encrypted(stored: &str) -> bool {
 /// What a body column is bound to: account, table, column and row.
 pub(crate) fn body_binding(account: &str, sid: &str) -> String {
     format!("messages.body|{account}|{sid}")
+}
+
+/// What a message's shield reasons (they quote its URLs and domains) are bound to.
+pub(crate) fn reasons_binding(account: &str, sid: &str) -> String {
+    format!("messages.shield_reasons|{account}|{sid}")
 }
 
 #[cfg(test)]

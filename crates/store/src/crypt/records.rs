@@ -1,9 +1,11 @@
 //! The per-store key cache and the record-level helpers both backends use: sealing a
 //! message before it is written, opening records after they are read, lookup values.
 
-use super::{body_binding, is_encrypted, FieldKeys, KeyRing};
+use super::{body_binding, is_encrypted, reasons_binding, FieldKeys, KeyRing};
 use crate::error::{Error, Result};
-use crate::model::{Claimed, MessageRecord, NewMessage, NumberRecord, OptOutRecord};
+use crate::model::{
+    Claimed, IdempotencyKey, MessageRecord, NewMessage, NumberRecord, OptOutRecord,
+};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,8 +75,26 @@ pub(crate) trait KeyTable: Send + Sync {
             &body_binding(m.account_sid.as_str(), m.sid.as_str()),
             &m.body,
         );
+        if let Some(shield) = sealed.shield.as_mut().filter(|s| !s.reasons.is_empty()) {
+            let list = crate::sql::list_to_text(&shield.reasons);
+            let binding = reasons_binding(m.account_sid.as_str(), m.sid.as_str());
+            shield.reasons = vec![keys.text(&binding, &list)];
+        }
         let sender = self.crypt().installation_number(&m.from);
         Ok((sealed, sender))
+    }
+
+    /// An idempotency key whose request hash (a plain SHA-256 of the request, which would let
+    /// a guessed body and numbers be confirmed) is stored as a keyed hash.
+    async fn seal_idempotency(
+        &self,
+        account: &str,
+        mut key: IdempotencyKey,
+    ) -> Result<IdempotencyKey> {
+        if let Some(k) = self.write_keys(account).await? {
+            key.request_hash = k.blind("idempotency", &key.request_hash);
+        }
+        Ok(key)
     }
 
     /// Seals several messages (TwiML replies).
@@ -88,7 +108,15 @@ pub(crate) trait KeyTable: Send + Sync {
 
     /// Decrypts a message record read from the store.
     async fn open_message(&self, m: &mut MessageRecord) -> Result<()> {
-        if !(is_encrypted(&m.to) || is_encrypted(&m.from) || is_encrypted(&m.body)) {
+        let sealed_reasons = m
+            .shield
+            .as_ref()
+            .is_some_and(|s| s.reasons.len() == 1 && is_encrypted(&s.reasons[0]));
+        if !(is_encrypted(&m.to)
+            || is_encrypted(&m.from)
+            || is_encrypted(&m.body)
+            || sealed_reasons)
+        {
             return Ok(());
         }
         let account = m.account_sid.as_str();
@@ -99,6 +127,13 @@ pub(crate) trait KeyTable: Send + Sync {
         m.to = keys.open_number(&m.to)?;
         m.from = keys.open_number(&m.from)?;
         m.body = keys.open_text(&body_binding(account, m.sid.as_str()), &m.body)?;
+        if let Some(shield) = m.shield.as_mut().filter(|_| sealed_reasons) {
+            let list = keys.open_text(
+                &reasons_binding(account, m.sid.as_str()),
+                &shield.reasons[0],
+            )?;
+            shield.reasons = crate::sql::list_from_text(&list);
+        }
         Ok(())
     }
 

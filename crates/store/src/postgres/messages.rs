@@ -89,6 +89,7 @@ impl MessageStore for PgStore {
     }
 
     async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
+        let key = self.seal_idempotency(m.account_sid.as_str(), key).await?;
         let mut outcome = self.insert_message_once_plain(m, key).await?;
         if let Idempotent::Replayed(found) = &mut outcome {
             self.open_message(found).await?;

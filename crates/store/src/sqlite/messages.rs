@@ -68,6 +68,7 @@ impl MessageStore for SqliteStore {
 
     async fn insert_message_once(&self, m: NewMessage, key: IdempotencyKey) -> Result<Idempotent> {
         let (sealed, sender) = self.seal_message(&m).await?;
+        let key = self.seal_idempotency(m.account_sid.as_str(), key).await?;
         let mut outcome = self.write(move |c| {
             let account = m.account_sid.as_str().to_owned();
             let seen: Option<(String, i64, i64)> = c

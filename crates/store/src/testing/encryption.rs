@@ -22,6 +22,8 @@ pub struct EncryptedSample {
 pub const SHARED_TO: &str = "+15557654321";
 const SHARED_FROM: &str = "+15559871234";
 const SHARED_BODY: &str = "zebra-quartz-7731 secret body";
+const REASON: &str = "look-alike domain quetzal-bank-login.example";
+const HASH: &str = "9f1c2e-request-digest-marker";
 
 /// Runs the checks on `store`, which must encrypt; returns what must not be readable in it.
 pub async fn encryption(store: &dyn Store) -> EncryptedSample {
@@ -119,6 +121,40 @@ pub async fn encryption(store: &dyn Store) -> EncryptedSample {
         store.list_numbers(&b).await.expect("list")[0].phone_number,
         number
     );
+    // Shield reasons quote the message's URLs; idempotency hashes digest the whole request.
+    let mut screened = new_message(&b, "+15550001111", 5_002);
+    screened.shield = Some(ShieldRecord {
+        verdict: "flag".into(),
+        score: 60,
+        reasons: vec![REASON.into(), "second".into()],
+    });
+    let key = IdempotencyKey {
+        key: "k-1".into(),
+        request_hash: HASH.into(),
+        not_before: 0,
+    };
+    let first = store
+        .insert_message_once(screened.clone(), key.clone())
+        .await
+        .expect("once");
+    assert!(matches!(first, Idempotent::Created(_)));
+    let mut again = screened.clone();
+    again.sid = MessageSid::generate();
+    match store.insert_message_once(again.clone(), key.clone()).await {
+        Ok(Idempotent::Replayed(m)) => {
+            assert_eq!(m.sid, screened.sid);
+            assert_eq!(m.shield.expect("shield").reasons, vec![REASON, "second"]);
+        }
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    let other_hash = IdempotencyKey {
+        request_hash: "different".into(),
+        ..key
+    };
+    assert!(matches!(
+        store.insert_message_once(again, other_hash).await,
+        Ok(Idempotent::Mismatch)
+    ));
     // Shredding: closing A destroys its key; B is untouched.
     assert!(store.close_account(&a, 6_000).await.expect("close"));
     assert!(!store
@@ -147,6 +183,6 @@ pub async fn encryption(store: &dyn Store) -> EncryptedSample {
         accounts: [a, b],
         shredded: sids[0].clone(),
         numbers: vec![SHARED_TO.into(), SHARED_FROM.into(), number.into()],
-        bodies: vec![SHARED_BODY.into()],
+        bodies: vec![SHARED_BODY.into(), "quetzal-bank-login".into(), HASH.into()],
     }
 }
