@@ -163,6 +163,13 @@ pub(crate) const CLOSE_ACCOUNT: &[&str] = &[
     "DELETE FROM verify_safe_list WHERE account_sid = $1",
     "DELETE FROM verify_fraud_events WHERE account_sid = $1",
     "DELETE FROM rate_counters WHERE bucket_sid IN (SELECT sid FROM rate_buckets WHERE account_sid = $1)",
+    // The console: nobody signs in to a closed account, and operators lose any grant.
+    "DELETE FROM console_sessions WHERE account_sid = $1",
+    "DELETE FROM console_invites WHERE account_sid = $1",
+    "DELETE FROM console_ceremonies WHERE user_sid IN (SELECT sid FROM console_users WHERE account_sid = $1)",
+    "DELETE FROM console_credentials WHERE user_sid IN (SELECT sid FROM console_users WHERE account_sid = $1)",
+    "UPDATE console_users SET status = 'disabled' WHERE account_sid = $1",
+    "DELETE FROM support_grants WHERE account_sid = $1",
 ];
 
 /// Marks an account closed (`$1` its sid, `$2` now).

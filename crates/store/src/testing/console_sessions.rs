@@ -319,3 +319,57 @@ pub(super) async fn support_grants_are_active_until_expired_or_revoked(store: &d
         vec![None, Some(3_500), None]
     );
 }
+
+/// Closing an account ends its console: sessions and invites are gone, its users are
+/// disabled with no keys left, and operators lose any grant. Other accounts are untouched.
+pub(super) async fn closing_an_account_ends_its_console(store: &dyn Store) {
+    let (a, b) = (account(store).await, account(store).await);
+    let (ua, _) = new_user(store, realm::CONSOLE, Some(&a), 20_000).await;
+    let (ub, _) = new_user(store, realm::CONSOLE, Some(&b), 20_000).await;
+    let (sa, sb) = (session(&ua, 90_000), session(&ub, 90_000));
+    store
+        .create_console_session(sa.clone(), 20_000)
+        .await
+        .expect("session a");
+    store
+        .create_console_session(sb.clone(), 20_000)
+        .await
+        .expect("session b");
+    store
+        .create_support_grant(grant(&a, 20_000, 80_000))
+        .await
+        .expect("grant");
+    assert!(store.close_account(&a, 21_000).await.expect("close"));
+    assert!(store
+        .get_console_session(&sa.id_hash, 21_000)
+        .await
+        .expect("get")
+        .is_none());
+    assert!(store
+        .get_console_session(&sb.id_hash, 21_000)
+        .await
+        .expect("get")
+        .is_some());
+    let user = store
+        .get_console_user(&ua.sid)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(user.status, "disabled");
+    assert!(store
+        .list_console_credentials(&ua.sid)
+        .await
+        .expect("keys")
+        .is_empty());
+    assert!(store
+        .active_support_grant(&a, 21_000)
+        .await
+        .expect("grant")
+        .is_none());
+    let other = store
+        .get_console_user(&ub.sid)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(other.status, "active");
+}

@@ -61,6 +61,7 @@ pub async fn suite(store: &dyn Store) {
     console_sessions::ceremonies_are_taken_once(store).await;
     console_sessions::sessions_expire_and_are_ended(store).await;
     console_sessions::support_grants_are_active_until_expired_or_revoked(store).await;
+    console_sessions::closing_an_account_ends_its_console(store).await;
     audit::appends_chain_and_list(store).await;
 }
 
