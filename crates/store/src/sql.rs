@@ -175,3 +175,81 @@ pub(crate) const CLOSE_ACCOUNT: &[&str] = &[
 /// Marks an account closed (`$1` its sid, `$2` now).
 pub(crate) const MARK_CLOSED: &str =
     "UPDATE accounts SET status = 'closed', date_updated = $2 WHERE sid = $1";
+
+/// A bound value of a query built at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The message list query with only the filters given (`$n` placeholders), so the planner
+/// can use `(account_sid, to_addr, seq)` / `(account_sid, from_addr, seq)` for an address
+/// filter and a range on `seq` for a cursor: one generic statement with `? IS NULL OR …`
+/// terms cannot, and scans the account. `to`/`from` are the stored forms to match (the
+/// encrypted value and the plain one of rows written before encryption).
+pub(crate) fn list_messages_query(
+    columns: &str,
+    account: &str,
+    to: Option<[String; 2]>,
+    from: Option<[String; 2]>,
+    f: &crate::MessageFilter,
+    limit: u32,
+) -> (String, Vec<Arg>) {
+    let mut sql = format!("SELECT {columns} FROM messages WHERE account_sid = $1");
+    let mut args = vec![Arg::Text(account.to_owned())];
+    let next = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        args.len()
+    };
+    for (col, pair) in [("to_addr", to), ("from_addr", from)] {
+        if let Some([enc, plain]) = pair {
+            let (i, j) = (
+                next(&mut args, Arg::Text(enc)),
+                next(&mut args, Arg::Text(plain)),
+            );
+            sql.push_str(&format!(" AND {col} IN (${i}, ${j})"));
+        }
+    }
+    for (term, value) in [
+        ("date_sent >=", f.sent_from),
+        ("date_sent <", f.sent_until),
+        ("seq <", f.before_seq),
+    ] {
+        if let Some(v) = value {
+            let i = next(&mut args, Arg::Int(v));
+            sql.push_str(&format!(" AND {term} ${i}"));
+        }
+    }
+    let i = next(&mut args, Arg::Int(i64::from(limit)));
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${i}"));
+    (sql, args)
+}
+
+#[cfg(test)]
+mod list_query_tests {
+    use super::*;
+
+    #[test]
+    fn only_given_filters_are_in_the_query() {
+        let f = crate::MessageFilter::default();
+        let (sql, args) = list_messages_query("sid", "AC1", None, None, &f, 50);
+        assert_eq!(
+            sql,
+            "SELECT sid FROM messages WHERE account_sid = $1 ORDER BY seq DESC LIMIT $2"
+        );
+        assert_eq!(args, vec![Arg::Text("AC1".into()), Arg::Int(50)]);
+        let f = crate::MessageFilter {
+            before_seq: Some(9),
+            ..Default::default()
+        };
+        let (sql, args) =
+            list_messages_query("sid", "AC1", Some(["e".into(), "p".into()]), None, &f, 5);
+        assert_eq!(
+            sql,
+            "SELECT sid FROM messages WHERE account_sid = $1 AND to_addr IN ($2, $3) \
+             AND seq < $4 ORDER BY seq DESC LIMIT $5"
+        );
+        assert_eq!(args.len(), 5);
+    }
+}

@@ -125,23 +125,25 @@ impl MessageStore for PgStore {
             Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
             None => None,
         };
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = $1 \
-             AND ($2::TEXT IS NULL OR to_addr IN ($2, $8)) AND ($3::TEXT IS NULL OR from_addr IN ($3, $9)) \
-             AND ($4::BIGINT IS NULL OR date_sent >= $4) AND ($5::BIGINT IS NULL OR date_sent < $5) \
-             AND ($6::BIGINT IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7"
-        ))
-        .bind(account.as_str())
-        .bind(&to)
-        .bind(&from)
-        .bind(f.sent_from)
-        .bind(f.sent_until)
-        .bind(f.before_seq)
-        .bind(i64::from(limit))
-        .bind(&f.to)
-        .bind(&f.from)
-        .fetch_all(self.pool())
-        .await?;
+        let pair = |stored: Option<String>, plain: &Option<String>| {
+            stored.zip(plain.clone()).map(|(e, p)| [e, p])
+        };
+        let (sql, args) = crate::sql::list_messages_query(
+            MESSAGE_COLUMNS,
+            account.as_str(),
+            pair(to, &f.to),
+            pair(from, &f.from),
+            f,
+            limit,
+        );
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = match a {
+                crate::sql::Arg::Text(t) => q.bind(t),
+                crate::sql::Arg::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         let mut found = rows.iter().map(rows::message).collect::<Result<Vec<_>>>()?;
         self.open_messages(&mut found).await?;
         Ok(found)

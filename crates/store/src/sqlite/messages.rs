@@ -132,29 +132,26 @@ impl MessageStore for SqliteStore {
             Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
             None => None,
         };
-        let (account, f) = (account.as_str().to_owned(), f.clone());
+        let pair = |stored: Option<String>, plain: &Option<String>| {
+            stored.zip(plain.clone()).map(|(e, p)| [e, p])
+        };
+        let (sql, args) = crate::sql::list_messages_query(
+            MESSAGE_COLUMNS,
+            account.as_str(),
+            pair(to, &f.to),
+            pair(from, &f.from),
+            f,
+            limit,
+        );
+        let sql = sql.replace('$', "?");
         let mut found = self
             .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_sid = ?1 \
-                 AND (?2 IS NULL OR to_addr IN (?2, ?8)) AND (?3 IS NULL OR from_addr IN (?3, ?9)) \
-                 AND (?4 IS NULL OR date_sent >= ?4) AND (?5 IS NULL OR date_sent < ?5) \
-                 AND (?6 IS NULL OR seq < ?6) ORDER BY seq DESC LIMIT ?7"
-                ))?;
-                let rows = stmt.query_map(
-                    params![
-                        account,
-                        to,
-                        from,
-                        f.sent_from,
-                        f.sent_until,
-                        f.before_seq,
-                        limit,
-                        f.to,
-                        f.from
-                    ],
-                    rows::message,
-                )?;
+                let mut stmt = c.prepare_cached(&sql)?;
+                let values = args.into_iter().map(|a| match a {
+                    crate::sql::Arg::Text(t) => rusqlite::types::Value::Text(t),
+                    crate::sql::Arg::Int(i) => rusqlite::types::Value::Integer(i),
+                });
+                let rows = stmt.query_map(rusqlite::params_from_iter(values), rows::message)?;
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await?;
