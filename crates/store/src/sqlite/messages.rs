@@ -143,7 +143,19 @@ impl MessageStore for SqliteStore {
             f,
             limit,
         );
-        let sql = sql.replace('$', "?");
+        // Without statistics SQLite prefers walking (account_sid, seq) for `ORDER BY seq`
+        // even with an address filter (an `IN` list), which scans the account: name the
+        // address index.
+        let hint = if f.to.is_some() {
+            " INDEXED BY messages_account_to"
+        } else if f.from.is_some() {
+            " INDEXED BY messages_account_from"
+        } else {
+            ""
+        };
+        let sql = sql
+            .replacen("FROM messages WHERE", &format!("FROM messages{hint} WHERE"), 1)
+            .replace('$', "?");
         let mut found = self
             .read(move |c| {
                 let mut stmt = c.prepare_cached(&sql)?;
