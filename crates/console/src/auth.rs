@@ -145,6 +145,31 @@ pub async fn post_session(
     Ok(s)
 }
 
+/// A state-changing console form: the session (same origin, CSRF token from the form or
+/// header), the role check for `scope` when given, and with `fresh` a recent passkey
+/// assertion; and the parsed form.
+pub async fn form_post(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    body: &[u8],
+    scope: Option<&str>,
+    fresh: bool,
+) -> Result<(ConsoleSession, Form), Response> {
+    let form = Form::parse(body);
+    let s = post_session(state, headers, realm::CONSOLE, form.get("csrf")).await?;
+    if let Some(scope) = scope {
+        require(&s, scope)?;
+    }
+    if fresh {
+        state
+            .core
+            .console
+            .require_fresh(&s)
+            .map_err(error_response)?;
+    }
+    Ok((s, form))
+}
+
 /// What each console role may do: the API scopes of the role (`domain::scopes::Role`),
 /// plus two console-only permissions: `team:write` (invite; owners and admins) and
 /// `team:owner` (roles, support grants; owners).

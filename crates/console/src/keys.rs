@@ -1,7 +1,7 @@
 //! API keys (scoped; created and revoked only after a fresh passkey assertion; the secret
 //! is shown once) and the signed-in user's own passkeys.
 
-use crate::auth::{error_response, page_session, post_session, require, Form};
+use crate::auth::{error_response, form_post, page_session};
 use crate::layout::{page, when};
 use crate::ConsoleState;
 use axum::body::Bytes;
@@ -100,30 +100,13 @@ pub async fn show(State(state): State<ConsoleState>, headers: HeaderMap) -> Resp
     }
 }
 
-/// The session of a key change: CSRF, the `keys:write` role scope and a fresh assertion.
-async fn key_admin(
-    state: &ConsoleState,
-    headers: &HeaderMap,
-    form: &Form,
-) -> Result<ConsoleSession, Response> {
-    let s = post_session(state, headers, realm::CONSOLE, form.get("csrf")).await?;
-    require(&s, "keys:write")?;
-    state
-        .core
-        .console
-        .require_fresh(&s)
-        .map_err(error_response)?;
-    Ok(s)
-}
-
 pub async fn create(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match key_admin(&state, &headers, &form).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("keys:write"), true).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let Some(account) = s.account_sid.clone() else {
@@ -180,9 +163,8 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match key_admin(&state, &headers, &form).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("keys:write"), true).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let gone = || error_response(ConsoleError::NotFound("no such key".into()));

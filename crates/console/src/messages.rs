@@ -1,7 +1,7 @@
 //! The message log (filters, keyset paging), a message's detail (status timeline,
 //! carrier receipt, shield verdict, callback attempts) and sending from the console.
 
-use crate::auth::{error_response, page_session, post_session, require, Form};
+use crate::auth::{error_response, form_post, page_session};
 use crate::layout::{page, when};
 use crate::ConsoleState;
 use axum::body::Bytes;
@@ -116,14 +116,10 @@ fn enc(s: &str) -> String {
 }
 
 pub async fn send(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("messages:send"), false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = require(&s, "messages:send") {
-        return r;
-    }
     let acct = match account(&s) {
         Ok(a) => a,
         Err(r) => return r,

@@ -1,7 +1,7 @@
 //! Read-mostly pages: phone numbers, messaging services, Verify services with fraud-guard
 //! events, shield settings with the flagged/blocked queue, and the webhook delivery log.
 
-use crate::auth::{error_response, page_session, post_session, require, Form};
+use crate::auth::{error_response, form_post, page_session};
 use crate::layout::{page, when};
 use crate::ConsoleState;
 use axum::body::Bytes;
@@ -77,17 +77,10 @@ pub async fn number_update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("numbers:write"), true).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = require(&s, "numbers:write") {
-        return r;
-    }
-    if let Err(e) = state.core.console.require_fresh(&s) {
-        return error_response(e);
-    }
     let (Some(a), Ok(sid)) = (
         s.account_sid.clone(),
         PhoneNumberSid::parse(form.get("sid").unwrap_or("")),
@@ -227,14 +220,10 @@ pub async fn shield_update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("shield:write"), false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = require(&s, "shield:write") {
-        return r;
-    }
     let (Some(a), Some(screening)) = (s.account_sid.clone(), state.core.shield.clone()) else {
         return error_response(ConsoleError::Denied("the shield is off".into()));
     };
@@ -290,14 +279,10 @@ pub async fn webhook_retry(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("messages:write"), false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = require(&s, "messages:write") {
-        return r;
-    }
     let Some(a) = s.account_sid.clone() else {
         return error_response(ConsoleError::Denied("no account".into()));
     };

@@ -1,6 +1,6 @@
 //! Team members and invites, support grants for operators, and the account's audit log.
 
-use crate::auth::{error_response, page_session, post_session, require, Form};
+use crate::auth::{error_response, form_post, page_session};
 use crate::layout::{page, when};
 use crate::ConsoleState;
 use axum::body::Bytes;
@@ -176,17 +176,10 @@ pub async fn invite(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, Some("team:write"), true).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = require(&s, "team:write") {
-        return r;
-    }
-    if let Err(e) = state.core.console.require_fresh(&s) {
-        return error_response(e);
-    }
     let role = form.get("role").unwrap_or("viewer");
     if role == "owner" && s.role != "owner" {
         return error_response(ConsoleError::Denied(
@@ -225,9 +218,8 @@ pub async fn member(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, None, false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let Ok(user) = ConsoleUserSid::parse(form.get("user").unwrap_or("")) else {
@@ -256,9 +248,8 @@ pub async fn member(
 }
 
 pub async fn grant(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, None, false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let hours = form.get("hours").and_then(|h| h.parse().ok()).unwrap_or(0);
@@ -292,9 +283,8 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    let s = match post_session(&state, &headers, realm::CONSOLE, form.get("csrf")).await {
-        Ok(s) => s,
+    let (s, form) = match form_post(&state, &headers, &body, None, false).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let id = form.get("id").and_then(|h| h.parse().ok()).unwrap_or(0);

@@ -16,6 +16,13 @@ pub struct Started {
     pub options: String,
 }
 
+/// Whom a ceremony belongs to, besides its realm.
+struct Owner {
+    user_sid: Option<ConsoleUserSid>,
+    invite_hash: Option<Vec<u8>>,
+    session_hash: Option<Vec<u8>>,
+}
+
 fn gone(what: &str) -> ConsoleError {
     ConsoleError::NotFound(format!("{what} is unknown, used or expired; start again"))
 }
@@ -93,21 +100,14 @@ impl Console {
         // The user handle travels in the ceremony state (after the 64-byte handle).
         let mut state = handle;
         state.extend_from_slice(&started.state);
-        self.put(ConsoleCeremony {
-            challenge: started.challenge,
-            kind: console_ceremony::INVITE.into(),
-            realm: invite.realm,
+        let started = webauthn::Started { state, ..started };
+        let owner = Owner {
             user_sid: Some(sid),
             invite_hash: Some(invite.token_hash),
             session_hash: None,
-            state,
-            expires_at: self.now() + webauthn::TIMEOUT_MS,
-            date_created: self.now(),
-        })
-        .await?;
-        Ok(Started {
-            options: started.options,
-        })
+        };
+        self.open(console_ceremony::INVITE, invite.realm, owner, started)
+            .await
     }
 
     /// Finishes an invite of `realm_name`: checks the new credential, creates the user with
@@ -189,21 +189,18 @@ impl Console {
         let operator = realm_name == realm::OPERATOR;
         let started =
             webauthn::start_discoverable(&self.rp_config(operator), &self.settings.rp_id)?;
-        self.put(ConsoleCeremony {
-            challenge: started.challenge,
-            kind: console_ceremony::LOGIN.into(),
-            realm: realm_name.to_owned(),
+        let owner = Owner {
             user_sid: None,
             invite_hash: None,
             session_hash: None,
-            state: started.state,
-            expires_at: self.now() + webauthn::TIMEOUT_MS,
-            date_created: self.now(),
-        })
-        .await?;
-        Ok(Started {
-            options: started.options,
-        })
+        };
+        self.open(
+            console_ceremony::LOGIN,
+            realm_name.to_owned(),
+            owner,
+            started,
+        )
+        .await
     }
 
     /// Finishes a sign-in: a new session for the key's user.
@@ -241,21 +238,18 @@ impl Console {
             &self.settings.rp_id,
             &stored,
         )?;
-        self.put(ConsoleCeremony {
-            challenge: started.challenge,
-            kind: console_ceremony::FRESH.into(),
-            realm: session.realm.clone(),
+        let owner = Owner {
             user_sid: Some(session.user_sid.clone()),
             invite_hash: None,
             session_hash: Some(session.id_hash.clone()),
-            state: started.state,
-            expires_at: self.now() + webauthn::TIMEOUT_MS,
-            date_created: self.now(),
-        })
-        .await?;
-        Ok(Started {
-            options: started.options,
-        })
+        };
+        self.open(
+            console_ceremony::FRESH,
+            session.realm.clone(),
+            owner,
+            started,
+        )
+        .await
     }
 
     /// Finishes a fresh assertion: the session may do sensitive actions for a while.
@@ -300,21 +294,13 @@ impl Console {
             &user.user_handle,
             &exclude,
         )?;
-        self.put(ConsoleCeremony {
-            challenge: started.challenge,
-            kind: console_ceremony::ADD_KEY.into(),
-            realm: user.realm,
+        let owner = Owner {
             user_sid: Some(user.sid),
             invite_hash: None,
             session_hash: Some(session.id_hash.clone()),
-            state: started.state,
-            expires_at: self.now() + webauthn::TIMEOUT_MS,
-            date_created: self.now(),
-        })
-        .await?;
-        Ok(Started {
-            options: started.options,
-        })
+        };
+        self.open(console_ceremony::ADD_KEY, user.realm, owner, started)
+            .await
     }
 
     /// Finishes adding a key.
@@ -400,9 +386,30 @@ impl Console {
         Ok(user)
     }
 
-    async fn put(&self, c: ConsoleCeremony) -> Result<(), ConsoleError> {
-        self.store.put_console_ceremony(c, self.now()).await?;
-        Ok(())
+    /// Stores a started ceremony for its finish (on any node) and hands out its options.
+    async fn open(
+        &self,
+        kind: &str,
+        realm_name: String,
+        owner: Owner,
+        started: webauthn::Started,
+    ) -> Result<Started, ConsoleError> {
+        let now = self.now();
+        let c = ConsoleCeremony {
+            challenge: started.challenge,
+            kind: kind.into(),
+            realm: realm_name,
+            user_sid: owner.user_sid,
+            invite_hash: owner.invite_hash,
+            session_hash: owner.session_hash,
+            state: started.state,
+            expires_at: now + webauthn::TIMEOUT_MS,
+            date_created: now,
+        };
+        self.store.put_console_ceremony(c, now).await?;
+        Ok(Started {
+            options: started.options,
+        })
     }
 
     async fn take(&self, challenge: &str, kind: &str) -> Result<ConsoleCeremony, ConsoleError> {

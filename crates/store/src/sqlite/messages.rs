@@ -154,7 +154,11 @@ impl MessageStore for SqliteStore {
             ""
         };
         let sql = sql
-            .replacen("FROM messages WHERE", &format!("FROM messages{hint} WHERE"), 1)
+            .replacen(
+                "FROM messages WHERE",
+                &format!("FROM messages{hint} WHERE"),
+                1,
+            )
             .replace('$', "?");
         let mut found = self
             .read(move |c| {
