@@ -9,6 +9,7 @@ use crate::Store;
 pub mod audit;
 mod console;
 mod console_sessions;
+mod console_views;
 pub mod encryption;
 mod factors;
 mod keys;
@@ -62,6 +63,7 @@ pub async fn suite(store: &dyn Store) {
     console_sessions::sessions_expire_and_are_ended(store).await;
     console_sessions::support_grants_are_active_until_expired_or_revoked(store).await;
     console_sessions::closing_an_account_ends_its_console(store).await;
+    console_views::counts_queue_log_and_retry(store).await;
     audit::appends_chain_and_list(store).await;
 }
 
