@@ -14,6 +14,7 @@ use switchboard_core::console::ConsoleError;
 use switchboard_core::messages::SendRequest;
 use switchboard_core::store::{realm, MessageFilter};
 use switchboard_domain::ids::{AccountSid, MessageSid};
+use switchboard_domain::message::MessageStatus;
 
 const PAGE: u32 = 50;
 
@@ -50,6 +51,7 @@ pub async fn list(
         sent_from: get("since").and_then(day_start),
         sent_until: get("until").and_then(day_start).map(|d| d + 86_400_000),
         before_seq: get("before").and_then(|b| b.parse().ok()),
+        status: get("status").and_then(MessageStatus::parse),
     };
     let status = get("status").map(str::to_owned);
     let (rows, more) = match state.core.messages.list(&acct, filter.clone(), PAGE).await {
@@ -91,7 +93,7 @@ pub async fn list(
             table #message-log {
                 thead { tr { th { "Date" } th { "SID" } th { "Direction" } th { "From" } th { "To" } th { "Status" } th { "Shield" } th { "Body" } } }
                 tbody {
-                    @for m in rows.iter().filter(|m| status.as_deref().is_none_or(|st| st == m.status.as_str())) {
+                    @for m in &rows {
                         tr data-sid=(m.sid.as_str()) {
                             td { (when(m.date_created)) }
                             td { a href=(format!("/console/messages/{}", m.sid)) { (m.sid.as_str()) } }

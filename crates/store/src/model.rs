@@ -160,6 +160,8 @@ impl MessageRecord {
 pub struct MessageFilter {
     pub to: Option<String>,
     pub from: Option<String>,
+    /// Only messages in this status (the console's log; Twilio's API has no such filter).
+    pub status: Option<MessageStatus>,
     /// `date_sent >= sent_from`
     pub sent_from: Option<Millis>,
     /// `date_sent < sent_until`

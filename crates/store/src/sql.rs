@@ -211,6 +211,10 @@ pub(crate) fn list_messages_query(
             sql.push_str(&format!(" AND {col} IN (${i}, ${j})"));
         }
     }
+    if let Some(status) = f.status {
+        let i = next(&mut args, Arg::Text(status.as_str().to_owned()));
+        sql.push_str(&format!(" AND status = ${i}"));
+    }
     for (term, value) in [
         ("date_sent >=", f.sent_from),
         ("date_sent <", f.sent_until),

@@ -305,6 +305,21 @@ async fn messages_are_scoped_and_paged(store: &dyn Store) {
     };
     let only = store.list_messages(&a, &by_to, 50).await.expect("list");
     assert_eq!(only.len(), 1);
+    let by_status = MessageFilter {
+        status: Some(MessageStatus::Queued),
+        ..Default::default()
+    };
+    let queued = store.list_messages(&a, &by_status, 50).await.expect("list");
+    assert!(!queued.is_empty() && queued.iter().all(|m| m.status == MessageStatus::Queued));
+    let none = MessageFilter {
+        status: Some(MessageStatus::Canceled),
+        ..Default::default()
+    };
+    assert!(store
+        .list_messages(&a, &none, 50)
+        .await
+        .expect("list")
+        .is_empty());
     assert!(store
         .list_messages(&b, &MessageFilter::default(), 50)
         .await
