@@ -141,15 +141,12 @@ async fn main() -> anyhow::Result<()> {
     let core = Core::new(
         store.clone(),
         clock.clone(),
-        key.clone(),
+        key,
         switchboard_core::messages::SenderPolicy::default(),
         None,
         switchboard_core::verify::VerifyPolicy::default(),
     )
-    .with_console(
-        key,
-        ConsoleSettings::for_origin(ORIGIN).map_err(anyhow::Error::msg)?,
-    );
+    .with_console(ConsoleSettings::for_origin(ORIGIN).map_err(anyhow::Error::msg)?);
     let account_file = dir.join("account.txt");
     let account = match std::fs::read_to_string(&account_file) {
         Ok(s) => AccountSid::parse(s.trim()).map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -124,17 +124,8 @@ impl Core {
     }
 
     /// Serves the console at `settings.origin` (replaces the default `http://localhost`).
-    pub fn with_console(
-        mut self,
-        key: crypto::MasterKey,
-        settings: console::ConsoleSettings,
-    ) -> Self {
-        self.console = Arc::new(console::Console::new(
-            self.store.clone(),
-            self.clock.clone(),
-            key,
-            settings,
-        ));
+    pub fn with_console(mut self, settings: console::ConsoleSettings) -> Self {
+        self.console = Arc::new(self.console.with_settings(settings));
         self
     }
 }

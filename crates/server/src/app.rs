@@ -155,7 +155,7 @@ impl App {
         let core = if settings.console.enabled {
             let console = settings.console.build(http_addr.port())?;
             tracing::info!(origin = %console.origin, "Console at {}/console.", console.origin);
-            core.with_console(secrets::master_key(&settings)?, console)
+            core.with_console(console)
         } else {
             core
         };

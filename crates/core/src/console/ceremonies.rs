@@ -138,8 +138,7 @@ impl Console {
             state,
             &parsed,
             operator,
-        )
-        .map_err(|e| refuse_synced(operator, e.into()))?;
+        )?;
         let (Some(sid), Some(invite_hash)) = (c.user_sid, c.invite_hash) else {
             return Err(ConsoleError::Invalid("corrupt ceremony".into()));
         };
@@ -324,8 +323,7 @@ impl Console {
             &c.state,
             &parsed,
             operator,
-        )
-        .map_err(|e| refuse_synced(operator, e.into()))?;
+        )?;
         let name = friendly_name.trim();
         let added = self
             .store
@@ -425,17 +423,5 @@ impl Console {
             .get_console_user(sid)
             .await?
             .ok_or_else(|| ConsoleError::NotFound("no such user".into()))
-    }
-}
-
-/// Turns webauthn_rp's backup-state refusal into a clear message for operators.
-fn refuse_synced(operator: bool, e: ConsoleError) -> ConsoleError {
-    match e {
-        ConsoleError::Denied(m) if operator && m.contains("Backup") => ConsoleError::Denied(
-            "operators must use a device-bound security key: this credential is a synced \
-             (backup-eligible) passkey"
-                .into(),
-        ),
-        other => other,
     }
 }

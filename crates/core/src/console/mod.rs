@@ -125,6 +125,16 @@ impl Console {
         }
     }
 
+    /// The same console (store, clock, key) served with other settings.
+    pub fn with_settings(&self, settings: ConsoleSettings) -> Self {
+        Self {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            key: self.key.clone(),
+            settings,
+        }
+    }
+
     pub fn settings(&self) -> &ConsoleSettings {
         &self.settings
     }

@@ -218,8 +218,8 @@ pub fn finish_registration_bound(
         .map_err(|e| internal("decode registration", e))?;
     let opts = RegistrationVerificationOptions::<String, String> {
         allowed_origins: origins,
-        // Refused by `webauthn_rp` before its other checks (e.g. the attachment), so a synced
-        // passkey is always told why; checked again below in case the flag is reported later.
+        // Checked by `webauthn_rp` before its other checks (e.g. the attachment), so a
+        // synced passkey is always told why it is refused.
         backup_requirement: if device_bound {
             BackupReq::NotEligible
         } else {
@@ -227,15 +227,18 @@ pub fn finish_registration_bound(
         },
         ..RegistrationVerificationOptions::default()
     };
-    let cred = server.verify(&rp_id, &p.reg, &opts).map_err(failed)?;
+    let cred = server.verify(&rp_id, &p.reg, &opts).map_err(|e| {
+        if device_bound && format!("{e:?}").contains("BackupEligible") {
+            reject(
+                60324,
+                "Challenge verification failed: BackupEligible: a device-bound security key \
+                 is required; this credential is a synced (backup-eligible) passkey",
+            )
+        } else {
+            failed(e)
+        }
+    })?;
     let eligible = !matches!(cred.dynamic_state().backup, Backup::NotEligible);
-    if device_bound && eligible {
-        return Err(reject(
-            60324,
-            "Challenge verification failed: BackupEligible: a device-bound security key is \
-             required; this credential may be synced (backup-eligible)",
-        ));
-    }
     let id = cred.id();
     let Ok(id) = id.encode();
     let Ok(transports) = cred.transports().encode();

@@ -38,12 +38,12 @@ async fn fixture() -> Fixture {
     let core = Core::new(
         Arc::new(store),
         clock.clone(),
-        key.clone(),
+        key,
         SenderPolicy::default(),
         None,
         VerifyPolicy::default(),
     )
-    .with_console(key, ConsoleSettings::for_origin(ORIGIN).expect("origin"));
+    .with_console(ConsoleSettings::for_origin(ORIGIN).expect("origin"));
     let account = core
         .accounts
         .create_account("Acme")
