@@ -101,6 +101,17 @@ pub fn at(path: &str) -> impl Fn(MessageError) -> ApiError + '_ {
     }
 }
 
+/// `{Sid}.json` in a resource path → the SID, or 404 naming `path` for anything else.
+pub fn sid_file<T, E>(
+    file: &str,
+    path: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    file.strip_suffix(".json")
+        .and_then(|s| parse(s).ok())
+        .ok_or_else(|| ApiError::not_found(path))
+}
+
 impl From<MessageError> for ApiError {
     fn from(e: MessageError) -> Self {
         match e {

@@ -116,10 +116,7 @@ async fn scoped(
     path: &str,
 ) -> Result<(AccountSid, ApiKeySid), ApiError> {
     let account = authorize(state, headers, account, path).await?;
-    let sid = file
-        .strip_suffix(".json")
-        .and_then(|s| ApiKeySid::parse(s).ok())
-        .ok_or_else(|| ApiError::not_found(path))?;
+    let sid = crate::error::sid_file(file, path, ApiKeySid::parse)?;
     Ok((account, sid))
 }
 

@@ -77,13 +77,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(MessageResource::from(&msg))).into_response())
 }
 
-/// `{Sid}.json` → the SID, or 404 for anything else.
-fn message_sid(file: &str, path: &str) -> Result<MessageSid, ApiError> {
-    file.strip_suffix(".json")
-        .and_then(|s| MessageSid::parse(s).ok())
-        .ok_or_else(|| ApiError::not_found(path))
-}
-
 async fn scoped(
     state: &AppState,
     headers: &HeaderMap,
@@ -92,7 +85,10 @@ async fn scoped(
     path: &str,
 ) -> Result<(AccountSid, MessageSid), ApiError> {
     let account = authorize(state, headers, account, path).await?;
-    Ok((account, message_sid(file, path)?))
+    Ok((
+        account,
+        crate::error::sid_file(file, path, MessageSid::parse)?,
+    ))
 }
 
 pub async fn fetch(

@@ -70,10 +70,7 @@ async fn scoped(
     path: &str,
 ) -> Result<(Principal, PhoneNumberSid), ApiError> {
     let who = authorize_principal(state, headers, account, path).await?;
-    let sid = file
-        .strip_suffix(".json")
-        .and_then(|s| PhoneNumberSid::parse(s).ok())
-        .ok_or_else(|| ApiError::not_found(path))?;
+    let sid = crate::error::sid_file(file, path, PhoneNumberSid::parse)?;
     Ok((who, sid))
 }
 

@@ -24,24 +24,25 @@ fn cookie_path(realm_name: &str) -> &'static str {
     }
 }
 
-/// `Set-Cookie` for a new session: Secure, HttpOnly, SameSite=Strict, at most 8 hours.
-pub fn set_cookie(realm_name: &str, token: &str, max_age_secs: i64) -> HeaderValue {
+/// `Set-Cookie` for a session cookie: Secure, HttpOnly, SameSite=Strict, scoped to its
+/// plane's path, for `max_age_secs` (a new session: at most 8 hours; 0 removes it).
+fn session_cookie(realm_name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
     let v = format!(
-        "{}={token}; Path={}; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Strict",
+        "{}={value}; Path={}; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Strict",
         cookie_name(realm_name),
         cookie_path(realm_name)
     );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// `Set-Cookie` for a new session.
+pub fn set_cookie(realm_name: &str, token: &str, max_age_secs: i64) -> HeaderValue {
+    session_cookie(realm_name, token, max_age_secs)
+}
+
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(realm_name: &str) -> HeaderValue {
-    let v = format!(
-        "{}=; Path={}; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
-        cookie_name(realm_name),
-        cookie_path(realm_name)
-    );
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+    session_cookie(realm_name, "", 0)
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -63,7 +63,7 @@ async fn view(state: &ConsoleState, s: &ConsoleSession, created: Option<Markup>)
     let Some(account) = s.account_sid.clone() else {
         return error_response(ConsoleError::Denied("no account".into()));
     };
-    let (_, passkeys) = match state.core.console.profile(&s.user_sid).await {
+    let passkeys = match state.core.console.keys(&s.user_sid).await {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };

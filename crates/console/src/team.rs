@@ -50,9 +50,7 @@ pub async fn audit(
         .map(|_| ())
         .map_err(|e| {
             tracing::error!(error = %e, action, "Cannot record a console event in the audit log.");
-            error_response(ConsoleError::Store(switchboard_core::store::Error::Other(
-                e.to_string(),
-            )))
+            error_response(e.into())
         })
 }
 
@@ -69,13 +67,8 @@ pub async fn audit_operator(
         .account(account)
         .target(account.as_str())
         .details(details);
-    state
-        .core
-        .audit
-        .record(event)
-        .await
-        .map(|_| ())
-        .map_err(|e| ConsoleError::Store(switchboard_core::store::Error::Other(e.to_string())))
+    state.core.audit.record(event).await?;
+    Ok(())
 }
 
 pub async fn show(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
@@ -100,11 +93,7 @@ async fn view(state: &ConsoleState, s: &ConsoleSession, notice: Option<maud::Mar
     };
     let log = match state.core.audit.list_for_account(&account, None, 100).await {
         Ok(l) => l,
-        Err(e) => {
-            return error_response(ConsoleError::Store(switchboard_core::store::Error::Other(
-                e.to_string(),
-            )))
-        }
+        Err(e) => return error_response(e.into()),
     };
     let now = state.core.clock.now_millis();
     let owner = s.role == "owner";

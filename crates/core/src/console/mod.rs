@@ -87,6 +87,14 @@ pub enum ConsoleError {
     Store(#[from] switchboard_store::Error),
 }
 
+impl From<crate::audit::AuditError> for ConsoleError {
+    fn from(e: crate::audit::AuditError) -> Self {
+        match e {
+            crate::audit::AuditError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
 impl From<MessageError> for ConsoleError {
     fn from(e: MessageError) -> Self {
         match e {

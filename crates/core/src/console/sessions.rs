@@ -57,14 +57,9 @@ impl Console {
         Ok(())
     }
 
-    /// The signed-in user's record and keys.
-    pub async fn profile(
-        &self,
-        sid: &ConsoleUserSid,
-    ) -> Result<(ConsoleUser, Vec<ConsoleCredential>), ConsoleError> {
-        let user = self.user(sid).await?;
-        let keys = self.store.list_console_credentials(sid).await?;
-        Ok((user, keys))
+    /// A user's passkeys / security keys, oldest first.
+    pub async fn keys(&self, sid: &ConsoleUserSid) -> Result<Vec<ConsoleCredential>, ConsoleError> {
+        Ok(self.store.list_console_credentials(sid).await?)
     }
 
     /// The console users of the session's account (owners and admins manage them).

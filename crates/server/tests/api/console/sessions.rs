@@ -211,7 +211,7 @@ async fn a_second_key_is_added_only_while_fresh_and_signs_in() {
         .finish_add_key(&live, credential.as_bytes(), "phone")
         .await
         .expect("second key");
-    let (_, keys) = f.core.console.profile(&s.user.sid).await.expect("profile");
+    let keys = f.core.console.keys(&s.user.sid).await.expect("keys");
     assert_eq!(keys.len(), 2);
     assert!(keys.iter().any(|k| k.friendly_name == "phone"));
     let again = f.login(realm::CONSOLE, &mut second).await.expect("sign-in");
@@ -239,6 +239,6 @@ async fn an_operator_cannot_add_a_synced_key_later() {
         Err(ConsoleError::Denied(m)) => assert!(m.contains("device-bound"), "{m}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    let (_, keys) = f.core.console.profile(&s.user.sid).await.expect("profile");
+    let keys = f.core.console.keys(&s.user.sid).await.expect("keys");
     assert_eq!(keys.len(), 1);
 }

@@ -193,7 +193,7 @@ async fn operators_need_device_bound_keys_console_users_may_sync() {
         .expect("device-bound key");
     assert_eq!(s.session.realm, realm::OPERATOR);
     assert!(s.session.account_sid.is_none());
-    let (_, keys) = f.core.console.profile(&s.user.sid).await.expect("profile");
+    let keys = f.core.console.keys(&s.user.sid).await.expect("keys");
     assert!(!keys[0].backup_eligible);
     assert!(f.login(realm::OPERATOR, &mut bound).await.is_ok());
 
@@ -203,7 +203,7 @@ async fn operators_need_device_bound_keys_console_users_may_sync() {
         .redeem(&token, &mut phone)
         .await
         .expect("synced key for a customer");
-    let (_, keys) = f.core.console.profile(&s.user.sid).await.expect("profile");
+    let keys = f.core.console.keys(&s.user.sid).await.expect("keys");
     assert!(keys[0].backup_eligible);
     assert!(f.login(realm::CONSOLE, &mut phone).await.is_ok());
 }
@@ -218,6 +218,6 @@ async fn flags_reported_by_the_soft_key_are_stored() {
         ..Flags::DEVICE_BOUND
     };
     let s = f.redeem(&token, &mut key).await.expect("redeem");
-    let (_, keys) = f.core.console.profile(&s.user.sid).await.expect("profile");
+    let keys = f.core.console.keys(&s.user.sid).await.expect("keys");
     assert!(keys[0].backup_eligible);
 }
