@@ -180,6 +180,27 @@ pub(crate) trait KeyTable: Send + Sync {
         })
     }
 
+    /// The message list query for `f`: its `To`/`From` matched in both stored forms (this
+    /// account's encrypted value and the plain one of rows written before encryption).
+    async fn list_messages_query(
+        &self,
+        columns: &str,
+        account: &str,
+        f: &crate::MessageFilter,
+        limit: u32,
+    ) -> Result<(String, Vec<crate::sql::Arg>)> {
+        let mut stored = [None, None];
+        for (slot, plain) in stored.iter_mut().zip([&f.to, &f.from]) {
+            if let Some(p) = plain {
+                *slot = Some([self.account_lookup(account, p).await?, p.clone()]);
+            }
+        }
+        let [to, from] = stored;
+        Ok(crate::sql::list_messages_query(
+            columns, account, to, from, f, limit,
+        ))
+    }
+
     /// A number's friendly name as written (it defaults to the number itself).
     async fn seal_friendly_name(&self, account: &str, sid: &str, name: &str) -> Result<String> {
         Ok(match self.write_keys(account).await? {

@@ -117,25 +117,9 @@ impl MessageStore for PgStore {
         f: &MessageFilter,
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
-        let to = match &f.to {
-            Some(to) => Some(self.account_lookup(account.as_str(), to).await?),
-            None => None,
-        };
-        let from = match &f.from {
-            Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
-            None => None,
-        };
-        let pair = |stored: Option<String>, plain: &Option<String>| {
-            stored.zip(plain.clone()).map(|(e, p)| [e, p])
-        };
-        let (sql, args) = crate::sql::list_messages_query(
-            MESSAGE_COLUMNS,
-            account.as_str(),
-            pair(to, &f.to),
-            pair(from, &f.from),
-            f,
-            limit,
-        );
+        let (sql, args) = self
+            .list_messages_query(MESSAGE_COLUMNS, account.as_str(), f, limit)
+            .await?;
         let mut q = sqlx::query(&sql);
         for a in args {
             q = match a {

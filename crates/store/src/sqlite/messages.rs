@@ -124,25 +124,9 @@ impl MessageStore for SqliteStore {
         f: &MessageFilter,
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
-        let to = match &f.to {
-            Some(to) => Some(self.account_lookup(account.as_str(), to).await?),
-            None => None,
-        };
-        let from = match &f.from {
-            Some(from) => Some(self.account_lookup(account.as_str(), from).await?),
-            None => None,
-        };
-        let pair = |stored: Option<String>, plain: &Option<String>| {
-            stored.zip(plain.clone()).map(|(e, p)| [e, p])
-        };
-        let (sql, args) = crate::sql::list_messages_query(
-            MESSAGE_COLUMNS,
-            account.as_str(),
-            pair(to, &f.to),
-            pair(from, &f.from),
-            f,
-            limit,
-        );
+        let (sql, args) = self
+            .list_messages_query(MESSAGE_COLUMNS, account.as_str(), f, limit)
+            .await?;
         // Without statistics SQLite prefers walking (account_sid, seq) for `ORDER BY seq`
         // even with an address filter (an `IN` list), which scans the account: name the
         // address index.
