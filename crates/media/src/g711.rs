@@ -1,0 +1,244 @@
+//! G.711 (ITU-T, 1988): PCMU (µ-law) and PCMA (A-law), the two codecs every
+//! SIP trunk speaks. 8,000 samples per second, one byte per sample, so a
+//! 20 ms frame is [`FRAME_SAMPLES`] bytes.
+//!
+//! Written by hand rather than taken from `audio-codec-algorithms` 0.8.1
+//! (named in the voice design): that crate needs Rust 1.87 while the
+//! workspace promises 1.85, and the whole codec is the two segment/mantissa
+//! formulas of the standard, about 40 lines here. The tests pin the
+//! standard's decode values at the segment ends and check that
+//! encode∘decode is the identity on every code byte, which fixes every
+//! decision level of both laws.
+
+/// G.711 sample rate (Hz).
+pub const SAMPLE_RATE: u32 = 8_000;
+/// Samples (= encoded bytes) in one 20 ms frame.
+pub const FRAME_SAMPLES: usize = 160;
+
+/// The audio codec of a call. RFC 3551 static payload types: PCMU is 0, PCMA is 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// µ-law (North America, Japan).
+    Pcmu,
+    /// A-law (Europe and most of the rest of the world).
+    Pcma,
+}
+
+impl Codec {
+    /// The RFC 3551 static RTP payload type: 0 for PCMU, 8 for PCMA.
+    pub const fn payload_type(self) -> u8 {
+        match self {
+            Codec::Pcmu => 0,
+            Codec::Pcma => 8,
+        }
+    }
+
+    /// The codec of a static payload type, if it is 0 or 8.
+    pub const fn from_payload_type(payload_type: u8) -> Option<Codec> {
+        match payload_type {
+            0 => Some(Codec::Pcmu),
+            8 => Some(Codec::Pcma),
+            _ => None,
+        }
+    }
+
+    /// The SDP `rtpmap` encoding name: `PCMU` or `PCMA`.
+    pub const fn encoding_name(self) -> &'static str {
+        match self {
+            Codec::Pcmu => "PCMU",
+            Codec::Pcma => "PCMA",
+        }
+    }
+
+    /// The byte that decodes to (near) zero: 0xFF for µ-law, 0xD5 for A-law.
+    pub const fn silence_byte(self) -> u8 {
+        match self {
+            Codec::Pcmu => 0xFF,
+            Codec::Pcma => 0xD5,
+        }
+    }
+
+    /// Encodes one sample.
+    pub fn encode_sample(self, sample: i16) -> u8 {
+        match self {
+            Codec::Pcmu => ulaw_encode(sample),
+            Codec::Pcma => alaw_encode(sample),
+        }
+    }
+
+    /// Decodes one byte.
+    pub fn decode_sample(self, byte: u8) -> i16 {
+        match self {
+            Codec::Pcmu => ulaw_decode(byte),
+            Codec::Pcma => alaw_decode(byte),
+        }
+    }
+
+    /// Encodes 8 kHz PCM (e.g. one 160-sample frame), appending to `out`.
+    pub fn encode_into(self, pcm: &[i16], out: &mut Vec<u8>) {
+        out.extend(pcm.iter().map(|&s| self.encode_sample(s)));
+    }
+
+    /// Encodes 8 kHz PCM into a new buffer.
+    pub fn encode(self, pcm: &[i16]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(pcm.len());
+        self.encode_into(pcm, &mut out);
+        out
+    }
+
+    /// Decodes G.711 bytes (e.g. one RTP payload), appending to `out`.
+    pub fn decode_into(self, bytes: &[u8], out: &mut Vec<i16>) {
+        out.extend(bytes.iter().map(|&b| self.decode_sample(b)));
+    }
+
+    /// Decodes G.711 bytes into a new buffer.
+    pub fn decode(self, bytes: &[u8]) -> Vec<i16> {
+        let mut out = Vec::with_capacity(bytes.len());
+        self.decode_into(bytes, &mut out);
+        out
+    }
+}
+
+const ULAW_BIAS: i32 = 0x84;
+const ULAW_CLIP: i32 = 32_635;
+
+/// µ-law: bias the magnitude by 132, then the byte is (exponent = position of
+/// the top bit, 4 mantissa bits below it), sign on top, all bits inverted.
+pub fn ulaw_encode(sample: i16) -> u8 {
+    let value = i32::from(sample);
+    let sign = if value < 0 { 0x80 } else { 0 };
+    let biased = value.abs().min(ULAW_CLIP) + ULAW_BIAS; // 132..=32767
+    let top_bit = 31 - biased.leading_zeros(); // 7..=14
+    let exponent = top_bit - 7;
+    let mantissa = (biased >> (exponent + 3)) & 0x0F;
+    // The value fits in 8 bits: sign 0x80, exponent ≤ 7 (<< 4), mantissa ≤ 15.
+    !((sign | ((exponent as i32) << 4) | mantissa) as u8)
+}
+
+/// Inverse of [`ulaw_encode`]: the middle of the quantisation interval.
+pub fn ulaw_decode(byte: u8) -> i16 {
+    let code = !byte;
+    let exponent = (code >> 4) & 0x07;
+    let mantissa = i32::from(code & 0x0F);
+    let magnitude = (((mantissa << 3) + ULAW_BIAS) << exponent) - ULAW_BIAS; // ≤ 32124
+    let value = if code & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    };
+    clamp_i16(value)
+}
+
+/// A-law on the 13-bit magnitude: segment 0 and 1 are linear (step 2),
+/// segment s ≥ 2 has step 2^s; even bits are inverted (XOR 0x55) and the sign
+/// bit is set for non-negative samples.
+pub fn alaw_encode(sample: i16) -> u8 {
+    let value = i32::from(sample) >> 3; // 13 bits, -4096..=4095
+    let (mask, magnitude) = if value >= 0 {
+        (0xD5, value)
+    } else {
+        (0x55, -value - 1)
+    };
+    // Segment = how far the magnitude reaches past 31, in octaves (0..=7).
+    let segment = (32 - (magnitude | 0x1F).leading_zeros()).saturating_sub(5);
+    let shift = segment.max(1);
+    let mantissa = (magnitude >> shift) & 0x0F;
+    (((segment as i32) << 4 | mantissa) as u8) ^ mask
+}
+
+/// Inverse of [`alaw_encode`]: the middle of the quantisation interval.
+pub fn alaw_decode(byte: u8) -> i16 {
+    let code = byte ^ 0x55;
+    let mantissa = i32::from(code & 0x0F) << 4;
+    let segment = (code >> 4) & 0x07;
+    let magnitude = match segment {
+        0 => mantissa + 8,
+        s => (mantissa + 0x108) << (s - 1),
+    };
+    let value = if code & 0x80 != 0 {
+        magnitude
+    } else {
+        -magnitude
+    };
+    clamp_i16(value)
+}
+
+fn clamp_i16(value: i32) -> i16 {
+    i16::try_from(value).unwrap_or(if value < 0 { i16::MIN } else { i16::MAX })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_types_and_names() {
+        assert_eq!(Codec::Pcmu.payload_type(), 0);
+        assert_eq!(Codec::Pcma.payload_type(), 8);
+        assert_eq!(Codec::from_payload_type(8), Some(Codec::Pcma));
+        assert_eq!(Codec::from_payload_type(18), None);
+        assert_eq!(Codec::Pcmu.encoding_name(), "PCMU");
+    }
+
+    #[test]
+    fn silence_is_zero() {
+        assert_eq!(ulaw_encode(0), 0xFF);
+        assert_eq!(alaw_encode(0), 0xD5);
+        assert_eq!(ulaw_decode(0xFF), 0);
+        assert_eq!(alaw_decode(Codec::Pcma.silence_byte()), 8);
+    }
+
+    #[test]
+    fn standard_decode_values() {
+        // The end points of the G.711 tables.
+        assert_eq!(ulaw_decode(0x00), -32_124);
+        assert_eq!(ulaw_decode(0x80), 32_124);
+        assert_eq!(ulaw_decode(0x7F), 0);
+        assert_eq!(ulaw_decode(0xFE), 8);
+        assert_eq!(ulaw_decode(0x70), -(((15 << 3) + 132) - 132));
+        assert_eq!(alaw_decode(0x55), -8);
+        assert_eq!(alaw_decode(0xAA), 32_256);
+        assert_eq!(alaw_decode(0x2A), -32_256);
+        assert_eq!(alaw_decode(0xD4), 24);
+    }
+
+    #[test]
+    fn extremes_clip() {
+        assert_eq!(ulaw_encode(i16::MAX), 0x80);
+        assert_eq!(ulaw_encode(i16::MIN), 0x00);
+        assert_eq!(alaw_encode(i16::MAX), 0xAA);
+        assert_eq!(alaw_encode(i16::MIN), 0x2A);
+    }
+
+    #[test]
+    fn every_code_byte_round_trips() {
+        for byte in 0..=255u8 {
+            let ulaw = ulaw_encode(ulaw_decode(byte));
+            // 0x7F is µ-law's "negative zero"; it decodes to 0, which encodes as 0xFF.
+            let expected = if byte == 0x7F { 0xFF } else { byte };
+            assert_eq!(ulaw, expected, "µ-law {byte:#04x}");
+            assert_eq!(alaw_encode(alaw_decode(byte)), byte, "A-law {byte:#04x}");
+        }
+    }
+
+    #[test]
+    fn encoding_is_monotonic() {
+        // Decoding the encoding never reorders samples.
+        for codec in [Codec::Pcmu, Codec::Pcma] {
+            let mut previous = i16::MIN;
+            for sample in (i16::MIN..=i16::MAX).step_by(7) {
+                let decoded = codec.decode_sample(codec.encode_sample(sample));
+                assert!(decoded >= previous, "{codec:?} at {sample}");
+                previous = decoded;
+            }
+        }
+    }
+
+    #[test]
+    fn frame_helpers() {
+        let pcm = [0i16; FRAME_SAMPLES];
+        let bytes = Codec::Pcmu.encode(&pcm);
+        assert_eq!(bytes, vec![0xFF; FRAME_SAMPLES]);
+        assert_eq!(Codec::Pcmu.decode(&bytes), pcm.to_vec());
+    }
+}
