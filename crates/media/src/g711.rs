@@ -5,10 +5,10 @@
 //! Written by hand rather than taken from `audio-codec-algorithms` 0.8.1
 //! (named in the voice design): that crate needs Rust 1.87 while the
 //! workspace promises 1.85, and the whole codec is the two segment/mantissa
-//! formulas of the standard, about 40 lines here. The tests pin the
-//! standard's decode values at the segment ends and check that
-//! encode∘decode is the identity on every code byte, which fixes every
-//! decision level of both laws.
+//! formulas of the standard, about 40 lines here. It follows the reference
+//! `g711.c` (Sun Microsystems, public domain; also what CPython's
+//! `audioop`, SoX and most software use) bit for bit: a test compares all
+//! 65,536 encodings and all 256 decodings of both laws with `audioop`.
 
 /// G.711 sample rate (Hz).
 pub const SAMPLE_RATE: u32 = 8_000;
@@ -100,19 +100,27 @@ impl Codec {
 }
 
 const ULAW_BIAS: i32 = 0x84;
-const ULAW_CLIP: i32 = 32_635;
+/// Largest 14-bit magnitude before clipping.
+const ULAW_CLIP: i32 = 8_159;
 
-/// µ-law: bias the magnitude by 132, then the byte is (exponent = position of
-/// the top bit, 4 mantissa bits below it), sign on top, all bits inverted.
+/// µ-law on the 14-bit sample: bias the magnitude by 33, then the byte is
+/// (segment = position of the top bit, 4 mantissa bits below it), sign on
+/// top, all bits inverted. Negative samples are truncated toward −∞ first,
+/// as in the reference `g711.c` (so −1 encodes as 0x7E, not 0x7F).
 pub fn ulaw_encode(sample: i16) -> u8 {
-    let value = i32::from(sample);
-    let sign = if value < 0 { 0x80 } else { 0 };
-    let biased = value.abs().min(ULAW_CLIP) + ULAW_BIAS; // 132..=32767
-    let top_bit = 31 - biased.leading_zeros(); // 7..=14
-    let exponent = top_bit - 7;
-    let mantissa = (biased >> (exponent + 3)) & 0x0F;
-    // The value fits in 8 bits: sign 0x80, exponent ≤ 7 (<< 4), mantissa ≤ 15.
-    !((sign | ((exponent as i32) << 4) | mantissa) as u8)
+    let value = i32::from(sample) >> 2; // 14 bits, -8192..=8191
+    let (mask, magnitude) = if value < 0 {
+        (0x7F, -value)
+    } else {
+        (0xFF, value)
+    };
+    let biased = magnitude.min(ULAW_CLIP) + (ULAW_BIAS >> 2); // 33..=8192
+    let segment = (32 - biased.leading_zeros()).saturating_sub(6); // 0..=8
+    if segment >= 8 {
+        return 0x7F ^ mask; // clipped: segment 7, mantissa 15
+    }
+    let mantissa = (biased >> (segment + 1)) & 0x0F;
+    (((segment as i32) << 4 | mantissa) as u8) ^ mask
 }
 
 /// Inverse of [`ulaw_encode`]: the middle of the quantisation interval.
@@ -202,6 +210,26 @@ mod tests {
         assert_eq!(alaw_decode(0xD4), 24);
     }
 
+    /// FNV-1a, to compare whole tables against a reference in one constant.
+    fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+        bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn whole_tables_match_an_independent_implementation() {
+        // The constants are FNV-1a hashes of CPython 3.11's `audioop` output
+        // (Sun's reference g711.c): lin2ulaw/lin2alaw of every i16 from
+        // -32768 up, and ulaw2lin/alaw2lin of bytes 0..=255 as i16 LE.
+        let all = || i16::MIN..=i16::MAX;
+        assert_eq!(fnv1a(all().map(ulaw_encode)), 0xd5ee_23f7_d0ff_ae91);
+        assert_eq!(fnv1a(all().map(alaw_encode)), 0xf030_666e_b780_cf25);
+        let decoded = |f: fn(u8) -> i16| (0..=255u8).flat_map(move |b| f(b).to_le_bytes());
+        assert_eq!(fnv1a(decoded(ulaw_decode)), 0xb91e_65d6_8481_a1a8);
+        assert_eq!(fnv1a(decoded(alaw_decode)), 0x693a_40ca_62a3_d2a5);
+    }
+
     #[test]
     fn extremes_clip() {
         assert_eq!(ulaw_encode(i16::MAX), 0x80);
@@ -222,14 +250,20 @@ mod tests {
     }
 
     #[test]
-    fn encoding_is_monotonic() {
-        // Decoding the encoding never reorders samples.
+    fn every_sample_is_monotonic_and_within_half_a_step() {
         for codec in [Codec::Pcmu, Codec::Pcma] {
             let mut previous = i16::MIN;
-            for sample in (i16::MIN..=i16::MAX).step_by(7) {
+            for sample in i16::MIN..=i16::MAX {
                 let decoded = codec.decode_sample(codec.encode_sample(sample));
+                // Decoding the encoding never reorders samples...
                 assert!(decoded >= previous, "{codec:?} at {sample}");
                 previous = decoded;
+                // ...and stays within the segment's half step (≤ |x|/32) plus the linear part.
+                let error = (i32::from(decoded) - i32::from(sample)).abs();
+                assert!(
+                    error <= i32::from(sample).abs() / 32 + 16,
+                    "{codec:?} at {sample}"
+                );
             }
         }
     }

@@ -14,6 +14,22 @@
 //! assert_eq!(packet.payload.len(), 160);
 //! ```
 //!
+//! # In a call
+//!
+//! The SIP user agent builds our offer with [`sdp::LocalSdp::offer`] and reads
+//! the answer with [`sdp::parse`] (codec, peer address, telephone-event
+//! payload type). The call's media task then owns one UDP socket and:
+//!
+//! - every tick, asks [`Pacer::due`] how many packets are due since the
+//!   stream started and sends that many [`RtpSender::next_packet`]s (prompt
+//!   audio, or silence while waiting), then sleeps until [`Pacer::next_due`];
+//! - queues prompts with [`RtpSender::enqueue_pcm`]: espeak-ng or `<Play>`
+//!   WAV bytes through [`wav::parse`] and [`wav::Wav::to_8k`], best cached
+//!   as 8 kHz PCM and encoded per call;
+//! - parses each datagram it receives with [`rtp::parse`] and feeds it to a
+//!   [`DtmfReceiver`]; on a [`KeyPress`] inside `<Gather>` it calls
+//!   [`RtpSender::clear`] (barge-in) and collects the digit.
+//!
 //! # Layout
 //!
 //! - [`g711`]: the [`Codec`] enum (PCMU = payload type 0, PCMA = 8) and µ-law/A-law sample coding.

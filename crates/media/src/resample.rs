@@ -10,43 +10,69 @@
 //! Filter: cutoff at 45 % of the lower of the two rates (3.6 kHz for
 //! 8 kHz output), 16 sinc zero crossings each side, Blackman window (about
 //! 74 dB stop-band). Every phase is normalised to unity DC gain. Samples
-//! beyond the input are taken as zero.
+//! beyond the input are taken as zero. Rates are bounded ([`MAX_RATE`]) and
+//! so is the table, because a `<Play>` file's header is untrusted input.
+
+use thiserror::Error;
 
 /// The rate of G.711 telephony.
 pub const TARGET_RATE: u32 = 8_000;
+/// The highest rate accepted, in or out (a bound on filter length and work).
+pub const MAX_RATE: u32 = 384_000;
 
 const ZERO_CROSSINGS: f64 = 16.0;
 const ROLLOFF: f64 = 0.9;
-/// Above this many coefficients the table is not built; taps are computed per output sample.
-const MAX_TABLE: usize = 1 << 20;
+/// At most this many filter phases. A ratio needing more (e.g. 7,999 Hz →
+/// 8 kHz) uses the nearest of these, a timing error below 1/2048 of an
+/// input sample, far under anything audible on a phone line.
+const MAX_PHASES: u32 = 1_024;
+
+/// A rate outside `1..=MAX_RATE`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unsupported sample rate {0} Hz (1 to 384000)")]
+pub struct UnsupportedRate(pub u32);
 
 /// Converts `samples` at `from_rate` Hz to 8 kHz.
-pub fn to_8k(samples: &[i16], from_rate: u32) -> Vec<i16> {
+pub fn to_8k(samples: &[i16], from_rate: u32) -> Result<Vec<i16>, UnsupportedRate> {
     resample(samples, from_rate, TARGET_RATE)
 }
 
 /// Converts `samples` from `from_rate` to `to_rate` Hz. The output has
-/// `ceil(len × to / from)` samples. A zero rate gives no output.
-pub fn resample(samples: &[i16], from_rate: u32, to_rate: u32) -> Vec<i16> {
-    if from_rate == 0 || to_rate == 0 || samples.is_empty() {
-        return Vec::new();
+/// `ceil(len × to / from)` samples.
+pub fn resample(
+    samples: &[i16],
+    from_rate: u32,
+    to_rate: u32,
+) -> Result<Vec<i16>, UnsupportedRate> {
+    for rate in [from_rate, to_rate] {
+        if rate == 0 || rate > MAX_RATE {
+            return Err(UnsupportedRate(rate));
+        }
     }
-    if from_rate == to_rate {
-        return samples.to_vec();
+    if from_rate == to_rate || samples.is_empty() {
+        return Ok(samples.to_vec());
     }
     let divisor = gcd(from_rate, to_rate);
     let filter = Filter::new(to_rate / divisor, from_rate / divisor);
-    let up = u128::from(filter.up);
-    let down = u128::from(filter.down);
-    let out_len = (samples.len() as u128 * up).div_ceil(down);
+    let up = u64::from(filter.up);
+    let down = u64::from(filter.down);
+    let phases = u64::from(filter.phases);
+    // len ≤ usize::MAX and up ≤ 384,000: u128 cannot overflow.
+    let out_len = (samples.len() as u128 * u128::from(up)).div_ceil(u128::from(down));
+    let out_len = u64::try_from(out_len).unwrap_or(u64::MAX);
     let mut out = Vec::with_capacity(usize::try_from(out_len).unwrap_or(0));
-    let mut scratch = Vec::new();
     for n in 0..out_len {
-        let position = n * down;
-        // position / up ≤ samples.len(), so it fits in usize; phase < up ≤ u32::MAX.
-        let index = (position / up) as usize;
-        let phase = (position % up) as u32;
-        let taps = filter.taps(phase, &mut scratch);
+        // Output n sits at input position n × down / up = index + frac.
+        let position = u128::from(n) * u128::from(down);
+        let mut index = (position / u128::from(up)) as usize; // ≤ samples.len()
+        let remainder = (position % u128::from(up)) as u64;
+        // The nearest phase (exact when up ≤ MAX_PHASES, as phases = up then).
+        let mut phase = (remainder * phases + up / 2) / up;
+        if phase == phases {
+            phase = 0;
+            index += 1;
+        }
+        let taps = filter.phase(phase as usize);
         let first = index as isize - filter.half as isize + 1;
         let mut acc = 0f32;
         for (j, &tap) in taps.iter().enumerate() {
@@ -57,19 +83,19 @@ pub fn resample(samples: &[i16], from_rate: u32, to_rate: u32) -> Vec<i16> {
         }
         out.push(acc.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16);
     }
-    out
+    Ok(out)
 }
 
 /// The polyphase filter for the ratio `up / down` (in lowest terms).
 struct Filter {
     up: u32,
     down: u32,
+    /// Phases in the table: `up`, or [`MAX_PHASES`] if `up` is larger.
+    phases: u32,
     /// Taps each side of the centre (`2 × half` per phase).
     half: usize,
-    cutoff: f64,
-    width: f64,
-    /// `up` phases × `2 × half` taps, when small enough.
-    table: Option<Vec<f32>>,
+    /// `phases` rows of `2 × half` taps.
+    table: Vec<f32>,
 }
 
 impl Filter {
@@ -77,60 +103,41 @@ impl Filter {
         let scale = (f64::from(up) / f64::from(down)).min(1.0);
         let cutoff = 0.5 * scale * ROLLOFF; // cycles per input sample
         let width = ZERO_CROSSINGS / (2.0 * cutoff); // half-width in input samples
-        let half = width.ceil() as usize;
-        let mut filter = Filter {
+        let half = width.ceil() as usize; // ≤ 16 / (0.9 × 8000 / 384000) + 1 ≈ 855
+        let phases = up.min(MAX_PHASES);
+        let mut table = Vec::with_capacity(phases as usize * 2 * half);
+        for phase in 0..phases {
+            // Row for output position index + frac: tap j weighs input
+            // index - half + 1 + j, at distance d = frac + half - 1 - j.
+            let frac = f64::from(phase) / f64::from(phases);
+            let row: Vec<f64> = (0..2 * half)
+                .map(|j| {
+                    let d = frac + half as f64 - 1.0 - j as f64;
+                    if d.abs() >= width {
+                        0.0
+                    } else {
+                        sinc(2.0 * cutoff * d) * blackman(d / width)
+                    }
+                })
+                .collect();
+            let sum: f64 = row.iter().sum();
+            let norm = if sum.abs() > f64::EPSILON { sum } else { 1.0 };
+            table.extend(row.iter().map(|h| (h / norm) as f32));
+        }
+        Filter {
             up,
             down,
+            phases,
             half,
-            cutoff,
-            width,
-            table: None,
-        };
-        let size = (up as usize).saturating_mul(2 * half);
-        if size <= MAX_TABLE {
-            let mut table = Vec::with_capacity(size);
-            let mut scratch = Vec::new();
-            for phase in 0..up {
-                filter.compute(phase, &mut scratch);
-                table.extend_from_slice(&scratch);
-            }
-            filter.table = Some(table);
+            table,
         }
-        filter
     }
 
-    /// The taps for one phase, from the table or computed into `scratch`.
-    fn taps<'a>(&'a self, phase: u32, scratch: &'a mut Vec<f32>) -> &'a [f32] {
+    fn phase(&self, phase: usize) -> &[f32] {
         let len = 2 * self.half;
-        let start = phase as usize * len;
-        match self.table.as_ref().and_then(|t| t.get(start..start + len)) {
-            Some(taps) => taps,
-            None => {
-                self.compute(phase, scratch);
-                scratch
-            }
-        }
-    }
-
-    /// Taps for output position `index + phase / up`: tap `j` weighs input
-    /// `index - half + 1 + j`, at distance `d = phase / up + half - 1 - j`.
-    fn compute(&self, phase: u32, out: &mut Vec<f32>) {
-        out.clear();
-        let frac = f64::from(phase) / f64::from(self.up);
-        let mut sum = 0.0;
-        let mut raw = Vec::with_capacity(2 * self.half);
-        for j in 0..2 * self.half {
-            let d = frac + self.half as f64 - 1.0 - j as f64;
-            let h = if d.abs() >= self.width {
-                0.0
-            } else {
-                sinc(2.0 * self.cutoff * d) * blackman(d / self.width)
-            };
-            sum += h;
-            raw.push(h);
-        }
-        let norm = if sum.abs() > f64::EPSILON { sum } else { 1.0 };
-        out.extend(raw.iter().map(|h| (h / norm) as f32));
+        self.table
+            .get(phase * len..(phase + 1) * len)
+            .unwrap_or_default()
     }
 }
 

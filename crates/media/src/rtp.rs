@@ -151,6 +151,11 @@ impl RtpPacket<'_> {
         self.payload.is_empty() && self.padding == 0
     }
 
+    /// The G.711 codec of a static payload type (0 or 8), if it is one.
+    pub fn codec(&self) -> Option<crate::g711::Codec> {
+        crate::g711::Codec::from_payload_type(self.payload_type)
+    }
+
     /// Appends the wire form to `out`. Padding bytes are zero except the final count byte.
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), RtpError> {
         if self.csrcs.len() > 15 {

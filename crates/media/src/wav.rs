@@ -19,6 +19,7 @@
 //! Never panics (property-tested); errors say what was wrong.
 
 use crate::g711::{alaw_decode, ulaw_decode};
+use crate::resample::{self, UnsupportedRate};
 use thiserror::Error;
 
 /// Why bytes are not a WAV file we can play.
@@ -57,6 +58,13 @@ pub struct Wav {
     pub channels: u16,
     /// Mono samples.
     pub samples: Vec<i16>,
+}
+
+impl Wav {
+    /// The samples at 8 kHz, ready for [`crate::Codec::encode`].
+    pub fn to_8k(&self) -> Result<Vec<i16>, UnsupportedRate> {
+        resample::to_8k(&self.samples, self.sample_rate)
+    }
 }
 
 const FORMAT_PCM: u16 = 1;

@@ -25,7 +25,7 @@ fn golden_offer() {
 
 #[test]
 fn sipp_style_answer() {
-    // What our sipp callee (uas_answer.xml) sends, LF only.
+    // The shape sipp callees answer with (PCMA listed first here), LF line ends.
     let answer = "v=0\n\
         o=user1 53655765 2353687637 IN IP4 127.0.0.1\n\
         s=-\n\
