@@ -9,7 +9,9 @@
 //!
 //! Filter: cutoff at 45 % of the lower of the two rates (3.6 kHz for
 //! 8 kHz output), 16 sinc zero crossings each side, Blackman window (about
-//! 74 dB stop-band). Every phase is normalised to unity DC gain. Samples
+//! 74 dB stop-band). Measured 22,050 → 8,000 Hz: flat to 3 kHz, −1.6 dB at
+//! 3.4 kHz, −6 dB at 3.6 kHz, below −69 dB from 4.2 kHz (−93 dB at 6 kHz).
+//! Every phase is normalised to unity DC gain. Samples
 //! beyond the input are taken as zero. Rates are bounded ([`MAX_RATE`]) and
 //! so is the table, because a `<Play>` file's header is untrusted input.
 

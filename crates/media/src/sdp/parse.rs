@@ -23,7 +23,7 @@ pub fn parse(sdp: &str) -> Result<RemoteSdp, SdpError> {
     let mut session = Section::default();
     let mut media: Vec<Section<'_>> = Vec::new();
     for line in sdp.lines() {
-        let line = line.trim_end_matches('\r');
+        let line = line.trim();
         let Some((kind, value)) = line.split_once('=') else {
             continue;
         };
