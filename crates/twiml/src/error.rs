@@ -7,7 +7,8 @@ pub const RESPONSE_TOO_LARGE: u32 = 11750;
 /// unknown entity, nesting too deep, or a root other than `<Response>`.
 pub const DOCUMENT_PARSE_FAILURE: u32 = 12100;
 /// Twilio 12200 "Schema validation warning": well-formed XML that is not
-/// valid Messaging TwiML (unknown verb or noun, bad attribute value, …).
+/// valid TwiML (an unknown messaging verb or noun, a bad attribute value,
+/// wrong nesting, …).
 pub const SCHEMA_VALIDATION: u32 = 12200;
 /// Twilio 12300 "Invalid Content-Type". This crate never returns it (it
 /// sees no HTTP headers); it is here so the caller that checks the
@@ -66,8 +67,9 @@ pub enum TwimlError {
     /// The root element is not `<Response>`. Code 12100.
     #[error("root element is <{0}>, expected <Response>")]
     WrongRoot(String),
-    /// A verb other than `<Message>` or `<Redirect>` (names are
-    /// case-sensitive, as on Twilio). Code 12200.
+    /// In messaging TwiML, a verb other than `<Message>` or `<Redirect>`
+    /// (names are case-sensitive, as on Twilio). Voice TwiML skips unknown
+    /// verbs with a warning instead. Code 12200.
     #[error("unknown verb <{0}> in messaging TwiML")]
     UnknownVerb(String),
     /// An element where none of that name may appear. Code 12200.
@@ -96,6 +98,42 @@ pub enum TwimlError {
     /// Code 12200.
     #[error("more than {limit} verbs in <Response>")]
     TooManyVerbs {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// An attribute value outside what the verb allows (`numDigits="x"`,
+    /// `loop="-1"`, `reason="maybe"`, …). Code 12200.
+    #[error("invalid {attribute} {value:?} on <{element}>, expected {expected}")]
+    InvalidAttribute {
+        /// The element carrying the attribute.
+        element: String,
+        /// The attribute's name.
+        attribute: String,
+        /// The (trimmed) value.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// `<Play>` with neither a URL nor `digits`. Code 12200.
+    #[error("<Play> has neither a URL nor digits")]
+    EmptyPlay,
+    /// `<Play>` with both a URL and `digits`: which one to play is
+    /// unclear. Code 12200.
+    #[error("<Play> has both a URL and digits")]
+    PlayUrlAndDigits,
+    /// More verbs nested in a `<Gather>` than
+    /// [`Limits::max_verbs`](crate::Limits::max_verbs). Code 12200.
+    #[error("more than {limit} verbs in <Gather>")]
+    TooManyNestedVerbs {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// `<Say>` text over [`Limits::max_say_chars`](crate::Limits::max_say_chars).
+    /// Code 12200.
+    #[error("<Say> text is {chars} characters, over the {limit}-character limit")]
+    SayTooLong {
+        /// Length of the (trimmed) text in characters.
+        chars: usize,
         /// The limit in force.
         limit: usize,
     },
@@ -129,7 +167,12 @@ impl TwimlError {
             | Self::EmptyRedirect
             | Self::EmptyMedia
             | Self::TooManyVerbs { .. }
-            | Self::BodyTooLong { .. } => SCHEMA_VALIDATION,
+            | Self::BodyTooLong { .. }
+            | Self::InvalidAttribute { .. }
+            | Self::EmptyPlay
+            | Self::PlayUrlAndDigits
+            | Self::TooManyNestedVerbs { .. }
+            | Self::SayTooLong { .. } => SCHEMA_VALIDATION,
         }
     }
 

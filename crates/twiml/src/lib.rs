@@ -66,26 +66,36 @@ mod ast;
 mod error;
 mod messaging;
 mod render;
+mod schema;
+mod voice;
 mod xml;
 
 pub use ast::{Message, MessagingResponse, Method, Redirect, Verb, MAX_MEDIA};
 pub use error::{
     TwimlError, DOCUMENT_PARSE_FAILURE, INVALID_CONTENT_TYPE, RESPONSE_TOO_LARGE, SCHEMA_VALIDATION,
 };
+pub use voice::{
+    say_digits, Gather, Loop, Pause, Play, PlaySource, Prompt, RejectReason, Say, VoiceResponse,
+    VoiceVerb, DEFAULT_GATHER_TIMEOUT_SECS, MAX_GATHER_TIMEOUT_SECS, MAX_LOOP, MAX_PAUSE_SECS,
+};
 
-/// Resource limits for [`parse_messaging`]. `Limits::default()` suits
-/// webhook responses.
+/// Resource limits for [`parse_messaging`] and [`parse_voice`].
+/// `Limits::default()` suits webhook responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest document accepted, in bytes (default 64 KiB, Twilio's).
     pub max_bytes: usize,
     /// Deepest element nesting, the root counting as 1 (default 8;
-    /// messaging TwiML needs 3).
+    /// messaging TwiML needs 3, voice TwiML 3 plus any SSML in `<Say>`).
     pub max_depth: usize,
-    /// Most verbs in `<Response>` (default 10).
+    /// Most verbs in `<Response>` (default 10), counting voice verbs that
+    /// are skipped as unknown; also the most verbs nested in one
+    /// `<Gather>`.
     pub max_verbs: usize,
     /// Longest message body, in characters (default 1600, Twilio's).
     pub max_body_chars: usize,
+    /// Longest `<Say>` text, in characters (default 4096, Twilio's).
+    pub max_say_chars: usize,
 }
 
 impl Default for Limits {
@@ -95,6 +105,7 @@ impl Default for Limits {
             max_depth: 8,
             max_verbs: 10,
             max_body_chars: 1600,
+            max_say_chars: 4096,
         }
     }
 }
@@ -114,4 +125,21 @@ pub fn parse_messaging(xml: &str, limits: &Limits) -> Result<MessagingResponse, 
     }
     let document = xml::read(xml, limits)?;
     messaging::interpret(document, limits)
+}
+
+/// Parses a Voice TwiML document (the subset in [`VoiceVerb`]).
+///
+/// Errors come in the same order and with the same codes as
+/// [`parse_messaging`]'s; unlike messaging, an unknown verb (`<Dial>`,
+/// `<Record>`, `<say>`…) is not an error but skipped, with an entry in
+/// [`VoiceResponse::warnings`].
+pub fn parse_voice(xml: &str, limits: &Limits) -> Result<VoiceResponse, TwimlError> {
+    if xml.len() > limits.max_bytes {
+        return Err(TwimlError::TooLarge {
+            size: xml.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    let document = xml::read(xml, limits)?;
+    voice::interpret(document, limits)
 }

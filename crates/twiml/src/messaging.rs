@@ -1,6 +1,7 @@
 //! Messaging TwiML semantics over the element tree built by [`crate::xml`].
 
-use crate::ast::{Message, MessagingResponse, Method, Redirect, Verb, MAX_MEDIA};
+use crate::ast::{Message, MessagingResponse, Verb, MAX_MEDIA};
+use crate::schema::{trim, Cx};
 use crate::xml::{is_blank, Document, Element, Node};
 use crate::{Limits, TwimlError};
 
@@ -11,13 +12,7 @@ pub(crate) fn interpret(doc: Document, limits: &Limits) -> Result<MessagingRespo
         elements: &elements,
         warnings,
     };
-    let Some(root) = elements.first() else {
-        return Err(TwimlError::malformed(0, "no root element"));
-    };
-    if root.name != "Response" {
-        return Err(TwimlError::WrongRoot(root.name.clone()));
-    }
-    cx.attributes(root, &[]);
+    let root = cx.response()?;
     let mut verbs = Vec::new();
     let mut count = 0;
     let mut stray_text = false;
@@ -54,76 +49,7 @@ pub(crate) fn interpret(doc: Document, limits: &Limits) -> Result<MessagingRespo
     })
 }
 
-/// Trims XML whitespace (not all Unicode whitespace: a leading U+00A0 is
-/// content).
-fn trim(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
-}
-
-struct Cx<'a> {
-    elements: &'a [Element],
-    warnings: Vec<String>,
-}
-
-impl<'a> Cx<'a> {
-    fn warn(&mut self, warning: String) {
-        self.warnings.push(warning);
-    }
-
-    fn element(&self, index: usize) -> Result<&'a Element, TwimlError> {
-        self.elements
-            .get(index)
-            .ok_or_else(|| TwimlError::malformed(0, "dangling element reference"))
-    }
-
-    /// Looks up each of `known` on `element` (trimmed; empty counts as
-    /// absent, with a warning) and warns about every other attribute.
-    fn attributes<const N: usize>(
-        &mut self,
-        element: &Element,
-        known: &[&str; N],
-    ) -> [Option<String>; N] {
-        let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
-        for (key, value) in &element.attrs {
-            let name = &element.name;
-            match known.iter().position(|k| k == key) {
-                None => self.warn(format!("ignored unknown attribute {key} on <{name}>")),
-                Some(_) if trim(value).is_empty() => {
-                    self.warn(format!("ignored empty attribute {key} on <{name}>"));
-                }
-                Some(i) => found[i] = Some(trim(value).to_owned()),
-            }
-        }
-        found
-    }
-
-    fn method(element: &Element, value: Option<String>) -> Result<Method, TwimlError> {
-        match value {
-            None => Ok(Method::Post),
-            Some(value) => Method::parse(&value).ok_or_else(|| TwimlError::InvalidMethod {
-                element: element.name.clone(),
-                value,
-            }),
-        }
-    }
-
-    /// The text of an element that may hold nothing else.
-    fn text_only(&self, element: &Element) -> Result<String, TwimlError> {
-        let mut text = String::new();
-        for child in &element.children {
-            match child {
-                Node::Text(t) => text.push_str(t),
-                Node::Element(index) => {
-                    return Err(TwimlError::UnexpectedElement {
-                        element: self.element(*index)?.name.clone(),
-                        parent: element.name.clone(),
-                    })
-                }
-            }
-        }
-        Ok(text)
-    }
-
+impl Cx<'_> {
     fn message(
         &mut self,
         element: &Element,
@@ -202,15 +128,5 @@ impl<'a> Cx<'a> {
             status_callback,
             media,
         }))
-    }
-
-    fn redirect(&mut self, element: &Element) -> Result<Redirect, TwimlError> {
-        let [method] = self.attributes(element, &["method"]);
-        let method = Self::method(element, method)?;
-        let url = trim(&self.text_only(element)?).to_owned();
-        if url.is_empty() {
-            return Err(TwimlError::EmptyRedirect);
-        }
-        Ok(Redirect { url, method })
     }
 }

@@ -17,22 +17,27 @@ impl MessagingResponse {
     /// bodies and URLs are trimmed, empty optional attributes are dropped,
     /// and a message with neither body nor media is dropped.
     pub fn to_xml(&self) -> String {
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        if self.verbs.is_empty() {
-            out.push_str("<Response/>\n");
-            return out;
-        }
-        out.push_str("<Response>\n");
-        for verb in &self.verbs {
-            match verb {
-                Verb::Message(message) => render_message(&mut out, message),
-                Verb::Redirect(redirect) => render_redirect(&mut out, redirect),
-            }
-            out.push('\n');
-        }
-        out.push_str("</Response>\n");
-        out
+        document(&self.verbs, |out, verb| match verb {
+            Verb::Message(message) => render_message(out, message),
+            Verb::Redirect(redirect) => render_redirect(out, redirect),
+        })
     }
+}
+
+/// The XML declaration and `<Response>`, each verb on its own line.
+pub(crate) fn document<T>(verbs: &[T], mut render: impl FnMut(&mut String, &T)) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if verbs.is_empty() {
+        out.push_str("<Response/>\n");
+        return out;
+    }
+    out.push_str("<Response>\n");
+    for verb in verbs {
+        render(&mut out, verb);
+        out.push('\n');
+    }
+    out.push_str("</Response>\n");
+    out
 }
 
 fn render_message(out: &mut String, message: &Message) {
@@ -63,7 +68,7 @@ fn render_message(out: &mut String, message: &Message) {
     out.push_str("</Message>");
 }
 
-fn render_redirect(out: &mut String, redirect: &Redirect) {
+pub(crate) fn render_redirect(out: &mut String, redirect: &Redirect) {
     out.push_str("<Redirect");
     method(out, redirect.method);
     out.push('>');
@@ -71,7 +76,7 @@ fn render_redirect(out: &mut String, redirect: &Redirect) {
     out.push_str("</Redirect>");
 }
 
-fn method(out: &mut String, method: Method) {
+pub(crate) fn method(out: &mut String, method: Method) {
     if method != Method::default() {
         attribute(out, "method", method.as_str());
     }
@@ -85,7 +90,7 @@ fn element(out: &mut String, name: &str, content: &str) {
 
 /// Escapes character data. `>` is escaped so `]]>` cannot occur; CR is a
 /// character reference because a literal one is normalized to LF on input.
-fn text(out: &mut String, value: &str) {
+pub(crate) fn text(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -99,7 +104,7 @@ fn text(out: &mut String, value: &str) {
 
 /// Writes ` name="value"`. Tab, LF and CR are character references because
 /// attribute-value normalization turns literal ones into spaces.
-fn attribute(out: &mut String, name: &str, value: &str) {
+pub(crate) fn attribute(out: &mut String, name: &str, value: &str) {
     let _ = write!(out, " {name}=\"");
     for c in value.chars() {
         match c {

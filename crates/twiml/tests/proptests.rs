@@ -15,6 +15,7 @@ fn tiny() -> Limits {
         max_depth: 3,
         max_verbs: 2,
         max_body_chars: 5,
+        max_say_chars: 5,
     }
 }
 
