@@ -181,27 +181,47 @@ impl WebhookClient for HttpWebhookClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) => {
-                    if body.len() + c.len() > MAX_BODY {
-                        return HookResponse::Failed(format!(
-                            "response body over {MAX_BODY} bytes"
-                        ));
-                    }
-                    body.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(e) => return HookResponse::Failed(e.to_string()),
-            }
-        }
+        let body = match read_body(&mut resp, MAX_BODY).await {
+            Ok(b) => b,
+            Err(e) => return HookResponse::Failed(e),
+        };
         HookResponse::Response {
             status,
             content_type,
             body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
+
+    async fn fetch_bytes(&self, url: &str, limit: usize) -> Result<Vec<u8>, String> {
+        let url = match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            _ => return Err(format!("{url} is not an http(s) URL")),
+        };
+        self.precheck(&url).await?;
+        let mut resp = self
+            .http
+            .get(url)
+            .timeout(std::time::Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {}", resp.status().as_u16()));
+        }
+        read_body(&mut resp, limit).await
+    }
+}
+
+/// The body of `resp`, refused past `limit` bytes.
+async fn read_body(resp: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(c) = resp.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + c.len() > limit {
+            return Err(format!("response body over {limit} bytes"));
+        }
+        body.extend_from_slice(&c);
+    }
+    Ok(body)
 }
 
 #[cfg(test)]

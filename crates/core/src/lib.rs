@@ -14,6 +14,7 @@
 //! - [`carrier`]: the `Carrier` trait and the in-process simulated carrier.
 //! - [`delivery`]: the pipeline: claim with a lease, submit, classify, retry, receipts.
 //! - [`shield`]: the smishing shield in the outbound and inbound paths, with account settings.
+//! - [`voice`]: calls over SIP trunks: the engine, RTP media, text-to-speech, voice TwiML.
 
 pub mod accounts;
 pub mod audit;
@@ -30,6 +31,7 @@ pub mod services;
 pub mod shaping;
 pub mod shield;
 pub mod verify;
+pub mod voice;
 pub mod webhooks;
 
 /// The shield's types `api` renders.

@@ -65,7 +65,7 @@ pub struct Dispatcher {
 }
 
 /// `rel` resolved against `base` (absolute URLs and `/paths`; other forms are kept).
-fn resolve(base: &str, rel: &str) -> String {
+pub(crate) fn resolve(base: &str, rel: &str) -> String {
     if rel.starts_with("http://") || rel.starts_with("https://") {
         return rel.to_owned();
     }

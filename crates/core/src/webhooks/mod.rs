@@ -91,6 +91,12 @@ impl HookResponse {
 #[async_trait]
 pub trait WebhookClient: Send + Sync {
     async fn send(&self, req: HookRequest) -> HookResponse;
+
+    /// GETs a file (a `<Play>` WAV) under the same address policy, at most `limit` bytes.
+    async fn fetch_bytes(&self, url: &str, limit: usize) -> Result<Vec<u8>, String> {
+        let _ = limit;
+        Err(format!("{url}: this client cannot fetch files"))
+    }
 }
 
 /// Twilio's per-URL connection overrides (`#ct=…&rt=…&rc=…&rp=…`).

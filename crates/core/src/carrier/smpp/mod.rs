@@ -73,6 +73,15 @@ pub(crate) struct Job {
     pub not_after: std::time::Instant,
 }
 
+/// Whether a destination matches a route list: `*` or a prefix of its digits (a leading `+`
+/// is ignored on both). Shared by SMPP carriers and SIP trunks.
+pub fn route_matches(routes: &[String], to: &str) -> bool {
+    let digits = to.trim_start_matches('+');
+    routes
+        .iter()
+        .any(|r| r == "*" || digits.starts_with(r.trim_start_matches('+')))
+}
+
 struct Route {
     cfg: Arc<LinkConfig>,
     links: Vec<(mpsc::Sender<Job>, Arc<AtomicBool>)>,
@@ -81,11 +90,7 @@ struct Route {
 
 impl Route {
     fn matches(&self, to: &str) -> bool {
-        let digits = to.trim_start_matches('+');
-        self.cfg
-            .routes
-            .iter()
-            .any(|r| r == "*" || digits.starts_with(r.trim_start_matches('+')))
+        route_matches(&self.cfg.routes, to)
     }
 
     fn bound_link(&self) -> Option<&mpsc::Sender<Job>> {

@@ -1,0 +1,237 @@
+//! One outbound call from `queued` to its end: seize a trunk, INVITE with our SDP offer,
+//! map SIP progress to Twilio statuses, and once answered stream RTP and run the TwiML.
+//!
+//! | SIP | status |
+//! | --- | --- |
+//! | INVITE sent | `queued` (callback event `initiated`) |
+//! | 180/183 | `ringing` |
+//! | 2xx + ACK | `in-progress` |
+//! | BYE either way | `completed` |
+//! | 486/600 | `busy` |
+//! | ring timeout (our CANCEL, 487), 408, 480 | `no-answer` |
+//! | API cancel before answer | `canceled` |
+//! | anything else | `failed` (error 32011 with the SIP code) |
+
+use super::engine::Engine;
+use super::interp::TwimlFetch;
+use super::interp::{self, Document, FetchError, Outcome, Target};
+use super::rtp_session::RtpSession;
+use super::steps;
+use super::trunks::NoTrunk;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_domain::call::CallStatus;
+use switchboard_media::sdp::{self, LocalSdp};
+use switchboard_sip::{CallControl, CallEvent, CallRequest, EndReason};
+use switchboard_store::calls::{CallAction, CallPatch, CallRecord};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Twilio error for a call the trunk refused (our mapping of SIP failures).
+pub const SIP_FAILURE: u32 = 32011;
+
+/// Drives `call` to its end. The caller holds the claim; nothing here panics on bad input.
+pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: CancellationToken) {
+    let sid = call.sid.clone();
+    let seized = match engine.trunks.seize(&call.to) {
+        Ok(s) => s,
+        Err(NoTrunk::Busy) => {
+            // Every trunk is full: leave the call queued for the next claim.
+            engine.release(&sid).await;
+            return;
+        }
+        Err(NoTrunk::NoRoute) => {
+            let msg = format!("no SIP trunk routes {}", call.to);
+            engine
+                .finish(&sid, &[CallStatus::Queued], CallStatus::Failed, None, Some((SIP_FAILURE, msg)))
+                .await;
+            return;
+        }
+    };
+    let trunk = seized.trunk.clone();
+    let socket = match UdpSocket::bind(SocketAddr::new(engine.settings.media_ip, 0)).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(call_sid = %sid, error = %e, "Cannot bind an RTP socket.");
+            engine.release(&sid).await;
+            return;
+        }
+    };
+    let local_port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
+    let offer = LocalSdp::offer(engine.settings.media_ip, local_port, u64::from(rand::random::<u32>())).to_sdp();
+    let request = CallRequest {
+        trunk: trunk.target.clone(),
+        to_user: trunk.user_part(&call.to),
+        from_user: trunk.caller_id_for(&call.from),
+        sdp_offer: offer,
+        ring_timeout: Duration::from_secs(u64::from(call.timeout.clamp(1, 600))),
+        call_id: Some(format!("{sid}@switchboard")),
+    };
+    let mut handle = match engine.ua.invite(request) {
+        Ok(h) => h,
+        Err(e) => {
+            let msg = format!("cannot place the call: {e}");
+            engine
+                .finish(&sid, &[CallStatus::Queued], CallStatus::Failed, None, Some((SIP_FAILURE, msg)))
+                .await;
+            return;
+        }
+    };
+    engine.initiated(&sid, &trunk.name).await;
+    let control = handle.control();
+    let mut socket = Some(socket);
+    let mut answered_at: Option<u64> = None;
+    let mut script: Option<tokio::task::JoinHandle<()>> = None;
+    let (redirect_tx, redirect_rx) = mpsc::unbounded_channel();
+    let mut redirect_rx = Some(redirect_rx);
+    let actions = engine.actions(&sid);
+    let time_limit = Duration::from_secs(u64::from(call.time_limit.max(1)));
+    let limit = tokio::time::sleep(Duration::MAX / 4);
+    tokio::pin!(limit);
+    loop {
+        tokio::select! {
+            ev = handle.next_event() => {
+                let Some(ev) = ev else { break };
+                match ev {
+                    CallEvent::Trying | CallEvent::Refreshed { .. } => {}
+                    CallEvent::Ringing => {
+                        engine.transition(&sid, &[CallStatus::Queued], CallStatus::Ringing, CallPatch::default()).await;
+                    }
+                    CallEvent::Answered { remote_sdp } => {
+                        let now = engine.clock.now_millis();
+                        answered_at = Some(now);
+                        let patch = CallPatch { start_time: Some(now), ..CallPatch::default() };
+                        engine.transition(&sid, &[CallStatus::Queued, CallStatus::Ringing], CallStatus::InProgress, patch).await;
+                        limit.as_mut().reset(tokio::time::Instant::now() + time_limit);
+                        match (sdp::parse(&remote_sdp), socket.take()) {
+                            (Ok(remote), Some(sock)) => {
+                                let media = RtpSession::start(sock, remote.rtp_addr(), remote.codec, remote.telephone_event);
+                                let rx = redirect_rx.take().unwrap_or_else(|| mpsc::unbounded_channel().1);
+                                script = Some(tokio::spawn(run_script(engine.clone(), call.clone(), media, control.clone(), rx)));
+                            }
+                            (Err(e), _) => {
+                                engine.warn(&sid, format!("unusable SDP answer: {e}")).await;
+                                control.hangup();
+                            }
+                            (Ok(_), None) => {}
+                        }
+                    }
+                    CallEvent::Ended(reason) => {
+                        if let Some(s) = script.take() {
+                            s.abort();
+                        }
+                        end(&engine, &sid, reason, answered_at).await;
+                        break;
+                    }
+                }
+            }
+            action = actions.next() => match action {
+                Some(CallAction::Cancel) => control.cancel(),
+                Some(CallAction::Hangup) => control.hangup(),
+                Some(CallAction::Redirect(target)) => {
+                    let _ = redirect_tx.send(target);
+                }
+                None => {}
+            },
+            () = &mut limit => control.hangup(),
+            () = stop.cancelled() => control.hangup(),
+        }
+    }
+    drop(seized);
+}
+
+/// How one document run ended.
+enum Run {
+    Done(Outcome),
+    Redirect(Target),
+}
+
+/// Records how the call ended.
+async fn end(engine: &Engine, sid: &str, reason: EndReason, answered_at: Option<u64>) {
+    let now = engine.clock.now_millis();
+    let live = [CallStatus::Queued, CallStatus::Ringing, CallStatus::InProgress];
+    let (status, error, sip) = match &reason {
+        EndReason::Completed { .. } => (CallStatus::Completed, None, Some(200)),
+        EndReason::Busy => (CallStatus::Busy, None, Some(486)),
+        EndReason::NoAnswer => (CallStatus::NoAnswer, None, Some(487)),
+        EndReason::Canceled => (CallStatus::Canceled, None, Some(487)),
+        EndReason::Failed { sip_code, reason } => (
+            CallStatus::Failed,
+            Some((SIP_FAILURE, match sip_code {
+                Some(c) => format!("SIP {c} {reason}"),
+                None => reason.clone(),
+            })),
+            *sip_code,
+        ),
+    };
+    let duration = answered_at.map(|t| now.saturating_sub(t) / 1000);
+    let patch = CallPatch {
+        end_time: Some(now),
+        duration,
+        sip_response_code: sip,
+        ..CallPatch::default()
+    };
+    engine.finish_with(sid, &live, status, patch, error).await;
+}
+
+/// Fetches or parses the first document and runs it, switching documents when the API
+/// redirects the call; hangs up when the TwiML ends.
+async fn run_script(
+    engine: Arc<Engine>,
+    call: CallRecord,
+    mut media: RtpSession,
+    control: CallControl,
+    mut redirects: mpsc::UnboundedReceiver<Target>,
+) {
+    let sid = call.sid.clone();
+    let Some(fetch) = engine.fetcher(&call).await else {
+        control.hangup();
+        return;
+    };
+    let mut next: Result<Document, FetchError> = match (&call.twiml, &call.url) {
+        (Some(twiml), _) => steps::parse(twiml),
+        (None, Some(url)) => {
+            let target = Target {
+                url: url.clone(),
+                method: call.method.clone(),
+            };
+            fetch.document(&target, &[]).await
+        }
+        (None, None) => Err(FetchError {
+            code: 21205,
+            message: "the call has neither Url nor Twiml".into(),
+        }),
+    };
+    loop {
+        let doc = match next {
+            Ok(d) => d,
+            Err(e) => {
+                engine.record_error(&sid, e.code, &e.message).await;
+                break;
+            }
+        };
+        let mut warnings = Vec::new();
+        let run = {
+            let mut warn = |w: String| warnings.push(w);
+            tokio::select! {
+                out = interp::run(doc, &mut media, engine.tts.as_ref(), &fetch, &mut warn) => Run::Done(out),
+                Some(target) = redirects.recv() => Run::Redirect(target),
+            }
+        };
+        for w in warnings {
+            engine.warn(&sid, w).await;
+        }
+        match run {
+            // A redirect from the API: its document runs on the same media.
+            Run::Redirect(target) => next = fetch.document(&target, &[]).await,
+            Run::Done(Outcome::Error(e)) => {
+                engine.record_error(&sid, e.code, &e.message).await;
+                break;
+            }
+            Run::Done(_) => break,
+        }
+    }
+    control.hangup();
+}
