@@ -1,6 +1,6 @@
-//! Property tests for messaging: the parser is total (never panics, whatever the input),
-//! what it accepts satisfies the AST's invariants, and render/parse round
-//! trip.
+//! Property tests for messaging: the parser is total (never panics,
+//! whatever the input), what it accepts satisfies the AST's invariants, and
+//! render/parse round trip. Voice has its own (`voice_proptests.rs`).
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test binary
 
 mod common;
