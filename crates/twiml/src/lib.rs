@@ -161,7 +161,8 @@ pub struct Limits {
     pub max_verbs: usize,
     /// Longest message body, in characters (default 1600, Twilio's).
     pub max_body_chars: usize,
-    /// Longest `<Say>` text, in characters (default 4096, Twilio's).
+    /// Longest `<Say>` text, in characters (default 4096, Twilio's limit
+    /// for its basic voices).
     pub max_say_chars: usize,
 }
 
