@@ -1,7 +1,8 @@
-//! Messaging TwiML for Switchboard: the AST, a hardened parser and a
-//! renderer. No I/O: the caller fetches the document (and checks its
+//! TwiML for Switchboard, messaging and voice: the ASTs, a hardened parser
+//! and a renderer. No I/O: the caller fetches the document (and checks its
 //! `Content-Type`, reporting [`INVALID_CONTENT_TYPE`] itself); this crate
-//! turns the text into [`Verb`]s or a [`TwimlError`] carrying a Twilio
+//! turns the text into verbs ([`parse_messaging`] → [`Verb`],
+//! [`parse_voice`] → [`VoiceVerb`]) or a [`TwimlError`] carrying a Twilio
 //! error code. It depends on no internal crate and needs no async runtime.
 //!
 //! ```
@@ -20,6 +21,37 @@
 //! assert_eq!(parse_messaging(&response.to_xml(), &Limits::default()).unwrap().verbs, response.verbs);
 //! ```
 //!
+//! Voice, with the hairdresser's reminder (Twilio's defaults filled in):
+//!
+//! ```
+//! use switchboard_twiml::{parse_voice, say_digits, Limits, VoiceVerb};
+//!
+//! let xml = r#"<Response>
+//!   <Gather numDigits="1" action="/reply"><Say>Press 1 to confirm, 2 to cancel.</Say></Gather>
+//!   <Say>No input.</Say>
+//!   <Dial>+15551234567</Dial>
+//! </Response>"#;
+//! let response = parse_voice(xml, &Limits::default()).unwrap();
+//! let VoiceVerb::Gather(gather) = &response.verbs[0] else { panic!() };
+//! assert_eq!(gather.num_digits.map(|n| n.get()), Some(1));
+//! assert_eq!(gather.timeout_secs.get(), 5);
+//! assert_eq!(gather.finish_on_key, Some('#'));
+//! assert_eq!(response.verbs.len(), 2); // <Dial> is skipped…
+//! assert_eq!(response.warnings, ["skipped unknown verb <Dial>"]); // …and recorded
+//! assert_eq!(parse_voice(&response.to_xml(), &Limits::default()).unwrap().verbs, response.verbs);
+//! assert_eq!(say_digits("123456"), "1 2 3 4 5 6"); // a Verify code read over voice
+//! ```
+//!
+//! # Layout
+//!
+//! - `xml`: the hardened XML layer both dialects share (the only parser).
+//! - `schema`: attribute lookup, `method`, text-only elements and
+//!   `<Redirect>`, with the leniency rules below.
+//! - `ast`, `messaging`, `render`: messaging TwiML.
+//! - `voice`: voice TwiML (`ast`, `attrs` for attribute values, the verbs
+//!   in `mod.rs`, `render`).
+//! - `error`: [`TwimlError`] and the Twilio codes.
+//!
 //! # Security
 //!
 //! TwiML comes from customer webhooks, so every document is hostile:
@@ -30,22 +62,26 @@
 //!   five predefined entities (`&amp;` `&lt;` `&gt;` `&apos;` `&quot;`) and
 //!   numeric character references are expanded; any other `&name;` is an
 //!   error. Nothing is ever fetched.
-//! - Nesting ([`Limits::max_depth`]), verb count ([`Limits::max_verbs`]) and
-//!   body length ([`Limits::max_body_chars`]) are bounded, and the element
-//!   tree is an arena, so nothing recurses on input.
+//! - Nesting ([`Limits::max_depth`]), verb count ([`Limits::max_verbs`]),
+//!   body length ([`Limits::max_body_chars`]) and `<Say>` length
+//!   ([`Limits::max_say_chars`]) are bounded, and the element tree is an
+//!   arena, so nothing recurses on input (SSML in `<Say>` is walked with an
+//!   explicit stack).
 //! - Characters XML 1.0 forbids (NUL and other C0 controls, U+FFFE,
 //!   U+FFFF), literal or as references, are refused; they never reach a
-//!   message body.
-//! - Parsing never panics (property-tested).
+//!   message body or spoken text.
+//! - Parsing never panics (property-tested, both dialects).
+//! - Voice values that drive time or repetition are capped (see below);
+//!   [`Loop::Forever`] must be capped by the executor.
 //!
 //! # Leniency
 //!
 //! Following Twilio, well-formedness problems are errors (12100) and so is
-//! anything whose meaning is unclear (12200): unknown verbs or nouns (names
-//! are case-sensitive: `<message>` is unknown), a `method` other than
-//! GET/POST (case-insensitive), an empty `<Redirect>` or `<Media>` URL.
-//! What Twilio ignores is ignored here too, with an entry in
-//! [`MessagingResponse::warnings`]:
+//! anything whose meaning is unclear (12200): in messaging, unknown verbs
+//! or nouns (names are case-sensitive: `<message>` is unknown); in both, a
+//! `method` other than GET/POST (case-insensitive), an empty `<Redirect>`
+//! or `<Media>` URL. What Twilio ignores is ignored here too, with an entry
+//! in the response's `warnings`:
 //!
 //! - unknown attributes (Twilio ignores them), and empty known attributes
 //!   (treated as absent);
@@ -61,6 +97,37 @@
 //! Comments and processing instructions are skipped; CDATA is text; a
 //! leading byte-order mark is dropped; message bodies, URLs and attribute
 //! values are trimmed of XML whitespace.
+//!
+//! ## Voice
+//!
+//! Voice follows the same rules, with these differences (the issue asks
+//! that "unknown verbs are skipped with a warning recorded on the call"):
+//!
+//! - an **unknown verb** (`<Dial>`, `<Record>`, `<Enqueue>`, `<Message>`,
+//!   or `<say>`: names stay case-sensitive) is skipped with a warning, not
+//!   refused; it still counts towards [`Limits::max_verbs`];
+//! - **invalid TwiML is still an error** (12200): a bad attribute value
+//!   (`numDigits="x"`, `loop="-1"`, `length="0"`, `finishOnKey="12"`,
+//!   `digits="x"`, `reason="maybe"`, `actionOnEmptyResult="yes"`), wrong
+//!   nesting (anything but `<Say>`, `<Play>`, `<Pause>` inside
+//!   `<Gather>`; any element inside `<Play>`, `<Pause>`, `<Hangup>`,
+//!   `<Reject>`), a `<Play>` with neither or both of a URL and `digits`,
+//!   `<Say>` text over [`Limits::max_say_chars`];
+//! - numbers must be whole and positive (`loop` may be `0`, "forever");
+//!   numbers over a cap ([`MAX_LOOP`], [`MAX_PAUSE_SECS`],
+//!   [`MAX_GATHER_TIMEOUT_SECS`]) are lowered to it, with a warning;
+//! - `<Gather input>` may ask for `speech`: only DTMF is gathered, with a
+//!   warning; `finishOnKey=""` disables the finish key (the one attribute
+//!   where empty is not "absent");
+//! - SSML inside `<Say>` (`<break>`, `<emphasis>`, `<prosody>`, `<s>`, …)
+//!   is reduced to its text, with a warning; `<break>`, `<p>` and `<s>`
+//!   separate words;
+//! - a `<Say>` with no text is dropped, and text inside `<Pause>`,
+//!   `<Hangup>` or `<Reject>` ignored, with a warning.
+//!
+//! Which verbs run when (`<Reject>` only before answering, verbs after
+//! `<Redirect>` unreachable, `<Gather>` falling through) is the call
+//! executor's business; the AST docs describe Twilio's behaviour.
 
 mod ast;
 mod error;
@@ -94,7 +161,8 @@ pub struct Limits {
     pub max_verbs: usize,
     /// Longest message body, in characters (default 1600, Twilio's).
     pub max_body_chars: usize,
-    /// Longest `<Say>` text, in characters (default 4096, Twilio's).
+    /// Longest `<Say>` text, in characters (default 4096, Twilio's limit
+    /// for its basic voices).
     pub max_say_chars: usize,
 }
 

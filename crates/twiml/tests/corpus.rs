@@ -1,21 +1,19 @@
-//! Data-driven corpus: every `tests/corpus/NAME.xml` is parsed and the
-//! result, rendered by [`describe`], must equal `NAME.expected`. An optional
-//! `NAME.limits` holds `field = value` lines overriding [`Limits`].
+//! Data-driven corpus for messaging: every `tests/corpus/NAME.xml` is
+//! parsed and the result, rendered by [`describe`], must equal
+//! `NAME.expected`. An optional `NAME.limits` holds `field = value` lines
+//! overriding [`Limits`]. Voice has its own corpus (`voice_corpus.rs`).
 //!
 //! `UPDATE_EXPECT=1 cargo test -p switchboard-twiml --test corpus` rewrites
 //! the `.expected` files; review every change by hand before keeping it.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test binary
 
+mod common;
+
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use common::{expect, limits_for, opt, xml_files};
 use switchboard_twiml::{parse_messaging, Limits, MessagingResponse, TwimlError, Verb};
-
-fn opt(value: &Option<String>) -> String {
-    value
-        .as_ref()
-        .map_or_else(|| "-".to_owned(), |v| format!("{v:?}"))
-}
 
 /// One line per verb (or `no verbs`), then one per warning; or the error.
 fn describe(result: &Result<MessagingResponse, TwimlError>) -> String {
@@ -50,39 +48,12 @@ fn describe(result: &Result<MessagingResponse, TwimlError>) -> String {
     out
 }
 
-fn limits_for(xml_path: &Path) -> Limits {
-    let mut limits = Limits::default();
-    let Ok(text) = std::fs::read_to_string(xml_path.with_extension("limits")) else {
-        return limits;
-    };
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (key, value) = line.split_once('=').expect("`field = value`");
-        let value: usize = value.trim().parse().expect("a number");
-        match key.trim() {
-            "max_bytes" => limits.max_bytes = value,
-            "max_depth" => limits.max_depth = value,
-            "max_verbs" => limits.max_verbs = value,
-            "max_body_chars" => limits.max_body_chars = value,
-            other => panic!("{}: unknown limit {other}", xml_path.display()),
-        }
-    }
-    limits
-}
-
 fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "xml"))
-        .collect();
-    files.sort();
-    files
+    xml_files("corpus")
 }
 
 #[test]
 fn corpus_matches_expectations() {
-    let update = std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1");
     let files = corpus();
     assert!(files.len() >= 25, "corpus has only {} cases", files.len());
     let mut failures = Vec::new();
@@ -90,19 +61,7 @@ fn corpus_matches_expectations() {
         let xml = std::fs::read_to_string(path).unwrap();
         let limits = limits_for(path);
         let result = parse_messaging(&xml, &limits);
-        let actual = describe(&result);
-        let expected_path = path.with_extension("expected");
-        if update {
-            std::fs::write(&expected_path, &actual).unwrap();
-        } else {
-            let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-            if expected != actual {
-                failures.push(format!(
-                    "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                    path.display()
-                ));
-            }
-        }
+        failures.extend(expect(path, &describe(&result)));
         // Whatever parses must render to a document that parses back to
         // the same verbs, with no warnings.
         if let Ok(response) = result {

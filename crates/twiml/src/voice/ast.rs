@@ -183,7 +183,8 @@ pub enum Prompt {
 /// `<Reject reason>`: how the refused call ends.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum RejectReason {
-    /// `rejected` (the default): the call ends as `no-answer`.
+    /// `rejected` (the default): a not-in-service response; the call ends
+    /// as `no-answer`.
     #[default]
     Rejected,
     /// `busy`: a busy signal; the call ends as `busy`.

@@ -6,6 +6,10 @@
 //!
 //! Layout: `ast` (the types), `attrs` (attribute values: numbers, loops,
 //! keys), this file (verbs and nesting), `render` (back to XML).
+//!
+//! Written by hand on the crate's XML layer: no maintained Rust crate
+//! parses TwiML (Twilio's helper libraries only generate it), and a second
+//! XML parser would mean a second set of security rules to keep right.
 
 mod ast;
 mod attrs;
