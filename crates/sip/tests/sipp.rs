@@ -409,21 +409,34 @@ async fn many_calls_at_once_on_one_user_agent() {
     sipp.assert_passed().await;
 }
 
-/// No sipp needed: a peer that never answers ends the call at timer B.
+/// No sipp needed: a peer that never answers ends the call at timer B, as
+/// failed, even when the ring timeout expired first (there was nothing to
+/// CANCEL: RFC 3261 §9.1 allows it only after a provisional response).
 #[tokio::test]
 async fn no_response_fails_at_timer_b() {
-    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut config = SipUaConfig::new("127.0.0.1:0".parse().unwrap());
     config.t1 = Duration::from_millis(10); // timer B = 640 ms
     let ua = SipUa::bind(config).await.unwrap();
-    let mut call = ua
-        .invite(request(silent.local_addr().unwrap().port()))
-        .unwrap();
-    let events = until_ended(&mut call).await;
-    assert!(
-        matches!(ended(&events), EndReason::Failed { sip_code: None, .. }),
-        "{events:?}"
-    );
+    for ring_timeout in [Duration::from_secs(10), Duration::from_millis(50)] {
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut request = request(silent.local_addr().unwrap().port());
+        request.ring_timeout = ring_timeout;
+        let mut call = ua.invite(request).unwrap();
+        let events = until_ended(&mut call).await;
+        assert!(
+            matches!(ended(&events), EndReason::Failed { sip_code: None, .. }),
+            "{events:?}"
+        );
+        silent.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 4096];
+        let mut invites = 0;
+        while let Ok(n) = silent.recv(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]);
+            assert!(text.starts_with("INVITE "), "only INVITEs, got: {text}");
+            invites += 1;
+        }
+        assert!(invites > 1, "timer A retransmits the INVITE");
+    }
     assert_eq!(ua.dialog_count(), 0);
 }
 
