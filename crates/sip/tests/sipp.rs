@@ -409,12 +409,14 @@ async fn in_dialog_options_and_update_get_200() {
     sipp.assert_passed().await;
 }
 
+/// The voice benchmark's target load (200 concurrent calls) on one user
+/// agent and one sipp: all answered, all hung up, no dialog left behind.
 #[tokio::test]
 async fn many_calls_at_once_on_one_user_agent() {
     if !sipp_available("many_calls_at_once_on_one_user_agent") {
         return;
     }
-    const CALLS: u32 = 20;
+    const CALLS: u32 = 200;
     let sipp = Sipp::start(&scenario("uas_answer.xml"), CALLS).await;
     let ua = user_agent().await;
     let mut calls: Vec<_> = (0..CALLS)
