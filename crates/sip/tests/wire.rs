@@ -222,3 +222,63 @@ async fn invalid_requests_are_refused() {
     ua.shutdown();
     assert!(matches!(ua.invite(request(5060)), Err(SipError::Closed)));
 }
+
+/// The socket faces the network: garbage and mangled SIP (deterministic
+/// pseudo-random, 600 datagrams) must not stop the user agent.
+#[tokio::test]
+async fn garbage_does_not_stop_the_user_agent() {
+    let ua = ua(500, None).await;
+    let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let options = |branch: &str| {
+        format!(
+            "OPTIONS sip:switchboard@{ua} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {peer};branch=z9hG4bK{branch}\r\n\
+             From: <sip:peer@{peer}>;tag=p1\r\n\
+             To: <sip:switchboard@{ua}>\r\n\
+             Call-ID: fuzz-{branch}@test\r\n\
+             CSeq: 1 OPTIONS\r\n\
+             Max-Forwards: 70\r\n\
+             Content-Length: 0\r\n\r\n",
+            ua = ua.local_addr(),
+            peer = peer.local_addr().unwrap(),
+        )
+    };
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let valid = options("fuzz").into_bytes();
+    for i in 0..600u64 {
+        let datagram: Vec<u8> = match i % 3 {
+            // Random bytes.
+            0 => (0..next() % 1500).map(|_| next() as u8).collect(),
+            // A valid request cut short.
+            1 => valid[..(next() as usize % valid.len())].to_vec(),
+            // A valid request with a few bytes changed.
+            _ => {
+                let mut bytes = valid.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = next() as usize % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                bytes
+            }
+        };
+        peer.send_to(&datagram, ua.local_addr()).await.unwrap();
+    }
+    // Answers to the mangled requests may come first; a clean OPTIONS
+    // still gets its 200.
+    peer.send_to(options("after").as_bytes(), ua.local_addr())
+        .await
+        .unwrap();
+    loop {
+        let (response, _) = recv_text(&peer).await;
+        if response.contains("fuzz-after@test") {
+            assert!(response.starts_with("SIP/2.0 200 "), "{response}");
+            break;
+        }
+    }
+}
