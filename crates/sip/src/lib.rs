@@ -65,11 +65,13 @@
 //!   unchanged SDP, UPDATE 200 (with our SDP if it carried an offer),
 //!   OPTIONS/INFO/NOTIFY/MESSAGE 200, REFER 603, BYE 200 and the end of the
 //!   call. Requests for unknown dialogs get 481, out-of-dialog OPTIONS 200,
-//!   new INVITEs 480 (outbound only).
+//!   new INVITEs 480 (outbound only), anything else 405.
 //! - No per-call threads: each call is one tokio task plus short tasks for
 //!   CANCEL/BYE; the benchmark target is 200 concurrent calls on 2 cores.
 //! - Not done: TCP/TLS, DNS SRV, PRACK/100rel, session timers (refreshes
-//!   are answered, never sent), early media SDP on 183, redirects (3xx fail).
+//!   are answered, never sent), early media SDP on 183, redirects (3xx
+//!   fail), requests inside an early dialog (rsipstack leaves them
+//!   unanswered for a UAC), DTMF sent as SIP INFO (answered 200, dropped).
 //!
 //! # Why rsipstack
 //!
