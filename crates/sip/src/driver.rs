@@ -68,8 +68,9 @@ impl CallDriver {
         let (mut trying, mut ringing, mut commands_open) = (false, false, true);
         loop {
             tokio::select! {
+                // States first: every state the INVITE caused is queued
+                // before its task ends, so none is lost to the final result.
                 biased;
-                result = &mut invite => return self.on_final(result, cancel, terminated),
                 Some(state) = self.states.recv() => match state {
                     DialogState::Trying(_) if !trying && !ringing => {
                         trying = true;
@@ -82,6 +83,10 @@ impl CallDriver {
                     DialogState::Terminated(_, why) => terminated = Some(why),
                     other => self.answer_in_dialog(other).await,
                 },
+                result = &mut invite => {
+                    let heard = trying || ringing;
+                    return self.on_final(result, cancel, terminated, heard);
+                }
                 () = &mut ring, if cancel.is_none() => {
                     cancel = Some(CancelCause::RingTimeout);
                     self.send_cancel();
@@ -107,6 +112,7 @@ impl CallDriver {
         result: Result<InviteAsyncResult, tokio::task::JoinError>,
         cancel: Option<CancelCause>,
         terminated: Option<TerminatedReason>,
+        heard: bool,
     ) -> Setup {
         let response = match result {
             Ok(Ok((_, response))) => response,
@@ -133,6 +139,9 @@ impl CallDriver {
                 || matches!(r.to_header().map(|to| to.tag()), Ok(Ok(Some(_))))
         });
         let Some(response) = response else {
+            // A ring timeout with not even a 100 back is an unreachable
+            // trunk (failed), not an unanswered phone.
+            let cancel = cancel.filter(|c| heard || *c != CancelCause::RingTimeout);
             return Setup::Ended(outcome::unanswered(None, cancel));
         };
         let code = response.status_code.code();

@@ -39,7 +39,7 @@
 //! | `Completed { by: Local }` | `completed` | answered (2xx + ACK), then our BYE ([`CallHandle::hangup`]) |
 //! | `Completed { by: Remote }` | `completed` | answered, then the callee's BYE (answered 200) |
 //! | `Busy` | `busy` | 486 Busy Here, 600 Busy Everywhere |
-//! | `NoAnswer` | `no-answer` | ring timeout: our CANCEL, then 487 (ACKed); also a 408 or 480 final response |
+//! | `NoAnswer` | `no-answer` | ring timeout after a provisional response: our CANCEL, then 487 (ACKed); also a 408 or 480 final response |
 //! | `Canceled` | `canceled` | [`CallHandle::cancel`] / `hangup` / every handle dropped before answer: CANCEL, then 487 |
 //! | `Failed { sip_code, reason }` | `failed` | any other 3xx–6xx (403 after a wrong password, a second 401/407, 404, 5xx, 603…), timer B (no response, `sip_code: None`), transport error |
 //!
@@ -50,6 +50,12 @@
 //! the CANCEL's cause (`NoAnswer` or `Canceled`); another final response
 //! that crossed it (486…) is reported as itself.
 //!
+//! A CANCEL may only follow a provisional response (RFC 3261 §9.1). If the
+//! trunk has sent nothing at all, the CANCEL waits for one, and the call
+//! ends at timer B (64·T1, 32 s by default) as `Failed { sip_code: None }`
+//! (ring timeout) or `Canceled` (asked for). rsipstack reports timer B as a
+//! 408 it builds itself; it has no To tag, which tells it from a callee's.
+//!
 //! # SIP behaviour
 //!
 //! - Digest auth (RFC 2617/7616) on 401 and 407, MD5 with or without
@@ -59,11 +65,13 @@
 //!   unchanged SDP, UPDATE 200 (with our SDP if it carried an offer),
 //!   OPTIONS/INFO/NOTIFY/MESSAGE 200, REFER 603, BYE 200 and the end of the
 //!   call. Requests for unknown dialogs get 481, out-of-dialog OPTIONS 200,
-//!   new INVITEs 480 (outbound only).
+//!   new INVITEs 480 (outbound only), anything else 405.
 //! - No per-call threads: each call is one tokio task plus short tasks for
 //!   CANCEL/BYE; the benchmark target is 200 concurrent calls on 2 cores.
 //! - Not done: TCP/TLS, DNS SRV, PRACK/100rel, session timers (refreshes
-//!   are answered, never sent), early media SDP on 183, redirects (3xx fail).
+//!   are answered, never sent), early media SDP on 183, redirects (3xx
+//!   fail), requests inside an early dialog (rsipstack leaves them
+//!   unanswered for a UAC), DTMF sent as SIP INFO (answered 200, dropped).
 //!
 //! # Why rsipstack
 //!

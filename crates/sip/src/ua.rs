@@ -79,6 +79,8 @@ impl SipUa {
     /// Bind the socket and start the stack. Must be called inside a tokio
     /// runtime, which then runs every task of this user agent.
     pub async fn bind(config: SipUaConfig) -> Result<SipUa, SipError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| SipError::Stack(format!("SipUa::bind needs a tokio runtime: {e}")))?;
         let cancel = CancellationToken::new();
         let transport = TransportLayer::new(cancel.clone());
         let bind_error = |reason: String| SipError::Bind {
@@ -102,7 +104,7 @@ impl SipUa {
         transport.add_transport(udp.into());
         let option = EndpointOption {
             t1: config.t1,
-            t1x64: config.t1 * 64,
+            t1x64: config.t1.saturating_mul(64),
             // Call-IDs read `<random>@<our address>` instead of the stack's
             // own default domain.
             callid_suffix: Some(contact_addr.ip().to_string()),
@@ -117,19 +119,19 @@ impl SipUa {
         let incoming = endpoint.incoming_transactions()?;
         let layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let stack = endpoint.inner.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             if let Err(e) = stack.serve().await {
                 debug!(error = %e, "SIP endpoint stopped");
             }
         });
-        tokio::spawn(route_incoming(incoming, layer.clone(), cancel.clone()));
+        runtime.spawn(route_incoming(incoming, layer.clone(), cancel.clone()));
         Ok(SipUa {
             inner: Arc::new(Inner {
                 layer,
                 contact_addr,
                 local_addr,
                 cancel,
-                runtime: tokio::runtime::Handle::current(),
+                runtime,
             }),
         })
     }
