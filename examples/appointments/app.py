@@ -60,6 +60,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 CONFIRM = {"1", "C"}
@@ -258,6 +259,68 @@ class Salon:
         emit(ev="reminded", id=appt["id"], message_sid=msg.sid)
         return appt
 
+    def call(self, appt):
+        """Call a client who does not read texts: the reminder is spoken, 1 confirms, 2 cancels."""
+        if appt["status"] not in ("booked", "reminded"):
+            raise Conflict(f"appointment {appt['id']} is {appt['status']}")
+        call = self.client.calls.create(
+            from_=self.cfg.salon_number,
+            to=appt["phone"],
+            url=f"{self.cfg.public_url}/voice/{appt['id']}",
+        )
+        appt = self.store.update(
+            appt["id"],
+            status="reminded",
+            reminder_sid=call.sid,
+            reminder_status=call.status,
+            reminded_at=now().isoformat(timespec="microseconds"),
+        )
+        emit(ev="called", id=appt["id"], call_sid=call.sid)
+        return appt
+
+    def voice(self, appt_id):
+        """The TwiML the call runs when the client answers."""
+        appt = self.store.get(appt_id)
+        twiml = VoiceResponse()
+        if appt is None:
+            twiml.say("Sorry, we can't find your appointment. Goodbye.")
+            twiml.hangup()
+            return twiml
+        start = datetime.datetime.fromisoformat(appt["start"])
+        at = f" at {self.cfg.salon_name}" if self.cfg.salon_name else ""
+        gather = Gather(num_digits=1, action=f"/voice/{appt_id}/reply", timeout=5)
+        gather.say(
+            f"Hello {appt['name']}. Your {appt['service']}{at} is {when(start, on=True)}. "
+            "Press 1 to confirm, or 2 to cancel."
+        )
+        twiml.append(gather)
+        twiml.say("We did not get your answer. Goodbye.")
+        return twiml
+
+    def voice_reply(self, appt_id, params):
+        """The client's key press (Digits) on the call."""
+        appt = self.store.get(appt_id)
+        twiml = VoiceResponse()
+        key = params.get("Digits", "")
+        if appt is None:
+            twiml.hangup()
+            return twiml
+        if key in CONFIRM:
+            self.store.update(appt_id, status="confirmed", last_reply=key)
+            twiml.say("Thank you, you are confirmed. See you then.")
+            action = "confirmed"
+        elif key in CANCEL_KEYS:
+            self.store.update(appt_id, status="cancelled", last_reply=key)
+            twiml.say("Your appointment is cancelled. Call us to book a new time.")
+            action = "cancelled"
+        else:
+            twiml.say("Sorry, we didn't get that.")
+            twiml.redirect(f"/voice/{appt_id}")
+            action = "help"
+        twiml.hangup()
+        emit(ev="voice-reply", id=appt_id, digits=key, action=action)
+        return twiml
+
     # -- replies --
 
     def reply(self, params):
@@ -330,15 +393,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.salon.validator.validate(url, params, signature)
 
     def _appointment_id(self, path):
-        m = re.fullmatch(r"/appointments/([0-9]+)(/remind)?", path)
-        return (int(m.group(1)), bool(m.group(2))) if m else (None, False)
+        m = re.fullmatch(r"/appointments/([0-9]+)(/remind|/call)?", path)
+        return (int(m.group(1)), m.group(2) or "") if m else (None, "")
 
     def do_GET(self):
         path = urlsplit(self.path).path
         if path == "/appointments":
             return self._send(200, {"appointments": self.salon.store.all()})
-        appt_id, remind = self._appointment_id(path)
-        if appt_id is not None and not remind:
+        appt_id, action = self._appointment_id(path)
+        if appt_id is not None and not action:
             appt = self.salon.store.get(appt_id)
             return self._send(200, appt) if appt else self._send(404, {"error": "not found"})
         return self._send(404, {"error": "not found"})
@@ -371,11 +434,25 @@ class Handler(BaseHTTPRequestHandler):
                 if not isinstance(data, dict):
                     raise ValueError("expected a JSON object")
                 return self._send(201, self.salon.book(data))
-            appt_id, remind = self._appointment_id(path)
-            if appt_id is not None and remind:
+            voice = re.fullmatch(r"/voice/([0-9]+)(/reply)?", path)
+            if voice:
+                params = self._form(raw)
+                if not self._signed(params):
+                    emit(ev="forbidden", path=path)
+                    return self._send(403, {"error": "invalid X-Twilio-Signature"})
+                appt_id = int(voice.group(1))
+                if voice.group(2):
+                    twiml = self.salon.voice_reply(appt_id, params)
+                else:
+                    twiml = self.salon.voice(appt_id)
+                return self._send(200, str(twiml), "text/xml; charset=utf-8")
+            appt_id, action = self._appointment_id(path)
+            if appt_id is not None and action:
                 appt = self.salon.store.get(appt_id)
                 if appt is None:
                     return self._send(404, {"error": "not found"})
+                if action == "/call":
+                    return self._send(200, self.salon.call(appt))
                 return self._send(200, self.salon.remind(appt))
             return self._send(404, {"error": "not found"})
         except (ValueError, UnicodeDecodeError) as e:

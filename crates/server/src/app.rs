@@ -26,6 +26,7 @@ pub struct App {
     server: JoinHandle<std::io::Result<()>>,
     pipeline: Pipeline,
     webhooks: JoinHandle<()>,
+    voice: JoinHandle<()>,
 }
 
 /// Opens the configured store (SQLite file or PostgreSQL) and runs its migrations.
@@ -136,16 +137,18 @@ impl App {
             wiring::address_policy(&settings.webhooks)?,
         )
         .context("cannot build the webhook HTTP client")?;
+        let client: Arc<dyn switchboard_core::webhooks::WebhookClient> = Arc::new(client);
         let dispatcher = switchboard_core::webhooks::dispatch::Dispatcher::new(
             core.store.clone(),
             core.clock.clone(),
             core.accounts.clone(),
-            Arc::new(client),
+            client.clone(),
             wiring::webhooks(&settings.webhooks),
             wakes,
             core.shield.clone(),
         );
         let webhooks = tokio::spawn(dispatcher.run(shutdown.clone()));
+        let voice = crate::voice::start(&settings, &core, client, shutdown.clone()).await?;
 
         let listener = tokio::net::TcpListener::bind(&settings.http.bind)
             .await
@@ -188,6 +191,7 @@ impl App {
             server,
             pipeline,
             webhooks,
+            voice,
         })
     }
 
@@ -203,6 +207,9 @@ impl App {
         self.pipeline.join().await;
         if let Err(e) = self.webhooks.await {
             tracing::warn!(error = %e, "The webhook dispatcher ended abnormally.");
+        }
+        if let Err(e) = self.voice.await {
+            tracing::warn!(error = %e, "The voice engine ended abnormally.");
         }
         served.context("HTTP server task failed")??;
         tracing::info!("Stopped.");

@@ -69,24 +69,11 @@ pub struct CarrierSettings {
 
 impl CarrierSettings {
     pub fn link_config(&self) -> anyhow::Result<LinkConfig> {
-        let password = match (&self.password, &self.password_file) {
-            (Some(_), Some(_)) => bail!(
-                "carrier '{}': set password or password_file, not both",
-                self.name
-            ),
-            (Some(p), None) => p.expose().to_owned(),
-            (None, Some(f)) => std::fs::read_to_string(f)
-                .with_context(|| {
-                    format!(
-                        "carrier '{}': cannot read password_file {}",
-                        self.name,
-                        f.display()
-                    )
-                })?
-                .trim()
-                .to_owned(),
-            (None, None) => String::new(),
-        };
+        let password = crate::config::secret_or_file(
+            &format!("carrier '{}'", self.name),
+            self.password.as_ref(),
+            self.password_file.as_deref(),
+        )?;
         let bind = match self.bind.as_str() {
             "transceiver" => BindMode::Transceiver,
             "tx_rx" => BindMode::TxRx,

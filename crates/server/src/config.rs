@@ -27,6 +27,25 @@ impl Secret {
     }
 }
 
+/// A password given inline or in a file (trimmed); empty when neither is set. `what`
+/// names the setting in errors (`carrier 'x'`).
+pub fn secret_or_file(
+    what: &str,
+    inline: Option<&Secret>,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<String> {
+    use anyhow::Context;
+    match (inline, file) {
+        (Some(_), Some(_)) => anyhow::bail!("{what}: set password or password_file, not both"),
+        (Some(p), None) => Ok(p.expose().to_owned()),
+        (None, Some(f)) => Ok(std::fs::read_to_string(f)
+            .with_context(|| format!("{what}: cannot read password_file {}", f.display()))?
+            .trim()
+            .to_owned()),
+        (None, None) => Ok(String::new()),
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
@@ -62,6 +81,10 @@ pub struct Settings {
     pub shield: crate::shield_settings::ShieldSettings,
     pub verify: crate::verify_settings::VerifySettings,
     pub console: crate::console_settings::ConsoleConfig,
+    /// The SIP user agent, RTP and text-to-speech (docs/voice.md).
+    pub voice: crate::voice_settings::VoiceConfig,
+    /// SIP trunks calls go out through. Empty: calls fail with "no SIP trunk routes".
+    pub sip_trunks: Vec<crate::voice_settings::SipTrunkSettings>,
     pub security: SecuritySettings,
     pub log: LogSettings,
 }
@@ -263,6 +286,8 @@ impl Default for Settings {
             pipeline: PipelineSettings::default(),
             simulator: SimulatorSettings::default(),
             carriers: Vec::new(),
+            voice: Default::default(),
+            sip_trunks: Vec::new(),
             smsc_sim: Default::default(),
             messaging: MessagingSettings::default(),
             shaping: ShapingSettings::default(),
@@ -437,6 +462,10 @@ impl Settings {
             }
         }
         self.smsc_sim.rules()?;
+        for t in &self.sip_trunks {
+            t.build()?;
+        }
+        self.voice.sip_addr()?;
         Ok(())
     }
 

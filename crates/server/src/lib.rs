@@ -21,6 +21,8 @@ pub mod console_settings;
 pub mod secrets;
 pub mod shield_settings;
 pub mod verify_settings;
+pub mod voice;
+pub mod voice_settings;
 pub mod wiring;
 
 pub use app::App;

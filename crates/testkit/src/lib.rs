@@ -13,6 +13,7 @@
 
 pub mod peer;
 pub mod process;
+pub mod sipp;
 pub mod soft_authenticator;
 pub mod webhook_sink;
 

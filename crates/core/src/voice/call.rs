@@ -24,6 +24,7 @@ use std::time::Duration;
 use switchboard_domain::call::CallStatus;
 use switchboard_media::sdp::{self, LocalSdp};
 use switchboard_sip::{CallControl, CallEvent, CallRequest, EndReason};
+use switchboard_domain::ids::CallSid;
 use switchboard_store::calls::{CallAction, CallPatch, CallRecord};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -66,10 +67,14 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
         to_user: trunk.user_part(&call.to),
         from_user: trunk.caller_id_for(&call.from),
         sdp_offer: offer,
-        ring_timeout: Duration::from_secs(u64::from(call.timeout.clamp(1, 600))),
+        ring_timeout: Duration::from_secs(u64::from(call.timeout_secs.clamp(1, 600))),
         call_id: Some(format!("{sid}@switchboard")),
     };
-    let mut handle = match engine.ua.invite(request) {
+    let placed = match &engine.ua {
+        Some(ua) => ua.invite(request).map_err(|e| e.to_string()),
+        None => Err("the SIP user agent is not running".to_owned()),
+    };
+    let mut handle = match placed {
         Ok(h) => h,
         Err(e) => {
             let msg = format!("cannot place the call: {e}");
@@ -79,7 +84,10 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
             return;
         }
     };
-    engine.initiated(&sid, &trunk.name).await;
+    if !engine.initiated(&sid).await {
+        // Canceled through the API between the claim and now.
+        handle.cancel();
+    }
     let control = handle.control();
     let mut socket = Some(socket);
     let mut answered_at: Option<u64> = None;
@@ -87,7 +95,7 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
     let (redirect_tx, redirect_rx) = mpsc::unbounded_channel();
     let mut redirect_rx = Some(redirect_rx);
     let actions = engine.actions(&sid);
-    let time_limit = Duration::from_secs(u64::from(call.time_limit.max(1)));
+    let time_limit = Duration::from_secs(u64::from(call.time_limit_secs.max(1)));
     let limit = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(limit);
     loop {
@@ -130,8 +138,11 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
             action = actions.next() => match action {
                 Some(CallAction::Cancel) => control.cancel(),
                 Some(CallAction::Hangup) => control.hangup(),
-                Some(CallAction::Redirect(target)) => {
-                    let _ = redirect_tx.send(target);
+                Some(CallAction::Redirect { url, method }) => {
+                    let _ = redirect_tx.send(Script::Fetch(Target { url, method }));
+                }
+                Some(CallAction::Twiml(doc)) => {
+                    let _ = redirect_tx.send(Script::Inline(doc));
                 }
                 None => {}
             },
@@ -145,11 +156,17 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
 /// How one document run ended.
 enum Run {
     Done(Outcome),
-    Redirect(Target),
+    Redirect(Script),
+}
+
+/// A new document for a live call (the API's update with `Url` or `Twiml`).
+enum Script {
+    Fetch(Target),
+    Inline(String),
 }
 
 /// Records how the call ended.
-async fn end(engine: &Engine, sid: &str, reason: EndReason, answered_at: Option<u64>) {
+async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answered_at: Option<u64>) {
     let now = engine.clock.now_millis();
     let live = [CallStatus::Queued, CallStatus::Ringing, CallStatus::InProgress];
     let (status, error, sip) = match &reason {
@@ -166,10 +183,10 @@ async fn end(engine: &Engine, sid: &str, reason: EndReason, answered_at: Option<
             *sip_code,
         ),
     };
-    let duration = answered_at.map(|t| now.saturating_sub(t) / 1000);
+    let duration = answered_at.map(|t| u32::try_from(now.saturating_sub(t) / 1000).unwrap_or(u32::MAX));
     let patch = CallPatch {
         end_time: Some(now),
-        duration,
+        duration_secs: duration,
         sip_response_code: sip,
         ..CallPatch::default()
     };
@@ -183,7 +200,7 @@ async fn run_script(
     call: CallRecord,
     mut media: RtpSession,
     control: CallControl,
-    mut redirects: mpsc::UnboundedReceiver<Target>,
+    mut redirects: mpsc::UnboundedReceiver<Script>,
 ) {
     let sid = call.sid.clone();
     let Some(fetch) = engine.fetcher(&call).await else {
@@ -225,7 +242,8 @@ async fn run_script(
         }
         match run {
             // A redirect from the API: its document runs on the same media.
-            Run::Redirect(target) => next = fetch.document(&target, &[]).await,
+            Run::Redirect(Script::Fetch(target)) => next = fetch.document(&target, &[]).await,
+            Run::Redirect(Script::Inline(doc)) => next = steps::parse(&doc),
             Run::Done(Outcome::Error(e)) => {
                 engine.record_error(&sid, e.code, &e.message).await;
                 break;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use switchboard_domain::call::CallStatus;
 use switchboard_domain::clock::Clock;
 use switchboard_sip::SipUa;
+use switchboard_domain::ids::CallSid;
 use switchboard_store::calls::{CallAction, CallPatch, CallRecord};
 use switchboard_store::Store;
 use tokio::sync::Notify;
@@ -24,7 +25,8 @@ pub struct Engine {
     pub(crate) accounts: Arc<Accounts>,
     pub(crate) client: Arc<dyn WebhookClient>,
     pub(crate) tts: Arc<dyn Tts>,
-    pub(crate) ua: SipUa,
+    /// `None` without trunks (every call then fails: no route).
+    pub(crate) ua: Option<SipUa>,
     pub(crate) trunks: Trunks,
     pub(crate) settings: VoiceSettings,
     /// Notified by the Calls service when a call is created or an action is requested.
@@ -35,7 +37,7 @@ pub struct Engine {
 /// A call's requested actions (cancel, hang up, redirect) as they arrive.
 pub(crate) struct Actions {
     engine: Arc<Engine>,
-    sid: String,
+    sid: CallSid,
 }
 
 impl Actions {
@@ -43,7 +45,7 @@ impl Actions {
     /// second, since the request may have been made on another node).
     pub(crate) async fn next(&self) -> Option<CallAction> {
         loop {
-            match self.engine.store.take_call_action(&self.sid).await {
+            match self.engine.store.take_action(&self.sid).await {
                 Ok(Some(a)) => return Some(a),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(call_sid = %self.sid, error = %e, "Cannot read call actions."),
@@ -64,7 +66,7 @@ impl Engine {
         accounts: Arc<Accounts>,
         client: Arc<dyn WebhookClient>,
         tts: Arc<dyn Tts>,
-        ua: SipUa,
+        ua: Option<SipUa>,
         trunks: Trunks,
         settings: VoiceSettings,
         wake: Arc<Notify>,
@@ -91,7 +93,7 @@ impl Engine {
             let now = self.clock.now_millis();
             let claimed = match self
                 .store
-                .claim_due_calls(&self.node, now, now + lease, self.settings.claim_batch)
+                .claim_due_calls(&self.node, now, lease, self.settings.claim_batch)
                 .await
             {
                 Ok(c) => c,
@@ -116,30 +118,34 @@ impl Engine {
         while tasks.join_next().await.is_some() {}
     }
 
-    pub(crate) fn actions(self: &Arc<Self>, sid: &str) -> Actions {
+    pub(crate) fn actions(self: &Arc<Self>, sid: &CallSid) -> Actions {
         Actions {
             engine: self.clone(),
-            sid: sid.to_owned(),
+            sid: sid.clone(),
         }
     }
 
     /// Gives a claimed call back (no trunk capacity now): it is claimed again later.
-    pub(crate) async fn release(&self, sid: &str) {
+    pub(crate) async fn release(&self, sid: &CallSid) {
         if let Err(e) = self.store.release_call(sid).await {
             tracing::warn!(call_sid = %sid, error = %e, "Cannot release a call claim.");
         }
     }
 
-    /// The INVITE is out: the `initiated` event.
-    pub(crate) async fn initiated(&self, sid: &str, trunk: &str) {
-        if let Err(e) = self.store.mark_call_initiated(sid, trunk, self.clock.now_millis()).await {
-            tracing::warn!(call_sid = %sid, error = %e, "Cannot record a call as initiated.");
+    /// Dialing starts: the `initiated` event. `false` if the call was canceled meanwhile.
+    pub(crate) async fn initiated(&self, sid: &CallSid) -> bool {
+        match self.store.mark_initiated(sid, self.clock.now_millis()).await {
+            Ok(still_queued) => still_queued,
+            Err(e) => {
+                tracing::warn!(call_sid = %sid, error = %e, "Cannot record a call as initiated.");
+                true
+            }
         }
     }
 
-    pub(crate) async fn transition(&self, sid: &str, from: &[CallStatus], to: CallStatus, patch: CallPatch) {
+    pub(crate) async fn transition(&self, sid: &CallSid, from: &[CallStatus], to: CallStatus, patch: CallPatch) {
         let now = self.clock.now_millis();
-        if let Err(e) = self.store.transition_call(sid, from, to, patch, now).await {
+        if let Err(e) = self.store.transition(sid, from, to, patch, now).await {
             tracing::warn!(call_sid = %sid, error = %e, status = to.as_str(), "Cannot record a call status.");
         }
     }
@@ -147,7 +153,7 @@ impl Engine {
     /// Ends the call in `to` with an optional error.
     pub(crate) async fn finish(
         &self,
-        sid: &str,
+        sid: &CallSid,
         from: &[CallStatus],
         to: CallStatus,
         patch: Option<CallPatch>,
@@ -160,7 +166,7 @@ impl Engine {
 
     pub(crate) async fn finish_with(
         &self,
-        sid: &str,
+        sid: &CallSid,
         from: &[CallStatus],
         to: CallStatus,
         mut patch: CallPatch,
@@ -174,7 +180,7 @@ impl Engine {
     }
 
     /// A TwiML error: kept on the call (its status still ends `completed` when answered).
-    pub(crate) async fn record_error(&self, sid: &str, code: u32, message: &str) {
+    pub(crate) async fn record_error(&self, sid: &CallSid, code: u32, message: &str) {
         tracing::info!(call_sid = %sid, code, message, "TwiML error; hanging up.");
         let patch = CallPatch {
             error_code: Some(code),
@@ -184,8 +190,9 @@ impl Engine {
         self.transition(sid, &[CallStatus::InProgress], CallStatus::InProgress, patch).await;
     }
 
-    pub(crate) async fn warn(&self, sid: &str, text: String) {
-        if let Err(e) = self.store.add_call_warning(sid, &text).await {
+    pub(crate) async fn warn(&self, sid: &CallSid, text: String) {
+        let now = self.clock.now_millis();
+        if let Err(e) = self.store.add_warning(sid, &text, now).await {
             tracing::warn!(call_sid = %sid, error = %e, "Cannot record a call warning.");
         }
     }
@@ -200,7 +207,7 @@ impl Engine {
             }
         };
         let params = vec![
-            ("CallSid".to_owned(), call.sid.clone()),
+            ("CallSid".to_owned(), call.sid.to_string()),
             ("AccountSid".to_owned(), call.account_sid.to_string()),
             ("From".to_owned(), call.from.clone()),
             ("To".to_owned(), call.to.clone()),
@@ -208,6 +215,6 @@ impl Engine {
             ("Direction".to_owned(), call.direction.as_str().to_owned()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
         ];
-        Some(WebFetch::new(self.client.clone(), token, call.sid.clone(), params))
+        Some(WebFetch::new(self.client.clone(), token, call.sid.to_string(), params))
     }
 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 /// Most documents one call may run (redirects and gather actions), against loops.
 pub const MAX_DOCUMENTS: usize = 100;
-/// How often `loop="0"` repeats.
-pub const FOREVER_LOOPS: u32 = 1_000;
+/// How often `loop="0"` repeats (the parser's cap on `loop`).
+pub const FOREVER_LOOPS: u32 = switchboard_twiml::MAX_LOOP;
 
 /// A method and URL to request.
 #[derive(Debug, Clone, PartialEq, Eq)]

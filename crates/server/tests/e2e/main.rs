@@ -16,6 +16,7 @@ mod sdk;
 mod smpp_peers;
 mod smsc_fault;
 mod verify_sdk;
+mod voice;
 mod webhooks;
 
 use std::path::PathBuf;
