@@ -96,7 +96,8 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
     let mut redirect_rx = Some(redirect_rx);
     let actions = engine.actions(&sid);
     let time_limit = Duration::from_secs(u64::from(call.time_limit_secs.max(1)));
-    let limit = tokio::time::sleep(Duration::MAX / 4);
+    let mut stopping = false;
+    let limit = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
     tokio::pin!(limit);
     loop {
         tokio::select! {
@@ -146,8 +147,14 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
                 }
                 None => {}
             },
-            () = &mut limit => control.hangup(),
-            () = stop.cancelled() => control.hangup(),
+            () = &mut limit => {
+                control.hangup();
+                limit.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(3600));
+            }
+            () = stop.cancelled(), if !stopping => {
+                stopping = true;
+                control.hangup();
+            }
         }
     }
     drop(seized);

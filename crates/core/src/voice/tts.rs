@@ -136,49 +136,47 @@ impl EspeakTts {
 impl Tts for EspeakTts {
     async fn speak(&self, text: &str, voice: &str, language: &str) -> Result<Pcm, TtsError> {
         let v = espeak_voice(voice, language);
-        let key = (text.to_owned(), v.clone());
-        if let Some(hit) = self.cache.get(&key) {
-            return Ok(hit);
-        }
-        let pcm = Arc::new(self.synthesise(text, &v).await?);
-        self.cache.put(key, pcm.clone());
-        Ok(pcm)
+        // One synthesis per phrase even when many calls ask at once (a bulk reminder run).
+        let cell = self.cache.cell((text.to_owned(), v.clone()));
+        let pcm = cell
+            .get_or_try_init(|| async { self.synthesise(text, &v).await.map(Arc::new) })
+            .await?;
+        Ok(pcm.clone())
     }
 }
 
-/// A bounded first-in-first-out cache of synthesised phrases.
+type Cell = Arc<tokio::sync::OnceCell<Pcm>>;
+
+/// A bounded first-in-first-out cache of synthesised phrases; a phrase being synthesised is
+/// shared by everyone waiting for it.
 struct SpeechCache {
     cap: usize,
-    inner: Mutex<(HashMap<(String, String), Pcm>, VecDeque<(String, String)>)>,
+    inner: Mutex<(HashMap<(String, String), Cell>, VecDeque<(String, String)>)>,
 }
 
 impl SpeechCache {
     fn new(cap: usize) -> Self {
         Self {
-            cap,
+            cap: cap.max(1),
             inner: Mutex::new((HashMap::new(), VecDeque::new())),
         }
     }
 
-    fn get(&self, key: &(String, String)) -> Option<Pcm> {
-        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        g.0.get(key).cloned()
-    }
-
-    fn put(&self, key: (String, String), pcm: Pcm) {
-        if self.cap == 0 {
-            return;
-        }
+    fn cell(&self, key: (String, String)) -> Cell {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (map, order) = &mut *g;
-        if map.insert(key.clone(), pcm).is_none() {
-            order.push_back(key);
+        if let Some(c) = map.get(&key) {
+            return c.clone();
         }
+        let c = Cell::default();
+        map.insert(key.clone(), c.clone());
+        order.push_back(key);
         while order.len() > self.cap {
             if let Some(old) = order.pop_front() {
                 map.remove(&old);
             }
         }
+        c
     }
 }
 
@@ -196,13 +194,13 @@ mod tests {
     }
 
     #[test]
-    fn cache_is_bounded() {
+    fn cache_is_bounded_and_shares_cells() {
         let c = SpeechCache::new(2);
-        for i in 0..3 {
-            c.put((i.to_string(), "v".into()), Arc::new(vec![i as i16]));
-        }
-        assert!(c.get(&("0".into(), "v".into())).is_none());
-        assert!(c.get(&("2".into(), "v".into())).is_some());
+        let first = c.cell(("0".into(), "v".into()));
+        assert!(Arc::ptr_eq(&first, &c.cell(("0".into(), "v".into()))));
+        c.cell(("1".into(), "v".into()));
+        c.cell(("2".into(), "v".into()));
+        assert!(!Arc::ptr_eq(&first, &c.cell(("0".into(), "v".into()))));
     }
 
     #[tokio::test]
