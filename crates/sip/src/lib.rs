@@ -83,11 +83,13 @@
 mod call;
 mod driver;
 mod error;
+mod inbound;
 mod outcome;
 mod target;
 mod ua;
 
 pub use call::{CallControl, CallEvent, CallHandle, CallRequest, TrunkTarget};
 pub use error::SipError;
+pub use inbound::IncomingCall;
 pub use outcome::{EndReason, Party};
 pub use ua::{SipUa, SipUaConfig};

@@ -5,6 +5,7 @@
 //! Without sipp the tests skip, or fail in CI mode (see `support`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness may panic
 
+#[allow(dead_code)] // shared with tests/inbound.rs
 mod support;
 
 use std::time::Duration;

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use switchboard_sip::{CallEvent, CallHandle, CallRequest, SipUa, SipUaConfig, TrunkTarget};
+use switchboard_sip::{
+    CallEvent, CallHandle, CallRequest, IncomingCall, SipUa, SipUaConfig, TrunkTarget,
+};
 use tokio::process::{Child, Command};
 
 /// `true` if sipp can run. Without it: in CI mode (`SWITCHBOARD_REQUIRE_PG=1`)
@@ -292,4 +294,110 @@ pub async fn until(call: &mut CallHandle, stop: impl Fn(&CallEvent) -> bool) -> 
 /// All remaining events, up to `Ended`.
 pub async fn until_ended(call: &mut CallHandle) -> Vec<CallEvent> {
     until(call, |e| matches!(e, CallEvent::Ended(_))).await
+}
+
+// --- Inbound calls: sipp as the caller (UAC) ---------------------------------
+
+/// Start sipp as the caller of `scenario` (a `uac_*.xml`), sending to
+/// `target` from a port of its own; same port handling as [`Sipp::start`].
+/// A scenario that already ended (passed) counts as started.
+pub async fn start_caller(scenario: &Path, target: std::net::SocketAddr, calls: u32) -> Sipp {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_udp_port();
+        let mut child = spawn_caller(scenario, target, port, calls, dir.path());
+        match wait_listening(&mut child, port).await {
+            Ok(()) | Err(Some(0)) => {
+                return Sipp {
+                    child,
+                    port,
+                    dir,
+                    _variant: None,
+                }
+            }
+            Err(Some(BIND_FAILED)) => continue,
+            Err(code) => panic!(
+                "sipp exited ({code:?}) before listening:\n{}",
+                tail(&dir.path().join("sipp.out"))
+            ),
+        }
+    }
+    panic!("sipp could not bind a free port in 5 tries");
+}
+
+/// [`start_caller`] with a scenario variant written to a scratch file.
+pub async fn start_caller_text(
+    name: &str,
+    text: &str,
+    target: std::net::SocketAddr,
+    calls: u32,
+) -> Sipp {
+    let file = tempfile::Builder::new()
+        .prefix(name)
+        .suffix(".xml")
+        .tempfile()
+        .expect("temp scenario");
+    std::fs::write(file.path(), text).expect("write scenario");
+    let mut sipp = start_caller(file.path(), target, calls).await;
+    sipp._variant = Some(file);
+    sipp
+}
+
+fn spawn_caller(
+    scenario: &Path,
+    target: std::net::SocketAddr,
+    port: u16,
+    calls: u32,
+    dir: &Path,
+) -> Child {
+    let out = std::fs::File::create(dir.join("sipp.out")).expect("sipp.out");
+    let err = out.try_clone().expect("sipp.out clone");
+    Command::new("sipp")
+        .arg("-sf")
+        .arg(scenario)
+        .arg(target.to_string())
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-p"])
+        .arg(port.to_string())
+        .args(["-m", &calls.to_string(), "-timeout", "20s", "-nostdin"])
+        .args(trace_args())
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sipp")
+}
+
+/// A user agent taking inbound calls (optionally only from `accept_from`),
+/// with its receiver.
+pub async fn answering_agent(
+    accept_from: Option<Vec<std::net::IpAddr>>,
+) -> (SipUa, tokio::sync::mpsc::Receiver<IncomingCall>) {
+    let mut config = SipUaConfig::new("127.0.0.1:0".parse().unwrap());
+    config.accept_from = accept_from;
+    let ua = SipUa::bind(config).await.expect("bind user agent");
+    let calls = ua.take_incoming().expect("first take_incoming");
+    (ua, calls)
+}
+
+/// The next inbound call, failing the test after 15 s.
+pub async fn next_call(calls: &mut tokio::sync::mpsc::Receiver<IncomingCall>) -> IncomingCall {
+    tokio::time::timeout(Duration::from_secs(15), calls.recv())
+        .await
+        .expect("no inbound call within 15 s")
+        .expect("inbound receiver closed")
+}
+
+/// Poll (bounded, 5 s) until the user agent tracks no dialog.
+pub async fn no_dialogs_left(ua: &SipUa) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ua.dialog_count() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} dialogs left after 5 s",
+            ua.dialog_count()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
