@@ -97,14 +97,18 @@ impl IncomingCall {
     /// canceled first, [`SipError::NotConfirmed`] if it hung up before its
     /// ACK or never sent one (64·T1, 32 s by default), [`SipError::Closed`]
     /// if the user agent shut down.
+    ///
+    /// Dropping the future before it completes drops the call: 500 if the
+    /// 200 was not sent yet, else a BYE.
     pub async fn answer(mut self, local_sdp: String) -> Result<CallHandle, SipError> {
-        let Some(mut pending) = self.pending.take() else {
+        // On any error `self` is dropped, which cleans up (see `abandon`).
+        match self.pending.as_mut() {
+            Some(pending) => pending.accept(&local_sdp).await?,
+            None => return Err(SipError::Closed),
+        }
+        let Some(pending) = self.pending.take() else {
             return Err(SipError::Closed);
         };
-        if let Err(e) = pending.accept(&local_sdp).await {
-            pending.abandon(DROPPED);
-            return Err(e);
-        }
         let Pending {
             dialog,
             layer,
@@ -220,11 +224,22 @@ impl Pending {
         }
     }
 
-    /// End an unanswered call with `code` (a no-op once the dialog ended)
-    /// and forget its dialog. The INVITE transaction lives on to absorb
-    /// the ACK and any retransmitted INVITE.
+    /// End a call nobody will run and forget its dialog: reject it with
+    /// `code` if it is still undecided, send BYE if our 200 is out (an
+    /// `answer` dropped midway), nothing if it already ended. The INVITE
+    /// transaction lives on to absorb the ACK and any retransmitted INVITE.
     fn abandon(self, code: u16) {
-        if let Err(e) = self.dialog.reject(Some(StatusCode::from(code)), None) {
+        let state = self.dialog.state();
+        if state.waiting_ack() || state.is_confirmed() {
+            let dialog = self.dialog.clone();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(e) = dialog.bye().await {
+                        debug!(error = %e, "BYE of an abandoned call failed");
+                    }
+                });
+            }
+        } else if let Err(e) = self.dialog.reject(Some(StatusCode::from(code)), None) {
             debug!(error = %e, code, "inbound INVITE not rejected");
         }
         self.layer.remove_dialog(&self.dialog.id());

@@ -104,6 +104,7 @@
 //! | [`IncomingCall::answer`] | 200 + our SDP, then waits for the ACK; no ACK within 64·T1: BYE and [`SipError::NotConfirmed`] |
 //! | [`IncomingCall::reject`]`(code)` | that code: 486 (Twilio `<Reject reason="busy">`), 603 (`reason="rejected"`)… |
 //! | dropped undecided | 500 Server Internal Error |
+//! | `answer` future dropped after its 200 went out | BYE |
 //! | caller's CANCEL before the answer | 200 to the CANCEL, 487 to the INVITE; [`IncomingCall::canceled`] resolves, `answer` gives [`SipError::Canceled`] |
 //! | retransmitted INVITE | absorbed by its transaction (last response re-sent), never a second call |
 //!

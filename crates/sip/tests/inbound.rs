@@ -273,3 +273,25 @@ async fn a_full_queue_answers_503() {
     drop(calls); // the 64 waiting calls are rejected (500)
     no_dialogs_left(&ua).await;
 }
+
+/// No sipp needed: an `answer` dropped while it waits for the ACK (here by
+/// a timeout) does not leave the caller in a call nobody runs: it gets BYE.
+#[tokio::test]
+async fn an_abandoned_answer_sends_bye() {
+    let (ua, mut calls) = answering_agent(None).await;
+    let peer = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (us, me) = (ua.local_addr(), peer.local_addr().unwrap());
+    peer.send_to(raw_invite("abandoned", us, me).as_bytes(), us)
+        .await
+        .unwrap();
+    let call = next_call(&mut calls).await;
+    // The peer never ACKs; with T1 = 500 ms the stack alone would wait 32 s.
+    let gave_up = tokio::time::timeout(Duration::from_millis(100), call.answer(sdp_offer())).await;
+    assert!(gave_up.is_err(), "answered without an ACK: {gave_up:?}");
+    let seen = receive_until(&peer, |m| m.starts_with("BYE ")).await;
+    assert!(
+        seen.iter().any(|m| m.starts_with("SIP/2.0 200")),
+        "{seen:#?}"
+    );
+    no_dialogs_left(&ua).await;
+}

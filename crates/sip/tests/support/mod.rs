@@ -297,6 +297,8 @@ pub async fn until_ended(call: &mut CallHandle) -> Vec<CallEvent> {
 }
 
 // --- Inbound calls: sipp as the caller (UAC) ---------------------------------
+// `start_caller`, `start_caller_text` and `spawn_caller` use `Sipp`'s private
+// fields and helpers: they move with `Sipp` wherever it goes.
 
 /// Start sipp as the caller of `scenario` (a `uac_*.xml`), sending to
 /// `target` from a port of its own; same port handling as [`Sipp::start`].
@@ -368,6 +370,8 @@ fn spawn_caller(
         .spawn()
         .expect("spawn sipp")
 }
+
+// --- Inbound calls: the user agent's side -------------------------------------
 
 /// A user agent taking inbound calls (optionally only from `accept_from`),
 /// with its receiver.
