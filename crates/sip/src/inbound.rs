@@ -67,6 +67,9 @@ struct Pending {
     layer: Arc<DialogLayer>,
     states: DialogStateReceiver,
     shutdown: CancellationToken,
+    /// The user agent's runtime: the call's task and a BYE from `Drop` run
+    /// there whatever polls or drops the `IncomingCall`.
+    runtime: tokio::runtime::Handle,
     /// Set once the dialog ended before the answer (CANCEL…).
     ended: Option<TerminatedReason>,
 }
@@ -114,6 +117,7 @@ impl IncomingCall {
             layer,
             states,
             shutdown,
+            runtime,
             ..
         } = pending;
         let (events_tx, events) = mpsc::unbounded_channel();
@@ -129,7 +133,7 @@ impl IncomingCall {
             ring_timeout: Duration::ZERO,
             shutdown,
         };
-        tokio::spawn(driver.run_answered());
+        runtime.spawn(driver.run_answered());
         Ok(CallHandle::new(
             std::mem::take(&mut self.call_id),
             events,
@@ -232,13 +236,11 @@ impl Pending {
         let state = self.dialog.state();
         if state.waiting_ack() || state.is_confirmed() {
             let dialog = self.dialog.clone();
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    if let Err(e) = dialog.bye().await {
-                        debug!(error = %e, "BYE of an abandoned call failed");
-                    }
-                });
-            }
+            self.runtime.spawn(async move {
+                if let Err(e) = dialog.bye().await {
+                    debug!(error = %e, "BYE of an abandoned call failed");
+                }
+            });
         } else if let Err(e) = self.dialog.reject(Some(StatusCode::from(code)), None) {
             debug!(error = %e, code, "inbound INVITE not rejected");
         }
@@ -261,6 +263,7 @@ pub(crate) struct Inbound {
     pub taken: Arc<AtomicBool>,
     pub accept_from: Option<Vec<IpAddr>>,
     pub shutdown: CancellationToken,
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl Inbound {
@@ -269,16 +272,16 @@ impl Inbound {
     /// takes calls, 503 if the application is `QUEUE` calls behind.
     pub fn offer(&self, mut tx: Transaction) {
         let Some(source) = source_of(&tx.original) else {
-            return reply(tx, StatusCode::BadRequest);
+            return reply(&self.runtime, tx, StatusCode::BadRequest);
         };
         if let Some(allowed) = &self.accept_from {
             if !allowed.contains(&source.ip()) {
                 debug!(%source, "INVITE from a source not in accept_from");
-                return reply(tx, StatusCode::Forbidden);
+                return reply(&self.runtime, tx, StatusCode::Forbidden);
             }
         }
         if !self.taken.load(Ordering::Acquire) || self.calls.is_closed() {
-            return reply(tx, StatusCode::from(NOBODY_HERE));
+            return reply(&self.runtime, tx, StatusCode::from(NOBODY_HERE));
         }
         let (state_tx, states) = self.layer.new_dialog_state_channel();
         let dialog = match self
@@ -288,7 +291,7 @@ impl Inbound {
             Ok(dialog) => dialog,
             Err(e) => {
                 debug!(error = %e, "inbound INVITE refused");
-                return reply(tx, StatusCode::BadRequest);
+                return reply(&self.runtime, tx, StatusCode::BadRequest);
             }
         };
         let pending = Pending {
@@ -296,12 +299,13 @@ impl Inbound {
             layer: self.layer.clone(),
             states,
             shutdown: self.shutdown.child_token(),
+            runtime: self.runtime.clone(),
             ended: None,
         };
         let call = describe(&tx.original, source, pending);
         // The transaction's own task: 100 Trying, our responses, CANCEL, ACK.
         let mut handler = dialog;
-        tokio::spawn(async move {
+        self.runtime.spawn(async move {
             if let Err(e) = handler.handle(&mut tx).await {
                 debug!(error = %e, "inbound INVITE transaction failed");
             }
@@ -357,8 +361,8 @@ fn source_of(req: &Request) -> Option<SocketAddr> {
     SocketAddr::try_from(target).ok()
 }
 
-fn reply(mut tx: Transaction, status: StatusCode) {
-    tokio::spawn(async move {
+fn reply(runtime: &tokio::runtime::Handle, mut tx: Transaction, status: StatusCode) {
+    runtime.spawn(async move {
         if let Err(e) = tx.reply(status).await {
             debug!(error = %e, "INVITE not answered");
         }

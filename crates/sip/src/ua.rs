@@ -142,6 +142,7 @@ impl SipUa {
             taken: incoming_taken.clone(),
             accept_from: config.accept_from.clone(),
             shutdown: cancel.clone(),
+            runtime: tokio::runtime::Handle::current(),
         };
         tokio::spawn(route_incoming(incoming, inbound, cancel.clone()));
         Ok(SipUa {
