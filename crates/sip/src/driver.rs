@@ -31,7 +31,9 @@ pub(crate) struct CallDriver {
     pub states: DialogStateReceiver,
     pub commands: UnboundedReceiver<Command>,
     pub events: UnboundedSender<CallEvent>,
-    pub sdp_offer: Arc<str>,
+    /// Our SDP (offer of an outbound call, answer of an inbound one), sent
+    /// again unchanged in the 200 to a re-INVITE or UPDATE.
+    pub local_sdp: Arc<str>,
     pub ring_timeout: Duration,
     pub shutdown: CancellationToken,
 }
@@ -46,10 +48,21 @@ enum Setup {
 impl CallDriver {
     pub async fn run(mut self, invite: JoinHandle<InviteAsyncResult>) {
         let end = match self.until_final(invite).await {
-            Setup::Answered(Some(why)) => outcome::answered(&why, false),
+            Setup::Answered(Some(why)) => outcome::answered(&why, self.dialog.role(), false),
             Setup::Answered(None) => self.until_ended().await,
             Setup::Ended(end) => end,
         };
+        self.finish(end);
+    }
+
+    /// An inbound call we answered and the caller ACKed: only the answered
+    /// phase is left (`local_sdp` is our SDP answer).
+    pub async fn run_answered(mut self) {
+        let end = self.until_ended().await;
+        self.finish(end);
+    }
+
+    fn finish(&self, end: EndReason) {
         debug!(call_id = %self.dialog.id().call_id, ?end, "call ended");
         self.layer.remove_dialog(&self.dialog.id());
         let _ = self.events.send(CallEvent::Ended(end));
@@ -172,11 +185,14 @@ impl CallDriver {
             tokio::select! {
                 state = self.states.recv() => match state {
                     Some(DialogState::Terminated(_, why)) => {
-                        return outcome::answered(&why, local_hangup)
+                        return outcome::answered(&why, self.dialog.role(), local_hangup)
                     }
                     Some(other) => self.answer_in_dialog(other).await,
                     // The dialog is gone without telling us: treat as ended.
-                    None => return outcome::answered(&TerminatedReason::Timeout, local_hangup),
+                    None => {
+                        let role = self.dialog.role();
+                        return outcome::answered(&TerminatedReason::Timeout, role, local_hangup);
+                    }
                 },
                 command = self.commands.recv(), if commands_open => {
                     commands_open = command.is_some();
@@ -203,7 +219,7 @@ impl CallDriver {
     /// unanswered is retransmitted by the callee and then fails the call.
     async fn answer_in_dialog(&self, state: DialogState) {
         let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
-        let sdp_body = || Some(self.sdp_offer.as_bytes().to_vec());
+        let sdp_body = || Some(self.local_sdp.as_bytes().to_vec());
         let result = match state {
             DialogState::Updated(_, request, handle) => {
                 let offer = (!request.body.is_empty())

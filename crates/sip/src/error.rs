@@ -1,6 +1,7 @@
 //! The crate's error type: what can go wrong *before* a call is under way.
-//! Once [`crate::SipUa::invite`] returned a handle, every outcome (including
-//! transport failures) arrives as a [`crate::CallEvent::Ended`] instead.
+//! Once [`crate::SipUa::invite`] or [`crate::IncomingCall::answer`]
+//! returned a handle, every outcome (including transport failures) arrives
+//! as a [`crate::CallEvent::Ended`] instead.
 
 /// Why the user agent could not start or could not place a call.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,15 @@ pub enum SipError {
     /// The user agent was shut down.
     #[error("the SIP user agent is shut down")]
     Closed,
+    /// Inbound: the caller sent CANCEL before the call was answered (we
+    /// answered the INVITE 487 Request Terminated).
+    #[error("the caller canceled the call before it was answered")]
+    Canceled,
+    /// Inbound: we answered 200 but the call never got going: the caller
+    /// hung up before its ACK, or no ACK came within 64·T1 (we then sent
+    /// BYE, RFC 3261 §13.3.1.4).
+    #[error("the answered call was not confirmed: {0}")]
+    NotConfirmed(String),
 }
 
 impl SipError {

@@ -2,13 +2,15 @@
 //! and dialog terminations to it (the table is in the crate docs).
 
 use rsipstack::dialog::dialog::TerminatedReason;
+use rsipstack::transaction::key::TransactionRole;
 
 /// Who ended an answered call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party {
     /// We sent the BYE ([`crate::CallHandle::hangup`]).
     Local,
-    /// The callee sent the BYE (or the dialog died on its side).
+    /// The other side (the callee of an outbound call, the caller of an
+    /// inbound one) sent the BYE, or the dialog died on its side.
     Remote,
 }
 
@@ -100,11 +102,19 @@ pub(crate) fn unanswered(
     }
 }
 
-/// The ending of an answered call from the dialog's termination.
-pub(crate) fn answered(why: &TerminatedReason, local_hangup: bool) -> EndReason {
-    let by = match why {
-        TerminatedReason::UacBye => Party::Local,
-        TerminatedReason::UasBye => Party::Remote,
+/// The ending of an answered call from the dialog's termination. rsipstack
+/// names the BYE's sender by transaction role (UAC or UAS), so who "we" are
+/// depends on `role`: `Client` for outbound calls, `Server` for inbound.
+pub(crate) fn answered(
+    why: &TerminatedReason,
+    role: TransactionRole,
+    local_hangup: bool,
+) -> EndReason {
+    let by = match (why, role) {
+        (TerminatedReason::UacBye, TransactionRole::Client)
+        | (TerminatedReason::UasBye, TransactionRole::Server) => Party::Local,
+        (TerminatedReason::UasBye, TransactionRole::Client)
+        | (TerminatedReason::UacBye, TransactionRole::Server) => Party::Remote,
         _ if local_hangup => Party::Local,
         _ => Party::Remote,
     };
@@ -157,10 +167,15 @@ mod tests {
     fn who_hung_up() {
         let local = EndReason::Completed { by: Party::Local };
         let remote = EndReason::Completed { by: Party::Remote };
-        assert_eq!(answered(&TerminatedReason::UacBye, false), local);
-        assert_eq!(answered(&TerminatedReason::UasBye, true), remote);
-        assert_eq!(answered(&TerminatedReason::Timeout, true), local);
-        assert_eq!(answered(&TerminatedReason::Timeout, false), remote);
+        let (uac, uas) = (TransactionRole::Client, TransactionRole::Server);
+        assert_eq!(answered(&TerminatedReason::UacBye, uac, false), local);
+        assert_eq!(answered(&TerminatedReason::UasBye, uac, true), remote);
+        assert_eq!(answered(&TerminatedReason::Timeout, uac, true), local);
+        assert_eq!(answered(&TerminatedReason::Timeout, uac, false), remote);
+        // Inbound calls: we are the UAS.
+        assert_eq!(answered(&TerminatedReason::UacBye, uas, true), remote);
+        assert_eq!(answered(&TerminatedReason::UasBye, uas, false), local);
+        assert_eq!(answered(&TerminatedReason::Timeout, uas, true), local);
         assert_eq!(local.twilio_status(), "completed");
     }
 

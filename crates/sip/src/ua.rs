@@ -1,8 +1,10 @@
 //! [`SipUa`]: one UDP socket, rsipstack's endpoint and dialog layer, and
-//! the loop that hands in-dialog requests to their dialogs.
+//! the loop that hands in-dialog requests to their dialogs and new INVITEs
+//! to the inbound side.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rsipstack::dialog::authenticate::Credential;
@@ -21,6 +23,7 @@ use tracing::debug;
 
 use crate::call::{CallHandle, CallRequest};
 use crate::driver::CallDriver;
+use crate::inbound::{self, Inbound, IncomingCall};
 use crate::target::{check_call_id, check_credential, invite_target};
 use crate::SipError;
 
@@ -39,6 +42,9 @@ pub struct SipUaConfig {
     /// SIP timer T1 (RFC 3261, default 500 ms). Timer B, the longest an
     /// INVITE waits for any response, is 64·T1.
     pub t1: Duration,
+    /// Inbound calls only from these IPs (the trunks'); INVITEs from any
+    /// other source get 403 Forbidden. `None` (the default) accepts all.
+    pub accept_from: Option<Vec<IpAddr>>,
 }
 
 impl SipUaConfig {
@@ -49,12 +55,15 @@ impl SipUaConfig {
             public_addr: None,
             user_agent: concat!("Switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             t1: Duration::from_millis(500),
+            accept_from: None,
         }
     }
 }
 
-/// An outbound SIP user agent on one UDP socket. Any number of calls run at
-/// once, each as one tokio task; the stack itself is a few tasks more.
+/// A SIP user agent on one UDP socket: outbound calls with
+/// [`invite`](Self::invite), inbound ones from
+/// [`take_incoming`](Self::take_incoming). Any number of calls run at once,
+/// each as one tokio task; the stack itself is a few tasks more.
 /// Dropping the last clone stops it (calls still running end as failed).
 #[derive(Clone)]
 pub struct SipUa {
@@ -67,6 +76,9 @@ struct Inner {
     local_addr: SocketAddr,
     cancel: CancellationToken,
     runtime: tokio::runtime::Handle,
+    /// The inbound calls' receiver until the application takes it.
+    incoming: Mutex<Option<tokio::sync::mpsc::Receiver<IncomingCall>>>,
+    incoming_taken: Arc<AtomicBool>,
 }
 
 impl Drop for Inner {
@@ -124,7 +136,17 @@ impl SipUa {
                 debug!(error = %e, "SIP endpoint stopped");
             }
         });
-        runtime.spawn(route_incoming(incoming, layer.clone(), cancel.clone()));
+        let (calls, calls_rx) = tokio::sync::mpsc::channel(inbound::QUEUE);
+        let incoming_taken = Arc::new(AtomicBool::new(false));
+        let inbound = Inbound {
+            layer: layer.clone(),
+            calls,
+            taken: incoming_taken.clone(),
+            accept_from: config.accept_from.clone(),
+            shutdown: cancel.clone(),
+            runtime: runtime.clone(),
+        };
+        runtime.spawn(route_incoming(incoming, inbound, cancel.clone()));
         Ok(SipUa {
             inner: Arc::new(Inner {
                 layer,
@@ -132,6 +154,8 @@ impl SipUa {
                 local_addr,
                 cancel,
                 runtime,
+                incoming: Mutex::new(Some(calls_rx)),
+                incoming_taken,
             }),
         })
     }
@@ -139,6 +163,22 @@ impl SipUa {
     /// The bound UDP address (with the real port when bound to port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.inner.local_addr
+    }
+
+    /// The inbound calls: every new INVITE (from an allowed source, see
+    /// [`SipUaConfig::accept_from`]) arrives here as an [`IncomingCall`].
+    /// Returns the receiver once, then `None`. Until it is taken, and after
+    /// it is dropped, INVITEs get 480 Temporarily Unavailable (an outbound
+    /// only user agent behaves as before); while 64 offered calls wait
+    /// unread, further INVITEs get 503 Service Unavailable.
+    pub fn take_incoming(&self) -> Option<tokio::sync::mpsc::Receiver<IncomingCall>> {
+        let mut slot = match self.inner.incoming.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let receiver = slot.take()?;
+        self.inner.incoming_taken.store(true, Ordering::Release);
+        Some(receiver)
     }
 
     /// Number of dialogs the stack currently tracks (for leak checks).
@@ -174,7 +214,7 @@ impl SipUa {
             states,
             commands,
             events: events_tx,
-            sdp_offer: Arc::from(request.sdp_offer.as_str()),
+            local_sdp: Arc::from(request.sdp_offer.as_str()),
             ring_timeout: request.ring_timeout,
             shutdown: inner.cancel.child_token(),
         };
@@ -229,11 +269,13 @@ impl SipUa {
 
 /// Every request the stack receives outside a transaction we started
 /// arrives here: in-dialog ones (BYE, re-INVITE, UPDATE, OPTIONS…) go to
-/// their dialog, whose state channel reaches the call's task; the rest get
-/// a final answer so nobody retransmits at us.
+/// their dialog, whose state channel reaches the call's task; new INVITEs
+/// go to the inbound side; the rest get a final answer so nobody
+/// retransmits at us. (A retransmitted INVITE never gets here: its
+/// transaction absorbs it.)
 async fn route_incoming(
     mut incoming: TransactionReceiver,
-    layer: Arc<DialogLayer>,
+    inbound: Inbound,
     cancel: CancellationToken,
 ) {
     loop {
@@ -244,7 +286,7 @@ async fn route_incoming(
             },
             () = cancel.cancelled() => return,
         };
-        match layer.match_dialog(&tx) {
+        match inbound.layer.match_dialog(&tx) {
             Some(Dialog::Invite(mut dialog)) => {
                 tokio::spawn(async move {
                     if let Err(e) = dialog.handle(&mut tx).await {
@@ -252,6 +294,7 @@ async fn route_incoming(
                     }
                 });
             }
+            _ if tx.original.method == Method::Invite && !has_to_tag(&tx) => inbound.offer(tx),
             _ => {
                 tokio::spawn(async move { reject_stray(&mut tx).await });
             }
@@ -259,15 +302,18 @@ async fn route_incoming(
     }
 }
 
+fn has_to_tag(tx: &Transaction) -> bool {
+    matches!(tx.original.to_header().map(|to| to.tag()), Ok(Ok(Some(_))))
+}
+
 /// Out-of-dialog or unknown-dialog requests: OPTIONS pings get 200, a
-/// request for a dialog we do not know 481, a new call 480 (outbound only).
+/// request for a dialog we do not know 481, others 405.
 async fn reject_stray(tx: &mut Transaction) {
-    let has_to_tag = matches!(tx.original.to_header().map(|to| to.tag()), Ok(Ok(Some(_))));
+    let has_to_tag = has_to_tag(tx);
     let status = match tx.original.method {
         Method::Ack => return,
         Method::Options if !has_to_tag => StatusCode::OK,
         _ if has_to_tag => StatusCode::CallTransactionDoesNotExist,
-        Method::Invite => StatusCode::TemporarilyUnavailable,
         _ => StatusCode::MethodNotAllowed,
     };
     if let Err(e) = tx.reply(status).await {

@@ -6,6 +6,7 @@
 //! tests that need no sipp are in `wire.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness may panic
 
+#[allow(dead_code)] // shared with tests/inbound.rs
 mod support;
 
 use std::time::Duration;

@@ -2,8 +2,14 @@
 
 use std::time::Duration;
 
-use switchboard_sip::{CallEvent, CallHandle, CallRequest, SipUa, SipUaConfig, TrunkTarget};
-pub use switchboard_testkit::sipp::{scenario, sipp_available, Sipp};
+use std::time::Instant;
+
+use switchboard_sip::{
+    CallEvent, CallHandle, CallRequest, IncomingCall, SipUa, SipUaConfig, TrunkTarget,
+};
+pub use switchboard_testkit::sipp::{
+    scenario, sipp_available, start_caller, start_caller_text, Sipp,
+};
 
 /// A user agent on a port of its own.
 pub async fn user_agent() -> SipUa {
@@ -65,4 +71,39 @@ pub async fn until(call: &mut CallHandle, stop: impl Fn(&CallEvent) -> bool) -> 
 /// All remaining events, up to `Ended`.
 pub async fn until_ended(call: &mut CallHandle) -> Vec<CallEvent> {
     until(call, |e| matches!(e, CallEvent::Ended(_))).await
+}
+
+// --- Inbound calls: the user agent's side -------------------------------------
+
+/// A user agent taking inbound calls (optionally only from `accept_from`),
+/// with its receiver.
+pub async fn answering_agent(
+    accept_from: Option<Vec<std::net::IpAddr>>,
+) -> (SipUa, tokio::sync::mpsc::Receiver<IncomingCall>) {
+    let mut config = SipUaConfig::new("127.0.0.1:0".parse().unwrap());
+    config.accept_from = accept_from;
+    let ua = SipUa::bind(config).await.expect("bind user agent");
+    let calls = ua.take_incoming().expect("first take_incoming");
+    (ua, calls)
+}
+
+/// The next inbound call, failing the test after 15 s.
+pub async fn next_call(calls: &mut tokio::sync::mpsc::Receiver<IncomingCall>) -> IncomingCall {
+    tokio::time::timeout(Duration::from_secs(15), calls.recv())
+        .await
+        .expect("no inbound call within 15 s")
+        .expect("inbound receiver closed")
+}
+
+/// Poll (bounded, 5 s) until the user agent tracks no dialog.
+pub async fn no_dialogs_left(ua: &SipUa) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ua.dialog_count() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} dialogs left after 5 s",
+            ua.dialog_count()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
