@@ -2,7 +2,7 @@
 //! built-in SMSC simulator used when no carriers are configured).
 
 use crate::config::Secret;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;

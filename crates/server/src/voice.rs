@@ -39,6 +39,14 @@ pub async fn start(
         let (bind, public) = settings.voice.sip_addr()?;
         let mut cfg = SipUaConfig::new(bind);
         cfg.public_addr = public;
+        // Inbound INVITEs only from the trunks, when every trunk is given by IP address.
+        let ips: Vec<std::net::IpAddr> = trunks
+            .iter()
+            .filter_map(|t| t.target.host.parse().ok())
+            .collect();
+        if ips.len() == trunks.len() {
+            cfg.accept_from = Some(ips);
+        }
         let ua = SipUa::bind(cfg)
             .await
             .with_context(|| format!("cannot start SIP on {bind} (voice.sip_bind)"))?;

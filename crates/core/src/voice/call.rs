@@ -13,6 +13,7 @@
 //! | anything else | `failed` (error 32011 with the SIP code) |
 
 use super::engine::Engine;
+use super::fetch::WebFetch;
 use super::interp::TwimlFetch;
 use super::interp::{self, Document, FetchError, Outcome, Target};
 use super::rtp_session::RtpSession;
@@ -118,7 +119,7 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
                             (Ok(remote), Some(sock)) => {
                                 let media = RtpSession::start(sock, remote.rtp_addr(), remote.codec, remote.telephone_event);
                                 let rx = redirect_rx.take().unwrap_or_else(|| mpsc::unbounded_channel().1);
-                                script = Some(tokio::spawn(run_script(engine.clone(), call.clone(), media, control.clone(), rx)));
+                                script = Some(tokio::spawn(outbound_script(engine.clone(), call.clone(), media, control.clone(), rx)));
                             }
                             (Err(e), _) => {
                                 engine.warn(&sid, format!("unusable SDP answer: {e}")).await;
@@ -167,13 +168,13 @@ enum Run {
 }
 
 /// A new document for a live call (the API's update with `Url` or `Twiml`).
-enum Script {
+pub(crate) enum Script {
     Fetch(Target),
     Inline(String),
 }
 
 /// Records how the call ended.
-async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answered_at: Option<u64>) {
+pub(crate) async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answered_at: Option<u64>) {
     let now = engine.clock.now_millis();
     let live = [CallStatus::Queued, CallStatus::Ringing, CallStatus::InProgress];
     let (status, error, sip) = match &reason {
@@ -200,21 +201,26 @@ async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answered_at: Opt
     engine.finish_with(sid, &live, status, patch, error).await;
 }
 
-/// Fetches or parses the first document and runs it, switching documents when the API
-/// redirects the call; hangs up when the TwiML ends.
-async fn run_script(
+/// An answered outbound call's TwiML: inline `Twiml`, or `Url` fetched now.
+async fn outbound_script(
     engine: Arc<Engine>,
     call: CallRecord,
-    mut media: RtpSession,
+    media: RtpSession,
     control: CallControl,
-    mut redirects: mpsc::UnboundedReceiver<Script>,
+    redirects: mpsc::UnboundedReceiver<Script>,
 ) {
-    let sid = call.sid.clone();
-    let Some(fetch) = engine.fetcher(&call).await else {
+    let Some(fetch) = engine.fetcher(&call, CallStatus::InProgress).await else {
         control.hangup();
         return;
     };
-    let mut next: Result<Document, FetchError> = match (&call.twiml, &call.url) {
+    let first = first_document(&call, &fetch).await;
+    run_script(&engine, &call, &fetch, first, media, redirects).await;
+    control.hangup();
+}
+
+/// The call's first document: its inline TwiML, or its URL fetched.
+pub(crate) async fn first_document(call: &CallRecord, fetch: &WebFetch) -> Result<Document, FetchError> {
+    match (&call.twiml, &call.url) {
         (Some(twiml), _) => steps::parse(twiml),
         (None, Some(url)) => {
             let target = Target {
@@ -227,7 +233,21 @@ async fn run_script(
             code: 21205,
             message: "the call has neither Url nor Twiml".into(),
         }),
-    };
+    }
+}
+
+/// Runs `first` and the documents it leads to on the call's media, switching documents when
+/// the API redirects the call. Returns when the TwiML ends (the caller hangs up).
+pub(crate) async fn run_script(
+    engine: &Engine,
+    call: &CallRecord,
+    fetch: &WebFetch,
+    first: Result<Document, FetchError>,
+    mut media: RtpSession,
+    mut redirects: mpsc::UnboundedReceiver<Script>,
+) {
+    let sid = call.sid.clone();
+    let mut next = first;
     loop {
         let doc = match next {
             Ok(d) => d,
@@ -240,7 +260,7 @@ async fn run_script(
         let run = {
             let mut warn = |w: String| warnings.push(w);
             tokio::select! {
-                out = interp::run(doc, &mut media, engine.tts.as_ref(), &fetch, &mut warn) => Run::Done(out),
+                out = interp::run(doc, &mut media, engine.tts.as_ref(), fetch, &mut warn) => Run::Done(out),
                 Some(target) = redirects.recv() => Run::Redirect(target),
             }
         };
@@ -258,5 +278,4 @@ async fn run_script(
             Run::Done(_) => break,
         }
     }
-    control.hangup();
 }

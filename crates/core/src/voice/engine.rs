@@ -88,6 +88,9 @@ impl Engine {
     /// Claims and drives calls until `stop`; then hangs up the calls in progress.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(incoming) = self.ua.as_ref().and_then(|ua| ua.take_incoming()) {
+            tasks.spawn(super::inbound::serve(self.clone(), incoming, stop.clone()));
+        }
         let lease = i64::try_from(self.settings.claim_lease.as_millis()).unwrap_or(i64::MAX / 4);
         while !stop.is_cancelled() {
             let now = self.clock.now_millis();
@@ -198,7 +201,7 @@ impl Engine {
     }
 
     /// The document fetcher for `call` (signed with its account's auth token).
-    pub(crate) async fn fetcher(&self, call: &CallRecord) -> Option<WebFetch> {
+    pub(crate) async fn fetcher(&self, call: &CallRecord, status: CallStatus) -> Option<WebFetch> {
         let token = match self.accounts.auth_token(&call.account_sid).await {
             Ok(Some(t)) => t,
             _ => {
@@ -211,7 +214,7 @@ impl Engine {
             ("AccountSid".to_owned(), call.account_sid.to_string()),
             ("From".to_owned(), call.from.clone()),
             ("To".to_owned(), call.to.clone()),
-            ("CallStatus".to_owned(), "in-progress".to_owned()),
+            ("CallStatus".to_owned(), status.as_str().to_owned()),
             ("Direction".to_owned(), call.direction.as_str().to_owned()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
         ];

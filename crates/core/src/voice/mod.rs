@@ -2,7 +2,8 @@
 //! voice TwiML interpreter.
 //!
 //! - [`engine`]: claims queued calls (leased, multi-node safe) and drives each in a task.
-//! - `call`: one call's life — trunk, INVITE, SIP → status, media, script, hang-up.
+//! - `call`: one outbound call's life — trunk, INVITE, SIP → status, media, script, hang-up.
+//! - `inbound`: a trunk's INVITE to one of our numbers: `VoiceUrl`, `<Reject>`, answer, script.
 //! - [`trunks`]: `[[sip_trunks]]` routing by prefix and priority with a concurrency cap.
 //! - [`rtp_session`]: the RTP I/O loop (20 ms G.711 frames, silence fill, RFC 4733 keys).
 //! - [`interp`]: the TwiML interpreter over [`interp::Step`]s; [`steps`] maps parsed TwiML.
@@ -12,9 +13,10 @@
 //! Codecs (RTP, G.711, RFC 4733, SDP, WAV, resampling) are sans-IO in `switchboard_media`;
 //! SIP signalling is `switchboard_sip` (rsipstack).
 
-// mod call;
-// pub mod engine;
+mod call;
+pub mod engine;
 pub mod fetch;
+mod inbound;
 pub mod interp;
 pub mod rtp_session;
 pub mod steps;

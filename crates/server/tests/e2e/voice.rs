@@ -58,10 +58,10 @@ fn towards(name: &str, tap: &RtpTap) -> String {
     sipp::scenario_text(name).replace("m=audio [media_port]", &format!("m=audio {}", tap.port))
 }
 
-/// One trunk per (prefix, sipp port, password).
-fn config(trunks: &[(&str, u16, Option<&str>)]) -> String {
-    let mut c = String::from(
-        "[voice]\nsip_bind = \"127.0.0.1:0\"\n[pipeline]\npoll_interval_ms = 20\n[simulator]\nin_process = true\n",
+/// One trunk per (prefix, sipp port, password); SIP on `sip_port` (0: any).
+fn config(trunks: &[(&str, u16, Option<&str>)], sip_port: u16) -> String {
+    let mut c = format!(
+        "[voice]\nsip_bind = \"127.0.0.1:{sip_port}\"\n[pipeline]\npoll_interval_ms = 20\n[simulator]\nin_process = true\n",
     );
     for (i, (prefix, port, password)) in trunks.iter().enumerate() {
         c.push_str(&format!(
@@ -83,8 +83,13 @@ struct Voice {
 }
 
 async fn start(trunks: &[(&str, u16, Option<&str>)]) -> Voice {
+    start_on(trunks, 0, None).await
+}
+
+/// [`start`] with SIP on `sip_port` and `FROM`'s `VoiceUrl`.
+async fn start_on(trunks: &[(&str, u16, Option<&str>)], sip_port: u16, voice_url: Option<&str>) -> Voice {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("switchboard.toml"), config(trunks)).expect("config");
+    std::fs::write(dir.path().join("switchboard.toml"), config(trunks, sip_port)).expect("config");
     let server = ServerProcess::start(&exe(), dir.path(), &["--config", "switchboard.toml"], &[]);
     let creds = server.credentials();
     let api = format!("{}/2010-04-01/Accounts/{}", server.base, creds.account_sid);
@@ -92,7 +97,7 @@ async fn start(trunks: &[(&str, u16, Option<&str>)]) -> Voice {
     let r = http
         .post(format!("{api}/IncomingPhoneNumbers.json"))
         .basic_auth(&creds.account_sid, Some(&creds.auth_token))
-        .form(&[("PhoneNumber", FROM)])
+        .form(&[("PhoneNumber", FROM), ("VoiceUrl", voice_url.unwrap_or(""))])
         .send()
         .await
         .expect("add number");
@@ -308,4 +313,80 @@ async fn sip_outcomes_map_to_call_statuses() {
         sipp.assert_passed().await;
     }
     drop(wrong);
+}
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// An inbound call (sipp calls our number) for which the number's `VoiceUrl` answers `twiml`.
+async fn inbound(scenario: &str, twiml: &str) -> (Voice, WebhookSink, Sipp) {
+    let sink = WebhookSink::start().await;
+    sink.answer("/voice", 200, twiml);
+    let sip_port = free_udp_port();
+    // A trunk on 127.0.0.1 (nothing listens): it enables SIP and admits 127.0.0.1's INVITEs.
+    let v = start_on(&[("+1999", 9, None)], sip_port, Some(&sink.url("/voice"))).await;
+    let target = std::net::SocketAddr::from(([127, 0, 0, 1], sip_port));
+    // The scenarios dial +15551230000; here they dial our number.
+    let text = sipp::scenario_text(scenario).replace("+15551230000", FROM);
+    let caller = sipp::start_caller_text(scenario, &text, target, 1).await;
+    (v, sink, caller)
+}
+
+async fn only_call(v: &Voice) -> serde_json::Value {
+    wait_until(WAIT, "the inbound call is final", || async {
+        let page: serde_json::Value = v
+            .http
+            .get(format!("{}/Calls.json", v.api))
+            .basic_auth(&v.creds.account_sid, Some(&v.creds.auth_token))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let c = page["calls"].get(0)?.clone();
+        let s = c["status"].as_str()?;
+        (!["queued", "ringing", "in-progress"].contains(&s)).then_some(c)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbound_call_runs_the_numbers_voice_url() {
+    if !sipp_available("voice inbound e2e") {
+        return;
+    }
+    let (v, sink, caller) = inbound(
+        "uac_wait_bye.xml",
+        "<Response><Say>Thank you for calling the salon.</Say><Hangup/></Response>",
+    )
+    .await;
+    let got = sink.wait_for("/voice", 1).await;
+    assert_eq!(got[0].param("Direction"), Some("inbound"), "{got:?}");
+    assert_eq!(got[0].param("CallStatus"), Some("ringing"));
+    assert_eq!(got[0].param("To"), Some(FROM));
+    assert!(got[0].signed_with(&v.creds.auth_token));
+    caller.assert_passed().await;
+    let call = only_call(&v).await;
+    assert_eq!(call["status"], "completed", "{call}\n{}", v.server.log());
+    assert_eq!(call["direction"], "inbound");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reject_busy_refuses_an_inbound_call_unanswered() {
+    if !sipp_available("voice inbound reject e2e") {
+        return;
+    }
+    let (v, _sink, caller) = inbound(
+        "uac_reject.xml",
+        "<Response><Reject reason=\"busy\"/></Response>",
+    )
+    .await;
+    caller.assert_passed().await;
+    let call = only_call(&v).await;
+    assert_eq!(call["status"], "busy", "{call}\n{}", v.server.log());
 }
