@@ -46,6 +46,8 @@ use Scope::*;
 
 const MSGS: &str = "/2010-04-01/Accounts/{account}/Messages.json";
 const MSG: &str = "/2010-04-01/Accounts/{account}/Messages/{file}";
+const CALLS: &str = "/2010-04-01/Accounts/{account}/Calls.json";
+const CALL: &str = "/2010-04-01/Accounts/{account}/Calls/{file}";
 const NUMS: &str = "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json";
 const NUM: &str = "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{file}";
 const OPT_OUTS: &str = "/2010-04-01/Accounts/{account}/OptOuts.json";
@@ -85,6 +87,11 @@ pub const ROUTES: &[RouteScope] = &[
     r("GET", MSG, MessagesRead),
     r("POST", MSG, MessagesWrite),
     r("DELETE", MSG, MessagesWrite),
+    r("GET", CALLS, CallsRead),
+    r("POST", CALLS, CallsWrite),
+    r("GET", CALL, CallsRead),
+    r("POST", CALL, CallsWrite),
+    r("DELETE", CALL, CallsWrite),
     r("GET", NUMS, NumbersRead),
     r("POST", NUMS, NumbersWrite),
     r("GET", NUM, NumbersRead),

@@ -11,6 +11,7 @@
 //! - [`keys`]: the Keys resource (API keys with scopes).
 //! - [`wire`]: JSON resources and list envelopes.
 //! - [`messages`]: the Messages resource handlers.
+//! - [`calls`]: the Calls resource handlers.
 //! - [`verify`]: Twilio Verify v2 (`/v2/Services…`).
 //! - [`factors`]: Verify TOTP entities, factors and challenges (`/v2/Services/{VA}/Entities…`).
 //! - [`ops`]: `/healthz`, `/metrics`, latency middleware.
@@ -18,6 +19,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod calls;
 pub mod error;
 pub mod factors;
 pub mod form;
@@ -110,6 +112,11 @@ fn routes() -> access::Routes {
             "/2010-04-01/Accounts/{account}/Messages/{file}",
             messages::delete,
         )
+        .get("/2010-04-01/Accounts/{account}/Calls.json", calls::list)
+        .post("/2010-04-01/Accounts/{account}/Calls.json", calls::create)
+        .get("/2010-04-01/Accounts/{account}/Calls/{file}", calls::fetch)
+        .post("/2010-04-01/Accounts/{account}/Calls/{file}", calls::update)
+        .delete("/2010-04-01/Accounts/{account}/Calls/{file}", calls::delete)
         .get(
             "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
             numbers::list,

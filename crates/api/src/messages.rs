@@ -14,11 +14,11 @@ use switchboard_core::messages::SendRequest;
 use switchboard_core::store::MessageFilter;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
-const DEFAULT_PAGE_SIZE: u32 = 50;
-const MAX_PAGE_SIZE: u32 = 1000;
+pub(crate) const DEFAULT_PAGE_SIZE: u32 = 50;
+pub(crate) const MAX_PAGE_SIZE: u32 = 1000;
 const DAY_MS: i64 = 86_400_000;
 
-fn opt(p: &Params, key: &str) -> Option<String> {
+pub(crate) fn opt(p: &Params, key: &str) -> Option<String> {
     p.get(key).map(str::to_owned)
 }
 
@@ -179,48 +179,69 @@ fn date_arg(key: &str, v: &str) -> Result<DateArg, ApiError> {
         })
 }
 
-fn page_token(t: &str) -> Result<i64, ApiError> {
+pub(crate) fn page_token(t: &str) -> Result<i64, ApiError> {
     t.strip_prefix("PA")
         .and_then(|h| i64::from_str_radix(h, 16).ok())
         .filter(|s| *s > 0)
         .ok_or_else(|| ApiError::invalid(format!("PageToken '{t}' is not valid.")))
 }
 
-fn parse_filter(p: &Params) -> Result<MessageFilter, ApiError> {
-    let mut f = MessageFilter {
-        to: opt(p, "To").filter(|s| !s.is_empty()),
-        from: opt(p, "From").filter(|s| !s.is_empty()),
-        ..Default::default()
-    };
-    let mut lower = |v: i64| f.sent_from = Some(f.sent_from.map_or(v, |c: i64| c.max(v)));
-    if let Some(v) = p.get("DateSent").filter(|v| !v.is_empty()) {
-        let start = match date_arg("DateSent", v)? {
+/// A date filter as Twilio's list endpoints take it: `{key}` (that whole UTC day),
+/// `{key}>` (on or after) and `{key}<` (on or before; a date includes its whole day).
+/// Returns `[from, until)` in milliseconds.
+pub(crate) fn date_range(p: &Params, key: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let (mut from, mut until) = (None::<i64>, None::<i64>);
+    let mut lower = |v: i64| from = Some(from.map_or(v, |c| c.max(v)));
+    if let Some(v) = p.get(key).filter(|v| !v.is_empty()) {
+        let start = match date_arg(key, v)? {
             DateArg::Day(s) | DateArg::Instant(s) => s - s.rem_euclid(DAY_MS),
         };
         lower(start);
-        f.sent_until = Some(start + DAY_MS);
+        until = Some(start + DAY_MS);
     }
-    if let Some(v) = p.get("DateSent>").filter(|v| !v.is_empty()) {
-        match date_arg("DateSent>", v)? {
+    let after = format!("{key}>");
+    if let Some(v) = p.get(&after).filter(|v| !v.is_empty()) {
+        match date_arg(&after, v)? {
             DateArg::Day(s) | DateArg::Instant(s) => lower(s),
         }
     }
-    if let Some(v) = p.get("DateSent<").filter(|v| !v.is_empty()) {
-        let until = match date_arg("DateSent<", v)? {
+    let before = format!("{key}<");
+    if let Some(v) = p.get(&before).filter(|v| !v.is_empty()) {
+        let end = match date_arg(&before, v)? {
             DateArg::Day(s) => s + DAY_MS,
             DateArg::Instant(s) => s + 1,
         };
-        f.sent_until = Some(f.sent_until.map_or(until, |c| c.min(until)));
+        until = Some(until.map_or(end, |c| c.min(end)));
     }
+    Ok((from, until))
+}
+
+fn parse_filter(p: &Params) -> Result<MessageFilter, ApiError> {
+    let (sent_from, sent_until) = date_range(p, "DateSent")?;
+    let mut f = MessageFilter {
+        to: opt(p, "To").filter(|s| !s.is_empty()),
+        from: opt(p, "From").filter(|s| !s.is_empty()),
+        sent_from,
+        sent_until,
+        ..Default::default()
+    };
     if let Some(t) = p.get("PageToken").filter(|v| !v.is_empty()) {
         f.before_seq = Some(page_token(t)?);
     }
     Ok(f)
 }
 
-fn page_uri(base: &str, p: &Params, page_size: u32, page: u32, token: Option<i64>) -> String {
+/// A page's URI: the list's filters (`keys`) kept, the page and its keyset cursor.
+pub(crate) fn page_uri(
+    base: &str,
+    keys: &[&str],
+    p: &Params,
+    page_size: u32,
+    page: u32,
+    token: Option<i64>,
+) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
-    for key in ["To", "From", "DateSent", "DateSent<", "DateSent>"] {
+    for key in keys {
         if let Some(v) = p.get(key).filter(|v| !v.is_empty()) {
             q.append_pair(key, v);
         }
@@ -232,6 +253,8 @@ fn page_uri(base: &str, p: &Params, page_size: u32, page: u32, token: Option<i64
     }
     format!("{base}?{}", q.finish())
 }
+
+const FILTER_KEYS: &[&str] = &["To", "From", "DateSent", "DateSent<", "DateSent>"];
 
 pub async fn list(
     State(state): State<AppState>,
@@ -259,7 +282,7 @@ pub async fn list(
     let next = more
         .then(|| {
             rows.last()
-                .map(|m| page_uri(&base, &p, page_size, page + 1, Some(m.seq)))
+                .map(|m| page_uri(&base, FILTER_KEYS, &p, page_size, page + 1, Some(m.seq)))
         })
         .flatten();
     Ok(Json(MessagePage {
@@ -267,8 +290,8 @@ pub async fn list(
         page_size,
         start,
         end: (start + rows.len() as u64).saturating_sub(1).max(start),
-        uri: page_uri(&base, &p, page_size, page, this_token),
-        first_page_uri: page_uri(&base, &p, page_size, 0, None),
+        uri: page_uri(&base, FILTER_KEYS, &p, page_size, page, this_token),
+        first_page_uri: page_uri(&base, FILTER_KEYS, &p, page_size, 0, None),
         previous_page_uri: None,
         next_page_uri: next,
         messages: rows.iter().map(MessageResource::from).collect(),

@@ -1,15 +1,12 @@
-//! Twilio 2010 wire shapes: the Message resource and the list envelope.
+//! Twilio 2010 wire shapes: the Message and Call resources and the list envelopes.
 
 use serde::Serialize;
-use switchboard_core::store::{MessageRecord, NumberRecord};
+use switchboard_core::store::{CallRecord, MessageRecord, NumberRecord};
 
 pub const API_VERSION: &str = "2010-04-01";
 
 /// RFC 2822 in UTC, as Twilio's 2010 API writes dates.
-pub fn rfc2822(millis: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .map(|d| d.format("%a, %d %b %Y %H:%M:%S +0000").to_string())
-}
+pub use switchboard_domain::clock::rfc2822;
 
 #[derive(Debug, Serialize)]
 pub struct SubresourceUris {
@@ -212,6 +209,110 @@ pub struct OptOutPage {
     pub next_page_uri: Option<String>,
 }
 
+/// A number as Twilio's `*_formatted` fields show it: `(415) 555-0100` for NANP
+/// numbers, the number itself otherwise (SIP URIs, other countries).
+pub fn formatted(number: &str) -> String {
+    match number.strip_prefix("+1") {
+        Some(d) if d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("({}) {}-{}", &d[..3], &d[3..6], &d[6..])
+        }
+        _ => number.to_owned(),
+    }
+}
+
+/// `api.v2010.account.call`
+#[derive(Debug, Serialize)]
+pub struct CallResource {
+    pub sid: String,
+    pub date_created: Option<String>,
+    pub date_updated: Option<String>,
+    pub parent_call_sid: Option<String>,
+    pub account_sid: String,
+    pub to: String,
+    pub to_formatted: String,
+    pub from: String,
+    pub from_formatted: String,
+    pub phone_number_sid: Option<String>,
+    pub status: &'static str,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    /// Seconds, as a string; `null` until the call is over.
+    pub duration: Option<String>,
+    pub price: Option<String>,
+    pub price_unit: &'static str,
+    pub direction: &'static str,
+    pub answered_by: Option<String>,
+    pub api_version: &'static str,
+    pub forwarded_from: Option<String>,
+    pub group_sid: Option<String>,
+    pub caller_name: Option<String>,
+    pub queue_time: &'static str,
+    pub trunk_sid: Option<String>,
+    pub uri: String,
+    pub subresource_uris: serde_json::Value,
+}
+
+impl CallResource {
+    /// The resource of `c`; `phone_number_sid` is the account's number the call is from.
+    pub fn new(c: &CallRecord, phone_number_sid: Option<String>) -> Self {
+        let base = format!("/{API_VERSION}/Accounts/{}/Calls/{}", c.account_sid, c.sid);
+        let sub = |name: &str| format!("{base}/{name}.json");
+        Self {
+            sid: c.sid.to_string(),
+            date_created: rfc2822(c.date_created),
+            date_updated: rfc2822(c.date_updated),
+            parent_call_sid: None,
+            account_sid: c.account_sid.to_string(),
+            to: c.to.clone(),
+            to_formatted: formatted(&c.to),
+            from: c.from.clone(),
+            from_formatted: formatted(&c.from),
+            phone_number_sid,
+            status: c.status.as_str(),
+            start_time: c.start_time.and_then(rfc2822),
+            end_time: c.end_time.and_then(rfc2822),
+            duration: c.duration_secs.map(|d| d.to_string()),
+            price: None,
+            price_unit: "USD",
+            direction: c.direction.as_str(),
+            answered_by: c.answered_by.clone(),
+            api_version: API_VERSION,
+            forwarded_from: None,
+            group_sid: None,
+            caller_name: None,
+            queue_time: "0",
+            trunk_sid: None,
+            uri: format!("{base}.json"),
+            subresource_uris: serde_json::json!({
+                "feedback": sub("Feedback"),
+                "user_defined_messages": sub("UserDefinedMessages"),
+                "notifications": sub("Notifications"),
+                "recordings": sub("Recordings"),
+                "streams": sub("Streams"),
+                "payments": sub("Payments"),
+                "user_defined_message_subscriptions": sub("UserDefinedMessageSubscriptions"),
+                "siprec": sub("Siprec"),
+                "events": sub("Events"),
+                "feedback_summaries": format!("/{API_VERSION}/Accounts/{}/Calls/FeedbackSummary.json", c.account_sid),
+            }),
+        }
+    }
+}
+
+/// The list envelope of calls.
+#[derive(Debug, Serialize)]
+pub struct CallPage {
+    pub calls: Vec<CallResource>,
+    pub page: u32,
+    pub page_size: u32,
+    pub start: u64,
+    pub end: u64,
+    pub uri: String,
+    pub first_page_uri: String,
+    pub previous_page_uri: Option<String>,
+    pub next_page_uri: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +323,12 @@ mod tests {
             rfc2822(1_692_853_305_000).as_deref(),
             Some("Thu, 24 Aug 2023 05:01:45 +0000")
         );
+    }
+
+    #[test]
+    fn nanp_numbers_are_formatted() {
+        assert_eq!(formatted("+14155550100"), "(415) 555-0100");
+        assert_eq!(formatted("+442071838750"), "+442071838750");
+        assert_eq!(formatted("sip:a@b.example"), "sip:a@b.example");
     }
 }

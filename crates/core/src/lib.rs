@@ -11,6 +11,7 @@
 //! - [`accounts`]: account creation and HTTP Basic credential checks (constant time, cached).
 //! - [`audit`]: the tamper-evident audit log (keyed hash chain): record, list, verify.
 //! - [`messages`]: send/fetch/list/redact/cancel/delete with Twilio's validation rules.
+//! - [`calls`]: the Calls resource: create/fetch/list/update/delete; the call engine's wake-up.
 //! - [`carrier`]: the `Carrier` trait and the in-process simulated carrier.
 //! - [`delivery`]: the pipeline: claim with a lease, submit, classify, retry, receipts.
 //! - [`shield`]: the smishing shield in the outbound and inbound paths, with account settings.
@@ -18,6 +19,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calls;
 pub mod carrier;
 pub mod console;
 pub mod crypto;
@@ -52,6 +54,8 @@ pub struct Core {
     /// The tamper-evident audit log.
     pub audit: Arc<audit::Audit>,
     pub messages: Arc<messages::Messages>,
+    /// Voice calls (the Calls resource; the engine dials them).
+    pub calls: Arc<calls::Calls>,
     pub numbers: Arc<numbers::Numbers>,
     pub services: Arc<services::Services>,
     /// The smishing shield (`None` when `[shield] enabled = false`).
@@ -81,6 +85,11 @@ impl Core {
             store.clone(),
             clock.clone(),
             key.clone(),
+        ));
+        let calls = Arc::new(calls::Calls::new(
+            store.clone(),
+            clock.clone(),
+            policy.test_sender.clone(),
         ));
         let messages = Arc::new(messages::Messages::new(
             store.clone(),
@@ -115,6 +124,7 @@ impl Core {
             accounts,
             audit,
             messages,
+            calls,
             numbers,
             services,
             shield,

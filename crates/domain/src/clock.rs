@@ -5,6 +5,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
 
+/// RFC 2822 in UTC (`Thu, 24 Aug 2023 05:01:45 +0000`), as Twilio's 2010 API and its
+/// voice callbacks (`Timestamp`) write dates.
+pub fn rfc2822(millis: Millis) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|d| d.format("%a, %d %b %Y %H:%M:%S +0000").to_string())
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
     fn now_millis(&self) -> Millis;

@@ -82,6 +82,11 @@ sid_type!(
     "SM"
 );
 sid_type!(
+    /// A voice call (`CA…`).
+    CallSid,
+    "CA"
+);
+sid_type!(
     /// An incoming phone number (`PN…`).
     PhoneNumberSid,
     "PN"

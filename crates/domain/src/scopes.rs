@@ -20,6 +20,10 @@ pub enum Scope {
     MessagesRead,
     /// Update, redact, cancel and delete messages.
     MessagesWrite,
+    /// List and fetch calls.
+    CallsRead,
+    /// Place, update (cancel, hang up, redirect) and delete calls.
+    CallsWrite,
     /// List and fetch phone numbers.
     NumbersRead,
     /// Register, update and release phone numbers.
@@ -43,10 +47,12 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order of their bits (and of rendering).
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 14] = [
         Scope::MessagesSend,
         Scope::MessagesRead,
         Scope::MessagesWrite,
+        Scope::CallsRead,
+        Scope::CallsWrite,
         Scope::NumbersRead,
         Scope::NumbersWrite,
         Scope::ServicesRead,
@@ -64,6 +70,8 @@ impl Scope {
             Scope::MessagesSend => "messages:send",
             Scope::MessagesRead => "messages:read",
             Scope::MessagesWrite => "messages:write",
+            Scope::CallsRead => "calls:read",
+            Scope::CallsWrite => "calls:write",
             Scope::NumbersRead => "numbers:read",
             Scope::NumbersWrite => "numbers:write",
             Scope::ServicesRead => "services:read",
@@ -89,6 +97,7 @@ impl Scope {
         matches!(
             self,
             Scope::MessagesRead
+                | Scope::CallsRead
                 | Scope::NumbersRead
                 | Scope::ServicesRead
                 | Scope::ShieldRead
@@ -324,7 +333,7 @@ mod tests {
         let viewer = Role::Viewer.scopes();
         assert_eq!(
             viewer.render(),
-            "messages:read,numbers:read,services:read,shield:read,audit:read"
+            "messages:read,calls:read,numbers:read,services:read,shield:read,audit:read"
         );
         assert!(viewer.iter().all(Scope::is_read));
     }

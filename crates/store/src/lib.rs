@@ -14,6 +14,7 @@
 //! - `testing` (feature `testing`): the conformance suite every backend must pass.
 
 pub mod audit;
+pub mod calls;
 pub mod console;
 mod crypt;
 mod error;
@@ -29,6 +30,7 @@ pub mod testing;
 pub mod verify;
 
 pub use audit::*;
+pub use calls::*;
 pub use console::*;
 pub use crypt::KeyRing;
 pub use error::{Error, Result};
@@ -40,9 +42,10 @@ pub use sqlite::SqliteStore;
 pub use verify::*;
 
 use async_trait::async_trait;
+use switchboard_domain::call::CallStatus;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{
-    AccountSid, ApiKeySid, BucketSid, ChallengeSid, ConsoleUserSid, FactorSid, MessageSid,
+    AccountSid, ApiKeySid, BucketSid, CallSid, ChallengeSid, ConsoleUserSid, FactorSid, MessageSid,
     PhoneNumberSid, RateLimitSid, ServiceSid, VerificationSid, VerifyServiceSid,
 };
 use switchboard_domain::message::MessageStatus;
@@ -174,6 +177,73 @@ pub trait NumberStore: Send + Sync {
         now: Millis,
     ) -> Result<bool>;
     async fn delete_number(&self, account: &AccountSid, sid: &PhoneNumberSid) -> Result<bool>;
+}
+
+/// Voice calls: the Calls resource, and what the call engine needs to run them across
+/// nodes. Every change of status is a guarded transition (applied only from the statuses
+/// given, atomically), so two nodes never both move a call; each one enqueues the status
+/// callback the call asked for in the same transaction (webhook rows of kind `call`).
+#[async_trait]
+pub trait CallStore: Send + Sync {
+    /// Stores a new call (`queued` calls are then claimable).
+    async fn insert_call(&self, call: NewCall) -> Result<CallRecord>;
+    async fn get_call(&self, account: &AccountSid, sid: &CallSid) -> Result<Option<CallRecord>>;
+    /// Newest first; `filter.before_seq` is the keyset cursor.
+    async fn list_calls(
+        &self,
+        account: &AccountSid,
+        filter: &CallFilter,
+        limit: u32,
+    ) -> Result<Vec<CallRecord>>;
+    /// Deletes a call whatever its status (the caller checks it is final); `false` if none.
+    async fn delete_call(&self, account: &AccountSid, sid: &CallSid) -> Result<bool>;
+    /// Claims up to `limit` `queued` calls for `node_id` until `now + lease`: calls never
+    /// claimed, or whose lease ran out (the node holding them died). No two claimers get
+    /// the same call (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the single writer).
+    /// Oldest first.
+    async fn claim_due_calls(
+        &self,
+        node_id: &str,
+        now: Millis,
+        lease: Millis,
+        limit: u32,
+    ) -> Result<Vec<CallRecord>>;
+    /// The engine started dialing: enqueues the `initiated` callback if asked for (once;
+    /// the call stays `queued`). `false` if the call is not `queued` any more (canceled).
+    async fn mark_initiated(&self, sid: &CallSid, now: Millis) -> Result<bool>;
+    /// Moves the call to `to` if its status is one of `allowed_from`, setting the patch's
+    /// fields, and enqueues the callback of that event if asked for. Returns whether it
+    /// applied; `false` means another request or node moved it first.
+    async fn transition(
+        &self,
+        sid: &CallSid,
+        allowed_from: &[CallStatus],
+        to: CallStatus,
+        patch: CallPatch,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Keeps `action` on the call for the engine. A pending cancel or hang-up is never
+    /// replaced by a redirect. `false` if there is no such call or it is final.
+    async fn request_action(&self, sid: &CallSid, action: CallAction, now: Millis) -> Result<bool>;
+    /// Removes and returns the pending action (at most one caller gets it).
+    async fn take_action(&self, sid: &CallSid) -> Result<Option<CallAction>>;
+    /// Records a problem met while running the call (e.g. an unknown TwiML verb).
+    async fn add_warning(&self, sid: &CallSid, text: &str, now: Millis) -> Result<()>;
+    /// Claims up to `limit` due call status callbacks until `lease_until`, counting an
+    /// attempt on each; one call's callbacks go out in order. Outcomes are recorded with
+    /// [`WebhookStore::record_webhook`].
+    async fn claim_call_webhooks(
+        &self,
+        now: Millis,
+        limit: u32,
+        lease_until: Millis,
+    ) -> Result<Vec<CallWebhook>>;
+    /// The callback rows of one call, oldest first.
+    async fn list_call_webhooks(
+        &self,
+        account: &AccountSid,
+        sid: &CallSid,
+    ) -> Result<Vec<CallWebhook>>;
 }
 
 /// Recipients who replied STOP to a sender; they get nothing more from it until START.
@@ -708,6 +778,7 @@ pub trait AuditStore: Send + Sync {
 pub trait Store:
     AccountStore
     + MessageStore
+    + CallStore
     + QueueStore
     + NumberStore
     + OptOutStore
@@ -726,6 +797,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + MessageStore
+        + CallStore
         + QueueStore
         + NumberStore
         + OptOutStore

@@ -153,6 +153,9 @@ pub(crate) const CHALLENGE_COLUMNS: &str = "sid, service_sid, account_sid, entit
 pub(crate) const CLOSE_ACCOUNT: &[&str] = &[
     "DELETE FROM account_keys WHERE account_sid = $1",
     "DELETE FROM queue WHERE account_sid = $1",
+    // Calls not dialed yet are never dialed (their numbers can no longer be read).
+    "UPDATE calls SET status = 'canceled', action_kind = NULL, action_data = NULL \
+     WHERE account_sid = $1 AND status = 'queued'",
     "DELETE FROM webhooks WHERE account_sid = $1 AND state = 'pending'",
     "DELETE FROM idempotency_keys WHERE account_sid = $1",
     "DELETE FROM opt_outs WHERE account_sid = $1",

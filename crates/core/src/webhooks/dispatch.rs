@@ -1,6 +1,6 @@
 //! The webhook dispatcher: claims due outbox rows, sends them, records how it went.
 
-use super::params::build;
+use super::params::{build, build_call};
 use super::replies::reply;
 use super::{split_overrides, HookMethod, HookRequest, HookResponse, Overrides, WebhookClient};
 use crate::accounts::Accounts;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use switchboard_domain::clock::Clock;
 use switchboard_domain::retry::{next_attempt, RetryPolicy};
 use switchboard_store::{
-    NewMessage, Store, WebhookKind, WebhookOutcome, WebhookRecord, WebhookState,
+    CallWebhook, NewMessage, Store, WebhookKind, WebhookOutcome, WebhookRecord, WebhookState,
 };
 use switchboard_twiml::{parse_messaging, Limits, Verb};
 use tokio::sync::Semaphore;
@@ -128,7 +128,30 @@ impl Dispatcher {
                     }
                 }
             };
-            let got = claimed.len();
+            // Call status callbacks share the outbox and the slots.
+            let room = limit.saturating_sub(u32::try_from(claimed.len()).unwrap_or(u32::MAX));
+            let calls = if room == 0 {
+                Vec::new()
+            } else {
+                match self.store.claim_call_webhooks(now, room, now + lease).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Cannot claim call status callbacks; will retry.");
+                        Vec::new()
+                    }
+                }
+            };
+            let got = claimed.len() + calls.len();
+            for hook in calls {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let me = self.clone();
+                tasks.spawn(async move {
+                    me.deliver_call(hook).await;
+                    drop(permit);
+                });
+            }
             for hook in claimed {
                 let Ok(permit) = slots.clone().acquire_owned().await else {
                     break;
@@ -169,6 +192,63 @@ impl Dispatcher {
         }
     }
 
+    /// Sends a call status callback (no answer is expected beyond a 2xx) and records it.
+    async fn deliver_call(&self, hook: CallWebhook) {
+        let outcome = self.attempt_call(&hook).await;
+        if let WebhookOutcome::Finish { state, error, .. } = &outcome {
+            metrics::counter!("switchboard_webhooks_total", "kind" => "call", "state" => state.as_str()).increment(1);
+            if *state != WebhookState::Delivered {
+                tracing::warn!(call_sid = %hook.call.sid, state = state.as_str(), error = error.as_deref().unwrap_or(""), "Call status callback not delivered.");
+            }
+        }
+        let now = self.clock.now_millis();
+        if let Err(e) = self.store.record_webhook(hook.id, now, outcome).await {
+            tracing::warn!(error = %e, id = hook.id, "Cannot record a webhook outcome; it will be sent again after its lease.");
+        }
+    }
+
+    async fn attempt_call(&self, hook: &CallWebhook) -> WebhookOutcome {
+        let token = match self.accounts.auth_token(&hook.call.account_sid).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return finish(
+                    WebhookState::Failed,
+                    None,
+                    Some("account not found".into()),
+                    vec![],
+                )
+            }
+            Err(e) => {
+                return self.retry(
+                    hook.attempts,
+                    &Overrides::default(),
+                    None,
+                    format!("cannot read the auth token: {e}"),
+                )
+            }
+        };
+        let (url, o) = split_overrides(&hook.url);
+        let idem = format!("{}-{}", hook.call.sid, hook.id);
+        let req = self.request(
+            &url,
+            HookMethod::parse(&hook.method),
+            build_call(hook),
+            &token,
+            &o,
+            &idem,
+        );
+        match self.client.send(req).await {
+            HookResponse::Refused(e) => finish(WebhookState::Refused, None, Some(e), vec![]),
+            r if r.ok() => finish(WebhookState::Delivered, r.status(), None, vec![]),
+            r if o.retry_connect_only == Some(true)
+                && !matches!(r, HookResponse::ConnectFailed(_)) =>
+            {
+                finish(WebhookState::Failed, r.status(), Some(r.describe()), vec![])
+            }
+            r => self.retry(hook.attempts, &o, r.status(), r.describe()),
+        }
+    }
+
     fn request(
         &self,
         url: &str,
@@ -202,7 +282,7 @@ impl Dispatcher {
             }
             Err(e) => {
                 return self.retry(
-                    hook,
+                    hook.attempts,
                     &Overrides::default(),
                     None,
                     format!("cannot read the auth token: {e}"),
@@ -266,14 +346,14 @@ impl Dispatcher {
                 {
                     return finish(WebhookState::Failed, r.status(), Some(r.describe()), vec![]);
                 }
-                self.retry(hook, &o, r.status(), r.describe())
+                self.retry(hook.attempts, &o, r.status(), r.describe())
             }
         }
     }
 
     fn retry(
         &self,
-        hook: &WebhookRecord,
+        attempts: u32,
         o: &Overrides,
         status: Option<u16>,
         error: String,
@@ -282,7 +362,7 @@ impl Dispatcher {
         if let Some(rc) = o.retry_count {
             policy.max_attempts = rc + 1;
         }
-        match next_attempt(hook.attempts, &policy, rand::random::<f64>()) {
+        match next_attempt(attempts, &policy, rand::random::<f64>()) {
             Some(delay) => WebhookOutcome::Retry {
                 due_at: self.clock.now_millis()
                     + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4),
@@ -292,7 +372,7 @@ impl Dispatcher {
             None => finish(
                 WebhookState::Failed,
                 status,
-                Some(format!("gave up after {} attempts: {error}", hook.attempts)),
+                Some(format!("gave up after {attempts} attempts: {error}")),
                 vec![],
             ),
         }

@@ -1,6 +1,6 @@
 //! The form parameters of each webhook (Twilio's names) and the opt-out keywords.
 
-use switchboard_store::{WebhookKind, WebhookRecord};
+use switchboard_store::{CallWebhook, WebhookKind, WebhookRecord};
 
 /// A whole-message opt-out keyword class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,49 @@ pub(super) fn build(h: &WebhookRecord) -> Vec<(String, String)> {
                 if let Some(msg) = &h.error_message {
                     push(&mut p, "ErrorMessage", msg.clone());
                 }
+            }
+        }
+    }
+    p
+}
+
+/// A call status callback's parameters (Twilio's call-progress events).
+pub(super) fn build_call(h: &CallWebhook) -> Vec<(String, String)> {
+    let c = &h.call;
+    let mut p = Vec::with_capacity(20);
+    push(&mut p, "CallSid", c.sid.to_string());
+    push(&mut p, "AccountSid", c.account_sid.to_string());
+    push(&mut p, "From", c.from.clone());
+    push(&mut p, "Caller", c.from.clone());
+    push(&mut p, "To", c.to.clone());
+    push(&mut p, "Called", c.to.clone());
+    push(&mut p, "CallStatus", h.status.clone());
+    push(&mut p, "Direction", c.direction.as_str());
+    push(&mut p, "ApiVersion", "2010-04-01");
+    push(&mut p, "CallbackSource", "call-progress-events");
+    push(&mut p, "SequenceNumber", h.sequence.to_string());
+    if let Some(t) = switchboard_domain::clock::rfc2822(h.created_at) {
+        push(&mut p, "Timestamp", t);
+    }
+    let is_final =
+        switchboard_domain::call::CallStatus::parse(&h.status).is_some_and(|s| s.is_final());
+    if is_final {
+        let secs = c.duration_secs.unwrap_or(0);
+        push(&mut p, "CallDuration", secs.to_string());
+        // Twilio's `Duration`: whole minutes, rounded up.
+        push(&mut p, "Duration", secs.div_ceil(60).to_string());
+    }
+    if let Some(code) = c.sip_response_code {
+        push(&mut p, "SipResponseCode", code.to_string());
+    }
+    if let Some(a) = &c.answered_by {
+        push(&mut p, "AnsweredBy", a.clone());
+    }
+    if is_final {
+        if let Some(code) = c.error_code {
+            push(&mut p, "ErrorCode", code.to_string());
+            if let Some(msg) = &c.error_message {
+                push(&mut p, "ErrorMessage", msg.clone());
             }
         }
     }

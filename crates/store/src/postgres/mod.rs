@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod calls;
 mod console;
 mod factors;
 mod messages;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("migrations/0018_api_key_scopes.sql")),
     (19, include_str!("migrations/0019_encryption.sql")),
     (20, include_str!("migrations/0020_console.sql")),
+    (21, include_str!("migrations/0021_calls.sql")),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -151,7 +151,7 @@ impl PgStore {
     ) -> Result<Vec<WebhookRecord>> {
         let mut tx = self.pool().begin().await?;
         let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.due_at <= $1 AND {CLAIMABLE_WEBHOOK} \
+            "WITH due AS (SELECT w.id FROM webhooks w WHERE w.due_at <= $1 AND w.kind <> 'call' AND {CLAIMABLE_WEBHOOK} \
                ORDER BY w.due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE webhooks w SET due_at = $3, attempts = w.attempts + 1 FROM due WHERE w.id = due.id \
              RETURNING w.id",

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit;
+mod calls;
 mod console;
 mod factors;
 mod messages;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("migrations/0017_api_key_scopes.sql")),
     (18, include_str!("migrations/0018_encryption.sql")),
     (19, include_str!("migrations/0019_console.sql")),
+    (20, include_str!("migrations/0020_calls.sql")),
 ];
 const MAX_BATCH: usize = 2048;
 const MAX_READERS: usize = 8;

@@ -58,7 +58,7 @@ fn claim(
     let ids: Vec<i64> = c
         .prepare_cached(&format!(
             "UPDATE webhooks SET due_at = ?3, attempts = attempts + 1 WHERE id IN (\
-               SELECT w.id FROM webhooks w WHERE w.due_at <= ?1 AND {CLAIMABLE_WEBHOOK} \
+               SELECT w.id FROM webhooks w WHERE w.due_at <= ?1 AND w.kind <> 'call' AND {CLAIMABLE_WEBHOOK} \
                ORDER BY w.due_at LIMIT ?2) RETURNING id",
         ))?
         .query_map(params![now, limit, lease_until], |r| r.get(0))?

@@ -7,6 +7,7 @@ use crate::model::*;
 use crate::Store;
 
 pub mod audit;
+pub mod calls;
 mod console;
 mod console_sessions;
 mod console_views;
@@ -65,6 +66,10 @@ pub async fn suite(store: &dyn Store) {
     console_sessions::closing_an_account_ends_its_console(store).await;
     console_views::counts_queue_log_and_retry(store).await;
     audit::appends_chain_and_list(store).await;
+    calls::calls_are_scoped_filtered_and_paged(store).await;
+    calls::claims_are_exclusive_and_leased(store).await;
+    calls::transitions_are_guarded_and_report_callbacks(store).await;
+    calls::actions_and_warnings(store).await;
 }
 
 async fn updates_from_an_expired_claim_are_fenced_off(store: &dyn Store) {
