@@ -23,10 +23,17 @@ use switchboard_testkit::sipp::{scenario_text, Sipp};
 use crate::server::Server;
 
 #[derive(Parser, Debug)]
-#[command(name = "voice-calls", about = "Concurrent calls over SIP/RTP, end to end")]
+#[command(
+    name = "voice-calls",
+    about = "Concurrent calls over SIP/RTP, end to end"
+)]
 struct Args {
     /// Server binary (default: target/release/switchboard, or SWITCHBOARD_BENCH_BIN).
-    #[arg(long, env = "SWITCHBOARD_BENCH_BIN", default_value = "target/release/switchboard")]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_BENCH_BIN",
+        default_value = "target/release/switchboard"
+    )]
     bin: PathBuf,
     /// Simultaneous calls per level, comma-separated.
     #[arg(long, default_value = "50,100,200,300", value_delimiter = ',')]
@@ -128,7 +135,11 @@ async fn level(args: &Args, calls: usize) -> Result<LevelResult> {
         let r = http
             .post(format!("{api}/Calls.json"))
             .basic_auth(&ready.account_sid, Some(&ready.auth_token))
-            .form(&[("To", to.as_str()), ("From", from), ("Twiml", twiml.as_str())])
+            .form(&[
+                ("To", to.as_str()),
+                ("From", from),
+                ("Twiml", twiml.as_str()),
+            ])
             .send()
             .await?;
         let body: serde_json::Value = r.json().await?;
@@ -189,7 +200,11 @@ async fn level(args: &Args, calls: usize) -> Result<LevelResult> {
         completed,
         max_streams,
         jitter_us,
-        cpu_per_call: if call_seconds > 0.0 { cpu / call_seconds } else { 0.0 },
+        cpu_per_call: if call_seconds > 0.0 {
+            cpu / call_seconds
+        } else {
+            0.0
+        },
         wall,
     })
 }
@@ -197,8 +212,21 @@ async fn level(args: &Args, calls: usize) -> Result<LevelResult> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    println!("voice-calls: {} (2 cores here); callee sipp; ~10 s of speech per call", args.bin.display());
-    println!("{:>6} {:>9} {:>11} {:>12} {:>12} {:>12} {:>14} {:>8}", "calls", "completed", "max streams", "jitter p50", "jitter p99", "jitter max", "CPU/call", "wall");
+    println!(
+        "voice-calls: {} (2 cores here); callee sipp; ~10 s of speech per call",
+        args.bin.display()
+    );
+    println!(
+        "{:>6} {:>9} {:>11} {:>12} {:>12} {:>12} {:>14} {:>8}",
+        "calls",
+        "completed",
+        "max streams",
+        "jitter p50",
+        "jitter p99",
+        "jitter max",
+        "CPU/call",
+        "wall"
+    );
     for &n in &args.levels {
         let r = level(&args, n).await?;
         let s = stats::summarize(r.jitter_us.clone());
@@ -215,7 +243,9 @@ async fn main() -> Result<()> {
             r.wall
         );
     }
-    println!("jitter: each RTP packet's arrival against its 20 ms slot from its stream's first packet");
+    println!(
+        "jitter: each RTP packet's arrival against its 20 ms slot from its stream's first packet"
+    );
     println!("CPU/call: server user+system CPU over the level / call-seconds streamed (% of one core per call)");
     Ok(())
 }

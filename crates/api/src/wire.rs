@@ -250,6 +250,15 @@ pub struct CallResource {
     pub trunk_sid: Option<String>,
     pub uri: String,
     pub subresource_uris: serde_json::Value,
+    /// Switchboard extension: why the call failed or its TwiML stopped (32011 SIP failure,
+    /// 11200/12100/12300 TwiML fetch or parse errors), as messages carry `error_code`.
+    pub error_code: Option<u32>,
+    /// Switchboard extension: the detail of `error_code` (e.g. `SIP 403 Forbidden`).
+    pub error_message: Option<String>,
+    /// Switchboard extension: the final SIP status of the call's INVITE or dialog.
+    pub sip_response_code: Option<u16>,
+    /// Switchboard extension: what was skipped while running the call (unknown verbs …).
+    pub warnings: Vec<String>,
 }
 
 impl CallResource {
@@ -295,6 +304,10 @@ impl CallResource {
                 "events": sub("Events"),
                 "feedback_summaries": format!("/{API_VERSION}/Accounts/{}/Calls/FeedbackSummary.json", c.account_sid),
             }),
+            error_code: c.error_code,
+            error_message: c.error_message.clone(),
+            sip_response_code: c.sip_response_code,
+            warnings: c.warnings.clone(),
         }
     }
 }

@@ -127,6 +127,13 @@ impl Calls {
         self.wake.clone()
     }
 
+    /// Wakes the engine loop and every live call waiting for an action (each checks its own
+    /// call's pending action), keeping one permit if nobody waits.
+    fn poke(&self) {
+        self.wake.notify_waiters();
+        self.wake.notify_one();
+    }
+
     fn validate(&self, account: &AccountSid, req: CallRequest) -> Result<NewCall, MessageError> {
         let to_raw = req
             .to
@@ -248,7 +255,7 @@ impl Calls {
         self.check_caller(account, &new.from).await?;
         let stored = self.store.insert_call(new).await?;
         metrics::counter!("switchboard_calls_created_total").increment(1);
-        self.wake.notify_one();
+        self.poke();
         Ok(stored)
     }
 
@@ -316,7 +323,7 @@ impl Calls {
                 if !live {
                     return Err(reject(21220, "Call is not in-progress. Cannot redirect."));
                 }
-                self.wake.notify_one();
+                self.poke();
             }
         }
         Ok(self.store.get_call(account, sid).await?)
@@ -356,7 +363,7 @@ impl Calls {
             _ => return Ok(()),
         };
         if self.store.request_action(&call.sid, action, now).await? {
-            self.wake.notify_one();
+            self.poke();
         }
         Ok(())
     }

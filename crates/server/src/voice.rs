@@ -62,7 +62,7 @@ pub async fn start(
         ua,
         Trunks::new(trunks),
         settings.voice.engine(),
-        core.calls.wake.clone(),
+        core.calls.wake(),
     );
     Ok(tokio::spawn(engine.run(stop)))
 }

@@ -40,11 +40,16 @@ impl VoiceConfig {
     /// `sip_bind` and `sip_public_addr`, parsed.
     pub fn sip_addr(&self) -> anyhow::Result<(SocketAddr, Option<SocketAddr>)> {
         let bind = self.sip_bind.parse().map_err(|_| {
-            anyhow::anyhow!("voice.sip_bind '{}' is not an address like 0.0.0.0:5060", self.sip_bind)
+            anyhow::anyhow!(
+                "voice.sip_bind '{}' is not an address like 0.0.0.0:5060",
+                self.sip_bind
+            )
         })?;
         let public = match &self.sip_public_addr {
             Some(a) => Some(a.parse().map_err(|_| {
-                anyhow::anyhow!("voice.sip_public_addr '{a}' is not an address like 203.0.113.5:5060")
+                anyhow::anyhow!(
+                    "voice.sip_public_addr '{a}' is not an address like 203.0.113.5:5060"
+                )
             })?),
             None => None,
         };

@@ -227,6 +227,9 @@ pub trait CallStore: Send + Sync {
     async fn request_action(&self, sid: &CallSid, action: CallAction, now: Millis) -> Result<bool>;
     /// Removes and returns the pending action (at most one caller gets it).
     async fn take_action(&self, sid: &CallSid) -> Result<Option<CallAction>>;
+    /// Gives up a claim on a call still `queued` (the engine could not dial it now, e.g.
+    /// every trunk is full), so the next claim takes it at once.
+    async fn release_call(&self, sid: &CallSid) -> Result<()>;
     /// Records a problem met while running the call (e.g. an unknown TwiML verb).
     async fn add_warning(&self, sid: &CallSid, text: &str, now: Millis) -> Result<()>;
     /// Claims up to `limit` due call status callbacks until `lease_until`, counting an

@@ -238,6 +238,76 @@ fn error_logs(dir: &Path) -> String {
         .join("\n")
 }
 
+/// Start sipp as the caller of `scenario` (a `uac_*.xml`), sending to
+/// `target` from a port of its own; same port handling as [`Sipp::start`].
+/// A scenario that already ended (passed) counts as started.
+pub async fn start_caller(scenario: &Path, target: std::net::SocketAddr, calls: u32) -> Sipp {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_udp_port();
+        let mut child = spawn_caller(scenario, target, port, calls, dir.path());
+        match wait_listening(&mut child, port).await {
+            Ok(()) | Err(Some(0)) => {
+                return Sipp {
+                    child,
+                    port,
+                    dir,
+                    _variant: None,
+                }
+            }
+            Err(Some(BIND_FAILED)) => continue,
+            Err(code) => panic!(
+                "sipp exited ({code:?}) before listening:\n{}",
+                tail(&dir.path().join("sipp.out"))
+            ),
+        }
+    }
+    panic!("sipp could not bind a free port in 5 tries");
+}
+
+/// [`start_caller`] with a scenario variant written to a scratch file.
+pub async fn start_caller_text(
+    name: &str,
+    text: &str,
+    target: std::net::SocketAddr,
+    calls: u32,
+) -> Sipp {
+    let file = tempfile::Builder::new()
+        .prefix(name)
+        .suffix(".xml")
+        .tempfile()
+        .expect("temp scenario");
+    std::fs::write(file.path(), text).expect("write scenario");
+    let mut sipp = start_caller(file.path(), target, calls).await;
+    sipp._variant = Some(file);
+    sipp
+}
+
+fn spawn_caller(
+    scenario: &Path,
+    target: std::net::SocketAddr,
+    port: u16,
+    calls: u32,
+    dir: &Path,
+) -> Child {
+    let out = std::fs::File::create(dir.join("sipp.out")).expect("sipp.out");
+    let err = out.try_clone().expect("sipp.out clone");
+    Command::new("sipp")
+        .arg("-sf")
+        .arg(scenario)
+        .arg(target.to_string())
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-p"])
+        .arg(port.to_string())
+        .args(["-m", &calls.to_string(), "-timeout", "20s", "-nostdin"])
+        .args(trace_args())
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sipp")
+}
 
 /// Writes a pcap of RFC 4733 telephone events for `keys` (e.g. `1123`), for sipp's
 /// `play_pcap_audio`: one RTP timestamp per key press (so `11` is two presses), 100 ms of
@@ -257,13 +327,18 @@ pub fn write_dtmf_pcap(keys: &str, path: &Path, payload_type: u8) {
         out.extend_from_slice(&v.to_le_bytes());
     }
     for key in keys.chars() {
-        let event = KEYS
-            .find(key.to_ascii_uppercase())
-            .expect("a DTMF key") as u8;
+        let event = KEYS.find(key.to_ascii_uppercase()).expect("a DTMF key") as u8;
         let steps = 5u16;
         for i in 1..=steps {
             let last = i == steps;
-            let mut rtp = vec![0x80, if i == 1 { 0x80 | payload_type } else { payload_type }];
+            let mut rtp = vec![
+                0x80,
+                if i == 1 {
+                    0x80 | payload_type
+                } else {
+                    payload_type
+                },
+            ];
             rtp.extend_from_slice(&seq.to_be_bytes());
             rtp.extend_from_slice(&ts.to_be_bytes());
             rtp.extend_from_slice(&ssrc.to_be_bytes());

@@ -23,9 +23,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_domain::call::CallStatus;
+use switchboard_domain::ids::CallSid;
 use switchboard_media::sdp::{self, LocalSdp};
 use switchboard_sip::{CallControl, CallEvent, CallRequest, EndReason};
-use switchboard_domain::ids::CallSid;
 use switchboard_store::calls::{CallAction, CallPatch, CallRecord};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -47,7 +47,13 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
         Err(NoTrunk::NoRoute) => {
             let msg = format!("no SIP trunk routes {}", call.to);
             engine
-                .finish(&sid, &[CallStatus::Queued], CallStatus::Failed, None, Some((SIP_FAILURE, msg)))
+                .finish(
+                    &sid,
+                    &[CallStatus::Queued],
+                    CallStatus::Failed,
+                    None,
+                    Some((SIP_FAILURE, msg)),
+                )
                 .await;
             return;
         }
@@ -62,7 +68,12 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
         }
     };
     let local_port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
-    let offer = LocalSdp::offer(engine.settings.media_ip, local_port, u64::from(rand::random::<u32>())).to_sdp();
+    let offer = LocalSdp::offer(
+        engine.settings.media_ip,
+        local_port,
+        u64::from(rand::random::<u32>()),
+    )
+    .to_sdp();
     let request = CallRequest {
         trunk: trunk.target.clone(),
         to_user: trunk.user_part(&call.to),
@@ -80,7 +91,13 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
         Err(e) => {
             let msg = format!("cannot place the call: {e}");
             engine
-                .finish(&sid, &[CallStatus::Queued], CallStatus::Failed, None, Some((SIP_FAILURE, msg)))
+                .finish(
+                    &sid,
+                    &[CallStatus::Queued],
+                    CallStatus::Failed,
+                    None,
+                    Some((SIP_FAILURE, msg)),
+                )
                 .await;
             return;
         }
@@ -91,7 +108,7 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
     }
     let control = handle.control();
     let mut socket = Some(socket);
-    let mut answered_at: Option<u64> = None;
+    let mut answered_at: Option<i64> = None;
     let mut script: Option<tokio::task::JoinHandle<()>> = None;
     let (redirect_tx, redirect_rx) = mpsc::unbounded_channel();
     let mut redirect_rx = Some(redirect_rx);
@@ -174,9 +191,18 @@ pub(crate) enum Script {
 }
 
 /// Records how the call ended.
-pub(crate) async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answered_at: Option<u64>) {
+pub(crate) async fn end(
+    engine: &Engine,
+    sid: &CallSid,
+    reason: EndReason,
+    answered_at: Option<i64>,
+) {
     let now = engine.clock.now_millis();
-    let live = [CallStatus::Queued, CallStatus::Ringing, CallStatus::InProgress];
+    let live = [
+        CallStatus::Queued,
+        CallStatus::Ringing,
+        CallStatus::InProgress,
+    ];
     let (status, error, sip) = match &reason {
         EndReason::Completed { .. } => (CallStatus::Completed, None, Some(200)),
         EndReason::Busy => (CallStatus::Busy, None, Some(486)),
@@ -184,14 +210,18 @@ pub(crate) async fn end(engine: &Engine, sid: &CallSid, reason: EndReason, answe
         EndReason::Canceled => (CallStatus::Canceled, None, Some(487)),
         EndReason::Failed { sip_code, reason } => (
             CallStatus::Failed,
-            Some((SIP_FAILURE, match sip_code {
-                Some(c) => format!("SIP {c} {reason}"),
-                None => reason.clone(),
-            })),
+            Some((
+                SIP_FAILURE,
+                match sip_code {
+                    Some(c) => format!("SIP {c} {reason}"),
+                    None => reason.clone(),
+                },
+            )),
             *sip_code,
         ),
     };
-    let duration = answered_at.map(|t| u32::try_from(now.saturating_sub(t) / 1000).unwrap_or(u32::MAX));
+    let duration =
+        answered_at.map(|t| u32::try_from(now.saturating_sub(t) / 1000).unwrap_or(u32::MAX));
     let patch = CallPatch {
         end_time: Some(now),
         duration_secs: duration,
@@ -219,7 +249,10 @@ async fn outbound_script(
 }
 
 /// The call's first document: its inline TwiML, or its URL fetched.
-pub(crate) async fn first_document(call: &CallRecord, fetch: &WebFetch) -> Result<Document, FetchError> {
+pub(crate) async fn first_document(
+    call: &CallRecord,
+    fetch: &WebFetch,
+) -> Result<Document, FetchError> {
     match (&call.twiml, &call.url) {
         (Some(twiml), _) => steps::parse(twiml),
         (None, Some(url)) => {

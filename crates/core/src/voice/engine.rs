@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchboard_domain::call::CallStatus;
 use switchboard_domain::clock::Clock;
-use switchboard_sip::SipUa;
 use switchboard_domain::ids::CallSid;
+use switchboard_sip::SipUa;
 use switchboard_store::calls::{CallAction, CallPatch, CallRecord};
 use switchboard_store::Store;
 use tokio::sync::Notify;
@@ -48,7 +48,9 @@ impl Actions {
             match self.engine.store.take_action(&self.sid).await {
                 Ok(Some(a)) => return Some(a),
                 Ok(None) => {}
-                Err(e) => tracing::warn!(call_sid = %self.sid, error = %e, "Cannot read call actions."),
+                Err(e) => {
+                    tracing::warn!(call_sid = %self.sid, error = %e, "Cannot read call actions.")
+                }
             }
             tokio::select! {
                 () = self.engine.wake.notified() => {}
@@ -137,7 +139,11 @@ impl Engine {
 
     /// Dialing starts: the `initiated` event. `false` if the call was canceled meanwhile.
     pub(crate) async fn initiated(&self, sid: &CallSid) -> bool {
-        match self.store.mark_initiated(sid, self.clock.now_millis()).await {
+        match self
+            .store
+            .mark_initiated(sid, self.clock.now_millis())
+            .await
+        {
             Ok(still_queued) => still_queued,
             Err(e) => {
                 tracing::warn!(call_sid = %sid, error = %e, "Cannot record a call as initiated.");
@@ -146,7 +152,13 @@ impl Engine {
         }
     }
 
-    pub(crate) async fn transition(&self, sid: &CallSid, from: &[CallStatus], to: CallStatus, patch: CallPatch) {
+    pub(crate) async fn transition(
+        &self,
+        sid: &CallSid,
+        from: &[CallStatus],
+        to: CallStatus,
+        patch: CallPatch,
+    ) {
         let now = self.clock.now_millis();
         if let Err(e) = self.store.transition(sid, from, to, patch, now).await {
             tracing::warn!(call_sid = %sid, error = %e, status = to.as_str(), "Cannot record a call status.");
@@ -190,7 +202,13 @@ impl Engine {
             error_message: Some(message.to_owned()),
             ..CallPatch::default()
         };
-        self.transition(sid, &[CallStatus::InProgress], CallStatus::InProgress, patch).await;
+        self.transition(
+            sid,
+            &[CallStatus::InProgress],
+            CallStatus::InProgress,
+            patch,
+        )
+        .await;
     }
 
     pub(crate) async fn warn(&self, sid: &CallSid, text: String) {
@@ -218,6 +236,11 @@ impl Engine {
             ("Direction".to_owned(), call.direction.as_str().to_owned()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
         ];
-        Some(WebFetch::new(self.client.clone(), token, call.sid.to_string(), params))
+        Some(WebFetch::new(
+            self.client.clone(),
+            token,
+            call.sid.to_string(),
+            params,
+        ))
     }
 }

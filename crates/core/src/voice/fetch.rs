@@ -127,7 +127,10 @@ impl TwimlFetch for WebFetch {
             )
         })?;
         let pcm = audio.to_8k().map_err(|e| {
-            fetch_error(HTTP_RETRIEVAL_FAILURE, format!("{url}: unsupported audio: {e}"))
+            fetch_error(
+                HTTP_RETRIEVAL_FAILURE,
+                format!("{url}: unsupported audio: {e}"),
+            )
         })?;
         Ok(Arc::new(pcm))
     }

@@ -57,7 +57,7 @@ fn refuse(incoming: IncomingCall, code: u16) {
     }
 }
 
-async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: CancellationToken) {
+async fn answer(engine: Arc<Engine>, incoming: IncomingCall, stop: CancellationToken) {
     let to = e164(&incoming.to_user);
     let number = match engine.store.find_number(&to).await {
         Ok(Some(n)) if !n.config.voice_url.is_empty() => n,
@@ -99,7 +99,9 @@ async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: Cancellat
     let _ = incoming.ringing();
     let Some(fetch) = engine.fetcher(&call, CallStatus::Ringing).await else {
         refuse(incoming, 500);
-        engine.finish(&sid, &[CallStatus::Ringing], CallStatus::Failed, None, None).await;
+        engine
+            .finish(&sid, &[CallStatus::Ringing], CallStatus::Failed, None, None)
+            .await;
         return;
     };
     let first = first_document(&call, &fetch).await;
@@ -121,7 +123,9 @@ async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: Cancellat
             // Twilio would play "an application error has occurred"; we refuse the call.
             refuse(incoming, 500);
             let err = Some((e.code, e.message.clone()));
-            engine.finish(&sid, &ringing, CallStatus::Failed, None, err).await;
+            engine
+                .finish(&sid, &ringing, CallStatus::Failed, None, err)
+                .await;
             return;
         }
     }
@@ -130,7 +134,9 @@ async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: Cancellat
         Err(e) => {
             refuse(incoming, 488);
             let err = Some((super::call::SIP_FAILURE, format!("unusable SDP offer: {e}")));
-            engine.finish(&sid, &ringing, CallStatus::Failed, None, err).await;
+            engine
+                .finish(&sid, &ringing, CallStatus::Failed, None, err)
+                .await;
             return;
         }
     };
@@ -139,12 +145,20 @@ async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: Cancellat
         Err(e) => {
             tracing::warn!(call_sid = %sid, error = %e, "Cannot bind an RTP socket.");
             refuse(incoming, 503);
-            engine.finish(&sid, &ringing, CallStatus::Failed, None, None).await;
+            engine
+                .finish(&sid, &ringing, CallStatus::Failed, None, None)
+                .await;
             return;
         }
     };
     let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
-    let local = LocalSdp::answer(engine.settings.media_ip, port, u64::from(rand::random::<u32>()), &remote).to_sdp();
+    let local = LocalSdp::answer(
+        engine.settings.media_ip,
+        port,
+        u64::from(rand::random::<u32>()),
+        &remote,
+    )
+    .to_sdp();
     let answered = tokio::select! {
         r = incoming.answer(local) => r,
         () = stop.cancelled() => Err(SipError::Canceled),
@@ -166,8 +180,15 @@ async fn answer(engine: Arc<Engine>, mut incoming: IncomingCall, stop: Cancellat
         start_time: Some(answered_at),
         ..CallPatch::default()
     };
-    engine.transition(&sid, &ringing, CallStatus::InProgress, patch).await;
-    let media = RtpSession::start(socket, remote.rtp_addr(), remote.codec, remote.telephone_event);
+    engine
+        .transition(&sid, &ringing, CallStatus::InProgress, patch)
+        .await;
+    let media = RtpSession::start(
+        socket,
+        remote.rtp_addr(),
+        remote.codec,
+        remote.telephone_event,
+    );
     let control = handle.control();
     let (redirect_tx, redirect_rx) = mpsc::unbounded_channel();
     let script = {

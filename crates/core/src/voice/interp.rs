@@ -86,7 +86,11 @@ pub struct FetchError {
 /// plus `extra`) and `<Play>` audio.
 #[async_trait]
 pub trait TwimlFetch: Send + Sync {
-    async fn document(&self, target: &Target, extra: &[(String, String)]) -> Result<Document, FetchError>;
+    async fn document(
+        &self,
+        target: &Target,
+        extra: &[(String, String)],
+    ) -> Result<Document, FetchError>;
     /// 8 kHz audio of a WAV URL.
     async fn audio(&self, url: &str) -> Result<Pcm, FetchError>;
 }
@@ -108,7 +112,7 @@ pub async fn run(
     media: &mut dyn CallMedia,
     tts: &dyn Tts,
     web: &dyn TwimlFetch,
-    warn: &mut dyn FnMut(String),
+    warn: &mut (dyn FnMut(String) + Send),
 ) -> Outcome {
     let mut doc = first;
     for _ in 0..MAX_DOCUMENTS {
@@ -129,7 +133,17 @@ pub async fn run(
                     action,
                     action_on_empty,
                 } => {
-                    let digits = gather(&prompts, num_digits, timeout, finish_on_key, media, tts, web, warn).await;
+                    let digits = gather(
+                        &prompts,
+                        num_digits,
+                        timeout,
+                        finish_on_key,
+                        media,
+                        tts,
+                        web,
+                        warn,
+                    )
+                    .await;
                     if digits.is_empty() && !action_on_empty {
                         continue;
                     }
@@ -180,10 +194,13 @@ async fn prompt(
             language,
             loops,
         } => {
-            let pcm = tts.speak(text, voice, language).await.map_err(|e| FetchError {
-                code: 13520,
-                message: e.to_string(),
-            })?;
+            let pcm = tts
+                .speak(text, voice, language)
+                .await
+                .map_err(|e| FetchError {
+                    code: 13520,
+                    message: e.to_string(),
+                })?;
             for _ in 0..*loops {
                 if let Some(k) = media.play(pcm.clone(), barge_in).await {
                     return Ok(Some(k));
@@ -215,7 +232,7 @@ async fn gather(
     media: &mut dyn CallMedia,
     tts: &dyn Tts,
     web: &dyn TwimlFetch,
-    warn: &mut dyn FnMut(String),
+    warn: &mut (dyn FnMut(String) + Send),
 ) -> String {
     media.drain_keys();
     let mut digits = String::new();

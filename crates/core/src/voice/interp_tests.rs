@@ -51,7 +51,11 @@ struct FakeWeb {
 
 #[async_trait]
 impl TwimlFetch for FakeWeb {
-    async fn document(&self, t: &Target, extra: &[(String, String)]) -> Result<Document, FetchError> {
+    async fn document(
+        &self,
+        t: &Target,
+        extra: &[(String, String)],
+    ) -> Result<Document, FetchError> {
         self.requests
             .lock()
             .unwrap()
@@ -109,7 +113,12 @@ async fn run_with(first: Document, media: &mut FakeMedia, web: &FakeWeb) -> (Out
 #[tokio::test]
 async fn say_loops_then_hangs_up_when_the_document_ends() {
     let mut media = FakeMedia::default();
-    let (out, _) = run_with(doc(vec![Step::Prompt(say("hello", 2))]), &mut media, &FakeWeb::default()).await;
+    let (out, _) = run_with(
+        doc(vec![Step::Prompt(say("hello", 2))]),
+        &mut media,
+        &FakeWeb::default(),
+    )
+    .await;
     assert_eq!(out, Outcome::Hangup);
     assert_eq!(media.played, vec![5, 5]);
 }
@@ -119,18 +128,31 @@ async fn a_key_during_the_prompt_is_posted_to_the_action_and_its_twiml_runs() {
     let mut web = FakeWeb::default();
     web.docs.insert(
         "/reply".into(),
-        doc(vec![Step::Prompt(say("Confirmed", 1)), Step::Hangup, Step::Prompt(say("never", 1))]),
+        doc(vec![
+            Step::Prompt(say("Confirmed", 1)),
+            Step::Hangup,
+            Step::Prompt(say("never", 1)),
+        ]),
     );
     let mut media = FakeMedia {
         keys: VecDeque::from(['1']),
         during_prompt: 1,
         ..Default::default()
     };
-    let first = doc(vec![gather(Some(1), "/reply", "press 1"), Step::Prompt(say("No input.", 1))]);
+    let first = doc(vec![
+        gather(Some(1), "/reply", "press 1"),
+        Step::Prompt(say("No input.", 1)),
+    ]);
     let (out, _) = run_with(first, &mut media, &web).await;
     assert_eq!(out, Outcome::Hangup);
     let reqs = web.requests.lock().unwrap().clone();
-    assert_eq!(reqs, vec![("/reply".to_owned(), vec![("Digits".to_owned(), "1".to_owned())])]);
+    assert_eq!(
+        reqs,
+        vec![(
+            "/reply".to_owned(),
+            vec![("Digits".to_owned(), "1".to_owned())]
+        )]
+    );
     // "press 1" (interrupted), then "Confirmed"; never "No input." nor "never".
     assert_eq!(media.played, vec![7, 9]);
 }
@@ -158,7 +180,10 @@ async fn several_digits_are_collected_each_once_and_the_finish_key_is_dropped() 
 async fn no_input_falls_through_to_the_next_verb() {
     let web = FakeWeb::default();
     let mut media = FakeMedia::default();
-    let first = doc(vec![gather(Some(1), "/reply", "press 1"), Step::Prompt(say("No input.", 1))]);
+    let first = doc(vec![
+        gather(Some(1), "/reply", "press 1"),
+        Step::Prompt(say("No input.", 1)),
+    ]);
     let (out, _) = run_with(first, &mut media, &web).await;
     assert_eq!(out, Outcome::Hangup);
     assert!(web.requests.lock().unwrap().is_empty());
@@ -168,12 +193,24 @@ async fn no_input_falls_through_to_the_next_verb() {
 #[tokio::test]
 async fn redirect_loops_are_bounded_and_fetch_errors_end_the_call() {
     let mut web = FakeWeb::default();
-    web.docs.insert("/loop".into(), doc(vec![Step::Redirect(target("/loop"))]));
+    web.docs
+        .insert("/loop".into(), doc(vec![Step::Redirect(target("/loop"))]));
     let mut media = FakeMedia::default();
     let (out, _) = run_with(doc(vec![Step::Redirect(target("/loop"))]), &mut media, &web).await;
-    assert!(matches!(out, Outcome::Error(FetchError { code: 12400, .. })));
-    let (out, _) = run_with(doc(vec![Step::Redirect(target("/missing"))]), &mut media, &web).await;
-    assert!(matches!(out, Outcome::Error(FetchError { code: 11200, .. })));
+    assert!(matches!(
+        out,
+        Outcome::Error(FetchError { code: 12400, .. })
+    ));
+    let (out, _) = run_with(
+        doc(vec![Step::Redirect(target("/missing"))]),
+        &mut media,
+        &web,
+    )
+    .await;
+    assert!(matches!(
+        out,
+        Outcome::Error(FetchError { code: 11200, .. })
+    ));
 }
 
 #[tokio::test]
@@ -185,7 +222,9 @@ async fn pause_reject_and_warnings() {
         Step::Reject("busy".into()),
         Step::Hangup,
     ]);
-    first.warnings.push("<Dial> is not supported and was skipped".into());
+    first
+        .warnings
+        .push("<Dial> is not supported and was skipped".into());
     let (out, warnings) = run_with(first, &mut media, &web).await;
     assert_eq!(out, Outcome::Reject("busy".into()));
     assert_eq!(media.paused, vec![Duration::from_secs(2)]);

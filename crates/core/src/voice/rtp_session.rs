@@ -45,12 +45,7 @@ pub struct RtpSession {
 impl RtpSession {
     /// Starts streaming from `socket` to `remote` in `codec`, listening for telephone events
     /// of payload type `dtmf_pt`.
-    pub fn start(
-        socket: UdpSocket,
-        remote: SocketAddr,
-        codec: Codec,
-        dtmf_pt: Option<u8>,
-    ) -> Self {
+    pub fn start(socket: UdpSocket, remote: SocketAddr, codec: Codec, dtmf_pt: Option<u8>) -> Self {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (key_tx, key_rx) = mpsc::unbounded_channel();
         let (played_tx, played_rx) = watch::channel(0);
@@ -186,7 +181,9 @@ impl Stream {
         if self.socket.send_to(out, self.remote).await.is_ok() {
             self.stats.packets_sent.fetch_add(1, Ordering::Relaxed);
             if kind == switchboard_media::sender::FrameKind::Audio {
-                self.stats.audio_packets_sent.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .audio_packets_sent
+                    .fetch_add(1, Ordering::Relaxed);
             }
         }
         if !self.sender.is_playing() {

@@ -104,12 +104,20 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(doc.steps.len(), 2);
-        let Step::Gather { prompts, num_digits, action, .. } = &doc.steps[0] else {
+        let Step::Gather {
+            prompts,
+            num_digits,
+            action,
+            ..
+        } = &doc.steps[0]
+        else {
             panic!("{:?}", doc.steps[0]);
         };
         assert_eq!(*num_digits, Some(1));
         assert_eq!(action.as_ref().map(|t| t.url.as_str()), Some("/reply"));
-        assert!(matches!(&prompts[0], Prompt::Say { language, loops: 2, .. } if language == "it-IT"));
+        assert!(
+            matches!(&prompts[0], Prompt::Say { language, loops: 2, .. } if language == "it-IT")
+        );
         assert_eq!(doc.warnings.len(), 1, "{:?}", doc.warnings);
     }
 

@@ -153,9 +153,14 @@ mod tests {
         assert_eq!(b.trunk.name, "backup");
         assert_eq!(t.seize("+39333").err(), Some(NoTrunk::Busy));
         drop(a);
-        assert_eq!(t.seize("+39333").ok().map(|s| s.trunk.name.clone()), Some("it".into()));
         assert_eq!(
-            Trunks::new(vec![trunk("us", &["1"], 1, 1)]).seize("+44").err(),
+            t.seize("+39333").ok().map(|s| s.trunk.name.clone()),
+            Some("it".into())
+        );
+        assert_eq!(
+            Trunks::new(vec![trunk("us", &["1"], 1, 1)])
+                .seize("+44")
+                .err(),
             Some(NoTrunk::NoRoute)
         );
     }

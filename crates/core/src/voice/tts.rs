@@ -43,7 +43,8 @@ pub fn espeak_voice(voice: &str, language: &str) -> String {
         other => other.split('-').next().unwrap_or("en").to_owned(),
     };
     let v = voice.to_ascii_lowercase();
-    let female = v == "woman" || v == "alice" || v.starts_with("polly.") || v.starts_with("google.");
+    let female =
+        v == "woman" || v == "alice" || v.starts_with("polly.") || v.starts_with("google.");
     if female {
         format!("{base}+f3")
     } else {
@@ -211,12 +212,16 @@ mod tests {
             eprintln!("espeak-ng not installed; skipping");
             return;
         }
-        let pcm = tts.speak("Il tuo appuntamento è domani alle dieci", "woman", "it-IT").await;
+        let pcm = tts
+            .speak("Il tuo appuntamento è domani alle dieci", "woman", "it-IT")
+            .await;
         let pcm = pcm.expect("speech");
         // About two seconds of speech at 8 kHz.
         assert!(pcm.len() > 8_000, "{} samples", pcm.len());
         assert!(pcm.iter().any(|&s| s.unsigned_abs() > 1_000));
-        let again = tts.speak("Il tuo appuntamento è domani alle dieci", "woman", "it-IT").await;
+        let again = tts
+            .speak("Il tuo appuntamento è domani alle dieci", "woman", "it-IT")
+            .await;
         assert!(Arc::ptr_eq(&pcm, &again.expect("cached")));
     }
 }

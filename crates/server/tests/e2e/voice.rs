@@ -28,7 +28,9 @@ struct RtpTap {
 
 impl RtpTap {
     async fn start() -> Self {
-        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind tap");
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind tap");
         let tap = RtpTap {
             port: socket.local_addr().expect("addr").port(),
             ..Default::default()
@@ -87,9 +89,17 @@ async fn start(trunks: &[(&str, u16, Option<&str>)]) -> Voice {
 }
 
 /// [`start`] with SIP on `sip_port` and `FROM`'s `VoiceUrl`.
-async fn start_on(trunks: &[(&str, u16, Option<&str>)], sip_port: u16, voice_url: Option<&str>) -> Voice {
+async fn start_on(
+    trunks: &[(&str, u16, Option<&str>)],
+    sip_port: u16,
+    voice_url: Option<&str>,
+) -> Voice {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("switchboard.toml"), config(trunks, sip_port)).expect("config");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        config(trunks, sip_port),
+    )
+    .expect("config");
     let server = ServerProcess::start(&exe(), dir.path(), &["--config", "switchboard.toml"], &[]);
     let creds = server.credentials();
     let api = format!("{}/2010-04-01/Accounts/{}", server.base, creds.account_sid);
@@ -101,7 +111,11 @@ async fn start_on(trunks: &[(&str, u16, Option<&str>)], sip_port: u16, voice_url
         .send()
         .await
         .expect("add number");
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
     Voice {
         _dir: dir,
         server,
@@ -196,21 +210,41 @@ async fn twilio_python_call_speaks_over_rtp_and_reports_signed_callbacks() {
     let last: serde_json::Value =
         serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("final JSON");
     assert_eq!(last["status"], "completed", "{stdout}\n{}", v.server.log());
-    assert!(last["duration"].as_str().is_some(), "duration is a string: {last}");
+    assert!(
+        last["duration"].as_str().is_some(),
+        "duration is a string: {last}"
+    );
     callee.assert_passed().await;
 
     // RTP: G.711 (PCMU, offered first) in 20 ms frames, speech and not only silence.
     let packets = tap.snapshot();
-    let speech = packets.iter().filter(|p| p.0 == 0 && p.1 == 160 && p.2).count();
-    assert!(packets.iter().all(|p| p.0 == 0 && p.1 == 160), "{:?}", &packets[..5.min(packets.len())]);
+    let speech = packets
+        .iter()
+        .filter(|p| p.0 == 0 && p.1 == 160 && p.2)
+        .count();
+    assert!(
+        packets.iter().all(|p| p.0 == 0 && p.1 == 160),
+        "{:?}",
+        &packets[..5.min(packets.len())]
+    );
     assert!(speech >= 50, "{speech} speech packets of {}", packets.len());
 
     // One signed callback per event, in order.
     let got = sink.wait_for("/status", 4).await;
-    let statuses: Vec<&str> = got.iter().map(|r| r.param("CallStatus").unwrap_or("")).collect();
-    assert_eq!(statuses, ["queued", "ringing", "in-progress", "completed"], "{got:?}");
+    let statuses: Vec<&str> = got
+        .iter()
+        .map(|r| r.param("CallStatus").unwrap_or(""))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["initiated", "ringing", "in-progress", "completed"],
+        "{got:?}"
+    );
     for r in &got {
-        assert!(r.signed_with(&v.creds.auth_token), "unsigned callback {r:?}");
+        assert!(
+            r.signed_with(&v.creds.auth_token),
+            "unsigned callback {r:?}"
+        );
         assert_eq!(r.param("CallSid"), last["sid"].as_str());
     }
 }
@@ -225,16 +259,24 @@ async fn gather(keys: &str, num_digits: u32) {
     let pcap = dir.path().join("keys.pcap");
     sipp::write_dtmf_pcap(keys, &pcap, 101);
     let tap = RtpTap::start().await;
-    let scenario = towards("uas_dtmf.xml", &tap).replace("DTMF_PCAP_FILE", pcap.to_str().expect("utf-8"));
+    let scenario =
+        towards("uas_dtmf.xml", &tap).replace("DTMF_PCAP_FILE", pcap.to_str().expect("utf-8"));
     let callee = Sipp::start_text("dtmf", &scenario, 1).await;
     let v = start(&[("+1555", callee.port(), None)]).await;
     let sink = WebhookSink::start().await;
     sink.answer(
         "/reply",
         200,
-        &format!("<Response><Redirect>{}</Redirect></Response>", sink.url("/done")),
+        &format!(
+            "<Response><Redirect>{}</Redirect></Response>",
+            sink.url("/done")
+        ),
     );
-    sink.answer("/done", 200, "<Response><Say>Thank you.</Say><Hangup/></Response>");
+    sink.answer(
+        "/done",
+        200,
+        "<Response><Say>Thank you.</Say><Hangup/></Response>",
+    );
     let twiml = format!(
         "<Response><Gather numDigits=\"{num_digits}\" timeout=\"8\" action=\"{}\"><Say>Your appointment is tomorrow at ten. Press 1 to confirm or 2 to cancel.</Say></Gather><Say>We did not get your answer.</Say></Response>",
         sink.url("/reply")
@@ -242,7 +284,12 @@ async fn gather(keys: &str, num_digits: u32) {
     let call = v.create(&[("To", "+15550001234"), ("Twiml", &twiml)]).await;
     let sid = call["sid"].as_str().expect("sid").to_owned();
     let reply = sink.wait_for("/reply", 1).await;
-    assert_eq!(reply[0].param("Digits"), Some(keys), "{reply:?}\n{}", v.server.log());
+    assert_eq!(
+        reply[0].param("Digits"),
+        Some(keys),
+        "{reply:?}\n{}",
+        v.server.log()
+    );
     assert_eq!(reply[0].param("CallSid"), Some(sid.as_str()));
     assert!(reply[0].signed_with(&v.creds.auth_token));
     sink.wait_for("/done", 1).await;
@@ -291,7 +338,12 @@ async fn sip_outcomes_map_to_call_statuses() {
         ("wrong password", "+15551020000", &[], "failed"),
         ("auth 407", "+15551030000", &[], "completed"),
         ("busy", "+15551040000", &[], "busy"),
-        ("no answer", "+15551050000", &[("Timeout", "2")], "no-answer"),
+        (
+            "no answer",
+            "+15551050000",
+            &[("Timeout", "2")],
+            "no-answer",
+        ),
         ("re-INVITE", "+15551060000", &[], "completed"),
     ];
     let mut sids = HashMap::new();
@@ -307,6 +359,7 @@ async fn sip_outcomes_map_to_call_statuses() {
         assert_eq!(c["status"], *want, "{name}: {c}\n{}", v.server.log());
         if *want == "failed" {
             assert_eq!(c["error_code"], 32011, "{name}: {c}");
+            assert_eq!(c["sip_response_code"], 403, "{name}: {c}");
         }
     }
     for sipp in [auth, proxy, busy, silent, reinvite] {

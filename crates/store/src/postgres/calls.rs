@@ -339,6 +339,17 @@ impl CallStore for PgStore {
         Ok(CallAction::from_columns(&kind, row.try_get(1)?))
     }
 
+    async fn release_call(&self, sid: &CallSid) -> Result<()> {
+        sqlx::query(
+            "UPDATE calls SET claimed_by = NULL, lease_until = NULL \
+             WHERE sid = $1 AND status = 'queued'",
+        )
+        .bind(sid.as_str())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     async fn add_warning(&self, sid: &CallSid, text: &str, now: Millis) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         let Some(current) = lock(&mut tx, sid.as_str()).await? else {

@@ -355,6 +355,19 @@ impl CallStore for SqliteStore {
         .await
     }
 
+    async fn release_call(&self, sid: &CallSid) -> Result<()> {
+        let sid = sid.as_str().to_owned();
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE calls SET claimed_by = NULL, lease_until = NULL \
+                 WHERE sid = ?1 AND status = 'queued'",
+            )?
+            .execute([&sid])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_warning(&self, sid: &CallSid, text: &str, now: Millis) -> Result<()> {
         let (sid, text) = (sid.as_str().to_owned(), text.to_owned());
         self.write(move |c| {

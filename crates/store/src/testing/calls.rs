@@ -220,6 +220,13 @@ pub(super) async fn claims_are_exclusive_and_leased(store: &dyn Store) {
     assert!(later
         .iter()
         .all(|c| c.claimed_by.as_deref() == Some("node-z")));
+    // A released call (no trunk capacity) is claimable again at once, by anyone.
+    store.release_call(&sids[1]).await.expect("release");
+    let retaken = store
+        .claim_due_calls("node-w", now + 40_001, 30_000, 100)
+        .await
+        .expect("claim");
+    assert_eq!(mine(&retaken), vec![sids[1].clone()]);
 }
 
 pub(super) async fn transitions_are_guarded_and_report_callbacks(store: &dyn Store) {
