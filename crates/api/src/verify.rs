@@ -158,6 +158,7 @@ fn start_request(p: &Params) -> Result<StartRequest, ApiError> {
         custom_code: o("CustomCode"),
         rate_limits: rate_limit_values(p.get("RateLimits"))?,
         device_ip: o("DeviceIp"),
+        locale: o("Locale"),
     })
 }
 

@@ -245,6 +245,28 @@ impl Calls {
         Ok(())
     }
 
+    /// A call the platform places for an account (Verify's `call` channel): `twiml` from
+    /// `from` (the platform's caller ID, which need not be one of the account's numbers).
+    pub async fn create_platform(
+        &self,
+        account: &AccountSid,
+        from: &str,
+        to: &str,
+        twiml: String,
+    ) -> Result<CallRecord, MessageError> {
+        let req = CallRequest {
+            to: Some(to.to_owned()),
+            from: Some(from.to_owned()),
+            twiml: Some(twiml),
+            ..CallRequest::default()
+        };
+        let new = self.validate(account, req)?;
+        let stored = self.store.insert_call(new).await?;
+        metrics::counter!("switchboard_calls_created_total").increment(1);
+        self.poke();
+        Ok(stored)
+    }
+
     /// Validates and durably stores a `queued` call, then wakes the engine.
     pub async fn create(
         &self,

@@ -116,6 +116,7 @@ impl Core {
             clock.clone(),
             key,
             messages.clone(),
+            calls.clone(),
             verify,
         ));
         Self {

@@ -15,6 +15,7 @@ mod rate_limits;
 mod safe_list;
 #[cfg(test)]
 mod timing;
+mod voice;
 
 pub use rate_limits::{MAX_BUCKETS, MAX_RATE_LIMITS};
 
@@ -80,6 +81,8 @@ pub struct StartRequest {
     pub rate_limits: Vec<(String, String)>,
     /// `DeviceIp`: the end user's IP address, for the fraud guard.
     pub device_ip: Option<String>,
+    /// `Locale`: the language of a `call` (en, it, es, fr, de, pt; default en).
+    pub locale: Option<String>,
 }
 
 /// What a check found.
@@ -113,6 +116,8 @@ pub struct Verify {
     clock: Arc<dyn Clock>,
     key: MasterKey,
     messages: Arc<Messages>,
+    /// Places the `call` channel's calls.
+    calls: Arc<crate::calls::Calls>,
     policy: VerifyPolicy,
     /// The fraud guard's per-node windows.
     windows: fraud::Windows,
@@ -140,6 +145,7 @@ impl Verify {
         clock: Arc<dyn Clock>,
         key: MasterKey,
         messages: Arc<Messages>,
+        calls: Arc<crate::calls::Calls>,
         policy: VerifyPolicy,
     ) -> Self {
         Self {
@@ -147,6 +153,7 @@ impl Verify {
             clock,
             key,
             messages,
+            calls,
             policy,
             windows: fraud::Windows::default(),
             services: std::sync::Mutex::default(),
@@ -376,9 +383,15 @@ impl Verify {
             .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| invalid("Missing required parameter Channel in the post body."))?;
-        if channel != "sms" {
+        if channel != "sms" && channel != "call" {
             return Err(invalid(format!(
-                "Invalid parameter: Channel '{channel}' is not supported here; use sms."
+                "Invalid parameter: Channel '{channel}' is not supported here; use sms or call."
+            )));
+        }
+        let locale = req.locale.clone().unwrap_or_default();
+        if !voice::supported(&locale) {
+            return Err(invalid(format!(
+                "Invalid parameter: Locale '{locale}' (en, en-GB, it, es, fr, de, pt)."
             )));
         }
         let to = Address::parse_to(to_raw)
@@ -442,14 +455,21 @@ impl Verify {
         };
         // A resend derives the same code from the stored seed.
         let code = self.code(&v.seed, service.config.code_length);
-        self.messages
-            .send_platform(
-                account,
-                &self.policy.sms_from,
-                &v.to,
-                Self::text(&service.config, &code),
-            )
-            .await?;
+        if channel == "call" {
+            let twiml = voice::twiml(&service.config.friendly_name, &code, &locale);
+            self.calls
+                .create_platform(account, &self.policy.sms_from, &v.to, twiml)
+                .await?;
+        } else {
+            self.messages
+                .send_platform(
+                    account,
+                    &self.policy.sms_from,
+                    &v.to,
+                    Self::text(&service.config, &code),
+                )
+                .await?;
+        }
         Ok(v)
     }
 

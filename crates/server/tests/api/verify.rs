@@ -467,3 +467,61 @@ async fn rate_limit_buckets_meter_starts_per_value() {
     assert_eq!(app.delete(&format!("{limits}/{rk_sid}")).await.status, 204);
     assert_eq!(app.get(&format!("{limits}/{rk_sid}")).await.status, 404);
 }
+
+/// `Channel=call`: a call reads the code digit by digit, twice, in the `Locale`'s language
+/// (the TwiML is stored with the call; this app has no SIP trunk, so the call itself fails
+/// with 32011 — the voice end-to-end tests dial real SIP).
+#[tokio::test]
+async fn the_call_channel_reads_the_code_twice_in_the_locale() {
+    let app = smpp_app().await;
+    let va = service(&app, &[("FriendlyName", "Salon Bella")]).await;
+    let to = "+15550007001";
+    let r = app
+        .post(
+            &url(&app, &va, "/Verifications"),
+            &[("To", to), ("Channel", "call"), ("Locale", "it")],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert_eq!(r.json["channel"], "call");
+    let account = switchboard_domain::ids::AccountSid::parse(&app.account_sid).expect("sid");
+    let calls = app
+        .app_core
+        .store
+        .list_calls(&account, &Default::default(), 10)
+        .await
+        .expect("calls");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].to, to);
+    let twiml = calls[0].twiml.clone().expect("inline TwiML");
+    assert!(
+        twiml.contains("language=\"it-IT\"") && twiml.contains("loop=\"2\""),
+        "{twiml}"
+    );
+    assert!(
+        twiml.contains("Il suo codice di verifica Salon Bella"),
+        "{twiml}"
+    );
+    // The spoken digits are the code: checking them approves the verification.
+    let spoken = twiml.split("è: ").nth(1).expect("the code");
+    let code: String = spoken
+        .chars()
+        .take_while(|c| *c != '.')
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6, "{twiml}");
+    let ok = check(&app, &va, to, &code).await;
+    assert_eq!(ok.json["status"], "approved", "{:?}", ok.json);
+
+    let bad = app
+        .post(
+            &url(&app, &va, "/Verifications"),
+            &[
+                ("To", "+15550007002"),
+                ("Channel", "call"),
+                ("Locale", "xx"),
+            ],
+        )
+        .await;
+    assert_eq!((bad.status, bad.json["code"].as_u64()), (400, Some(60200)));
+}
