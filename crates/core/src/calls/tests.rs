@@ -7,7 +7,7 @@ use super::*;
 use std::time::Duration;
 use switchboard_domain::clock::ManualClock;
 use switchboard_store::sqlite::Synchronous;
-use switchboard_store::{CallStore, SqliteStore};
+use switchboard_store::SqliteStore;
 
 #[test]
 fn to_is_e164_or_sip() {
