@@ -417,32 +417,4 @@ impl Calls {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn to_is_e164_or_sip() {
-        assert_eq!(parse_to("+1 415 555 0100").as_deref(), Some("+14155550100"));
-        assert_eq!(
-            parse_to("SIP:alice@example.com").as_deref(),
-            Some("sip:alice@example.com")
-        );
-        assert_eq!(parse_to("sip:"), None);
-        assert_eq!(parse_to("sip:a b@x"), None);
-        assert_eq!(parse_to("12"), None);
-    }
-
-    #[test]
-    fn twiml_wins_and_is_capped() {
-        let (u, t) = source(
-            Some("https://x.example/a".into()),
-            Some("<Response/>".into()),
-        )
-        .expect("source");
-        assert_eq!((u, t.as_deref()), (None, Some("<Response/>")));
-        assert!(source(None, Some("x".repeat(4001))).is_err());
-        assert!(source(Some("ftp://x".into()), None).is_err());
-        assert_eq!(method("Method", Some("get".into())).expect("get"), "GET");
-        assert!(method("Method", Some("PUT".into())).is_err());
-    }
-}
+mod tests;

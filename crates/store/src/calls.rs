@@ -220,7 +220,7 @@ pub(crate) fn call_webhook_select() -> String {
     )
 }
 
-/// Whether a call moving to `status` (or, with `None`, being initiated) reports it.
+/// Whether the call asked for `event` to be reported (and has somewhere to report it).
 pub(crate) fn reports(call: &CallRecord, event: CallbackEvent) -> bool {
     call.status_callback
         .as_deref()

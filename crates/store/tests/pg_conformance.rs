@@ -71,6 +71,77 @@ async fn concurrent_claims_never_hand_out_the_same_entry() {
     );
 }
 
+/// Three "nodes" (separate pools) claim queued calls and race to move each one: no call is
+/// claimed twice, and of two nodes moving the same call exactly one transition applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_claimed_and_moved_once_across_nodes() {
+    use switchboard_domain::call::CallStatus;
+    use switchboard_store::{CallPatch, CallStore};
+    let Some(url) = pg_url() else { return };
+    let schema = FreshSchema::create(&url).await.expect("schema");
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(PgStore::connect(&schema.url, 4).await.expect("connect"));
+    }
+    let account = switchboard_domain::ids::AccountSid::generate();
+    let mut sids = Vec::new();
+    for i in 0..60 {
+        let c =
+            switchboard_store::testing::calls::new_call(&account, &format!("+1555{i:07}"), 1_000);
+        sids.push(nodes[0].insert_call(c).await.expect("insert").sid);
+    }
+    let mut tasks = Vec::new();
+    for (n, s) in nodes.iter().enumerate() {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_due_calls(&format!("node-{n}"), 2_000, 60_000, 4)
+                    .await
+                    .expect("claim");
+                if got.is_empty() {
+                    break;
+                }
+                mine.extend(got.into_iter().map(|c| c.sid));
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let unique: std::collections::HashSet<_> = all.iter().cloned().collect();
+    assert_eq!(
+        (all.len(), unique.len()),
+        (60, 60),
+        "each call claimed once"
+    );
+    let mut moves = Vec::new();
+    for sid in &sids {
+        for s in &nodes {
+            let (s, sid) = (s.clone(), sid.clone());
+            moves.push(tokio::spawn(async move {
+                s.transition(
+                    &sid,
+                    &[CallStatus::Queued],
+                    CallStatus::Ringing,
+                    CallPatch::default(),
+                    3_000,
+                )
+                .await
+                .expect("transition")
+            }));
+        }
+    }
+    let mut applied = 0;
+    for m in moves {
+        applied += usize::from(m.await.expect("task"));
+    }
+    assert_eq!(applied, 60, "exactly one node moved each call");
+}
+
 /// Three "nodes" (separate pools) spend one rate-limit bucket and start verifications for
 /// one number at once: the bucket is never overspent and only one verification is created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,7 +33,7 @@ async fn keys_are_created_listed_renamed_and_revoked() {
     // A standard key (no Scopes) has every scope but keys:write.
     let std = app.post(&keys, &[("FriendlyName", "std")]).await;
     assert_eq!(std.status, 201);
-    assert_eq!(std.json["scopes"].as_array().expect("scopes").len(), 11);
+    assert_eq!(std.json["scopes"].as_array().expect("scopes").len(), 13);
 
     let list = app.get(&format!("{keys}?PageSize=1")).await;
     assert_eq!(list.status, 200);

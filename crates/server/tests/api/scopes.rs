@@ -17,6 +17,7 @@ fn concrete(pattern: &str, account: &str) -> String {
             "{account}" => account.to_owned(),
             "{file}" => match prev {
                 "Messages" => format!("SM{HEX}.json"),
+                "Calls" => format!("CA{HEX}.json"),
                 "IncomingPhoneNumbers" => format!("PN{HEX}.json"),
                 "Keys" => format!("SK{HEX}.json"),
                 other => panic!("no sample for {{file}} after {other}"),
@@ -56,6 +57,8 @@ fn expected_scope(method: &str, pattern: &str) -> Option<Scope> {
         Some(Scope::MessagesSend)
     } else if pattern.contains("/Messages") || pattern.contains("/OptOuts") {
         pick(Scope::MessagesRead, Scope::MessagesWrite)
+    } else if pattern.contains("/Calls") {
+        pick(Scope::CallsRead, Scope::CallsWrite)
     } else if pattern.contains("/IncomingPhoneNumbers") {
         pick(Scope::NumbersRead, Scope::NumbersWrite)
     } else if pattern.starts_with("/v1/Services") {

@@ -148,6 +148,20 @@ fn twilio_python_sdk_keys() {
     run_sdk(python, root.join("sdk-tests/python/keys_test.py"), "");
 }
 
+/// The Calls resource (create, fetch, list, cancel, delete), through twilio-python.
+#[test]
+fn twilio_python_sdk_calls() {
+    let root = workspace_root();
+    let python = std::env::var_os("SWITCHBOARD_SDK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".tools/venv/bin/python"));
+    run_sdk(
+        require(python, "the SDK venv"),
+        root.join("sdk-tests/python/calls_test.py"),
+        "",
+    );
+}
+
 #[test]
 fn twilio_node_sdk() {
     let root = workspace_root();
