@@ -201,6 +201,38 @@ pub(crate) trait KeyTable: Send + Sync {
         ))
     }
 
+    /// A call's inline TwiML as written: encrypted under the account's key (it may speak a
+    /// one-time code: Verify's `call` channel).
+    async fn seal_call_twiml(
+        &self,
+        account: &str,
+        sid: &str,
+        twiml: Option<String>,
+    ) -> Result<Option<String>> {
+        let Some(t) = twiml else {
+            return Ok(None);
+        };
+        Ok(Some(match self.write_keys(account).await? {
+            Some(k) => k.text(&twiml_binding(account, sid), &t),
+            None => t,
+        }))
+    }
+
+    /// Decrypts a call's numbers and inline TwiML.
+    async fn open_call_record(&self, c: &mut crate::CallRecord) -> Result<()> {
+        let account = c.account_sid.as_str().to_owned();
+        c.to = self.open_account_number(&account, &c.to).await?;
+        c.from = self.open_account_number(&account, &c.from).await?;
+        if let Some(t) = c.twiml.as_ref().filter(|t| is_encrypted(t)) {
+            let keys = self
+                .account_keys(&account, false)
+                .await?
+                .ok_or_else(|| destroyed(&account))?;
+            c.twiml = Some(keys.open_text(&twiml_binding(&account, c.sid.as_str()), t)?);
+        }
+        Ok(())
+    }
+
     /// A number's friendly name as written (it defaults to the number itself).
     async fn seal_friendly_name(&self, account: &str, sid: &str, name: &str) -> Result<String> {
         Ok(match self.write_keys(account).await? {
@@ -277,6 +309,10 @@ pub(crate) trait KeyTable: Send + Sync {
             .ok_or_else(|| destroyed(account))?;
         keys.open_number(stored)
     }
+}
+
+fn twiml_binding(account: &str, sid: &str) -> String {
+    format!("calls.twiml|{account}|{sid}")
 }
 
 fn friendly_binding(account: &str, sid: &str) -> String {

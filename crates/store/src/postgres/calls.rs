@@ -99,10 +99,7 @@ async fn enqueue(c: &mut PgConnection, seq: i64, status: &str, now: Millis) -> R
 
 impl PgStore {
     async fn open_call(&self, c: &mut CallRecord) -> Result<()> {
-        let account = c.account_sid.as_str().to_owned();
-        c.to = self.open_account_number(&account, &c.to).await?;
-        c.from = self.open_account_number(&account, &c.from).await?;
-        Ok(())
+        self.open_call_record(c).await
     }
 
     async fn open_calls(&self, cs: &mut [CallRecord]) -> Result<()> {
@@ -126,6 +123,9 @@ impl CallStore for PgStore {
         let account = n.account_sid.as_str();
         let to = self.account_number(account, &n.to).await?;
         let from = self.account_number(account, &n.from).await?;
+        let twiml = self
+            .seal_call_twiml(account, n.sid.as_str(), n.twiml.clone())
+            .await?;
         let row = sqlx::query(&format!("{INSERT_CALL} RETURNING {CALL_COLUMNS}"))
             .bind(n.sid.as_str())
             .bind(account)
@@ -135,7 +135,7 @@ impl CallStore for PgStore {
             .bind(from)
             .bind(&n.url)
             .bind(&n.method)
-            .bind(&n.twiml)
+            .bind(&twiml)
             .bind(&n.application_sid)
             .bind(&n.status_callback)
             .bind(&n.status_callback_method)

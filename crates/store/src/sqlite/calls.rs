@@ -131,10 +131,7 @@ fn transition(
 
 impl SqliteStore {
     async fn open_call(&self, c: &mut CallRecord) -> Result<()> {
-        let account = c.account_sid.as_str().to_owned();
-        c.to = self.open_account_number(&account, &c.to).await?;
-        c.from = self.open_account_number(&account, &c.from).await?;
-        Ok(())
+        self.open_call_record(c).await
     }
 
     async fn open_calls(&self, cs: &mut [CallRecord]) -> Result<()> {
@@ -158,6 +155,9 @@ impl CallStore for SqliteStore {
         let account = n.account_sid.as_str().to_owned();
         let to = self.account_number(&account, &n.to).await?;
         let from = self.account_number(&account, &n.from).await?;
+        let twiml = self
+            .seal_call_twiml(&account, n.sid.as_str(), n.twiml.clone())
+            .await?;
         let sid = n.sid.as_str().to_owned();
         let mut stored = self
             .write(move |c| {
@@ -170,7 +170,7 @@ impl CallStore for SqliteStore {
                     from,
                     n.url,
                     n.method,
-                    n.twiml,
+                    twiml,
                     n.application_sid,
                     n.status_callback,
                     n.status_callback_method,

@@ -24,6 +24,7 @@ const SHARED_FROM: &str = "+15559871234";
 const SHARED_BODY: &str = "zebra-quartz-7731 secret body";
 const REASON: &str = "look-alike domain quetzal-bank-login.example";
 const HASH: &str = "9f1c2e-request-digest-marker";
+const SPOKEN: &str = "vervain-4417 spoken code";
 
 /// Runs the checks on `store`, which must encrypt; returns what must not be readable in it.
 pub async fn encryption(store: &dyn Store) -> EncryptedSample {
@@ -179,10 +180,26 @@ pub async fn encryption(store: &dyn Store) -> EncryptedSample {
         .expect("get")
         .expect("found");
     assert_eq!(kept.body, SHARED_BODY);
+    // A call's inline TwiML (Verify's `call` channel speaks the code in it) is sealed too.
+    let mut call = super::calls::new_call(&b, SHARED_TO, 7_000);
+    call.twiml = Some(format!("<Response><Say>{SPOKEN}</Say></Response>"));
+    let stored = store.insert_call(call.clone()).await.expect("insert call");
+    assert!(stored.twiml.as_deref().is_some_and(|t| t.contains(SPOKEN)));
+    let read = store
+        .get_call(&b, &call.sid)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!((read.to.as_str(), read.twiml), (SHARED_TO, call.twiml));
     EncryptedSample {
         accounts: [a, b],
         shredded: sids[0].clone(),
         numbers: vec![SHARED_TO.into(), SHARED_FROM.into(), number.into()],
-        bodies: vec![SHARED_BODY.into(), "quetzal-bank-login".into(), HASH.into()],
+        bodies: vec![
+            SHARED_BODY.into(),
+            "quetzal-bank-login".into(),
+            HASH.into(),
+            SPOKEN.into(),
+        ],
     }
 }
