@@ -106,23 +106,16 @@ fn reply(dir: &std::path::Path, from: &str, text: &str) {
     assert!(out.contains("Sent"), "{out}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn appointment_example_confirms_and_cancels_by_sms() {
-    let root = workspace_root();
-    let python = root.join(".tools/venv/bin/python");
-    assert!(
-        python.exists(),
-        "the SDK venv is missing: run scripts/setup-sdks (scripts/test does it)"
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = ServerProcess::start(&exe(), dir.path(), &[], &[]);
-    let creds = server.credentials();
-    let api = format!("{}/2010-04-01/Accounts/{}", server.base, creds.account_sid);
-    let http = reqwest::Client::new();
-
-    // The app, on any free port; it registers the salon number's SmsUrl itself.
-    let script = root.join("examples/appointments/app.py");
-    let db = dir.path().join("appointments.db");
+/// Starts the example app on a free port against `base`; it registers the salon number's
+/// SmsUrl itself. Returns the app and its `ready` event.
+fn start_app(
+    python: &std::path::Path,
+    dir: &std::path::Path,
+    base: &str,
+    creds: &Credentials,
+) -> (PeerProcess, serde_json::Value) {
+    let script = workspace_root().join("examples/appointments/app.py");
+    let db = dir.join("appointments.db");
     let mut app = PeerProcess::start(
         python.to_str().expect("path"),
         &[
@@ -130,7 +123,7 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
             "--port",
             "0",
             "--switchboard-url",
-            &server.base,
+            base,
             "--account-sid",
             &creds.account_sid,
             "--auth-token",
@@ -149,14 +142,32 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
             "--salon-phone",
             "",
         ],
-        dir.path(),
-        &dir.path().join("logs"),
+        dir,
+        &dir.join("logs"),
         "appointments-app",
     );
     let ready = app.wait_line(Duration::from_secs(30), |l| {
         let v: serde_json::Value = serde_json::from_str(l).ok()?;
         (v["ev"] == "ready").then_some(v)
     });
+    (app, ready)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appointment_example_confirms_and_cancels_by_sms() {
+    let root = workspace_root();
+    let python = root.join(".tools/venv/bin/python");
+    assert!(
+        python.exists(),
+        "the SDK venv is missing: run scripts/setup-sdks (scripts/test does it)"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(&exe(), dir.path(), &[], &[]);
+    let creds = server.credentials();
+    let api = format!("{}/2010-04-01/Accounts/{}", server.base, creds.account_sid);
+    let http = reqwest::Client::new();
+
+    let (app, ready) = start_app(&python, dir.path(), &server.base, &creds);
     let _logs = LogsOnPanic {
         server: &server,
         app: &app,
@@ -275,4 +286,67 @@ async fn appointment_example_confirms_and_cancels_by_sms() {
         appointment(&http, &app_url, anna).await["status"],
         "confirmed"
     );
+}
+
+/// The voice path: the salon calls a client who does not read texts (`POST
+/// /appointments/{id}/call`), Switchboard dials through its SIP trunk (sipp plays the client
+/// and presses 1), fetches the app's `VoiceResponse` and posts the key to its `Gather`
+/// action: the appointment is confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appointment_example_confirms_by_a_key_press_on_a_call() {
+    use switchboard_testkit::sipp::{self, Sipp};
+    if !sipp::sipp_available("appointments voice e2e") {
+        return;
+    }
+    let python = workspace_root().join(".tools/venv/bin/python");
+    assert!(python.exists(), "run scripts/setup-sdks");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pcap = dir.path().join("press-1.pcap");
+    sipp::write_dtmf_pcap("1", &pcap, 101);
+    let scenario = sipp::scenario_text("uas_dtmf.xml")
+        .replace("DTMF_PCAP_FILE", pcap.to_str().expect("utf-8"));
+    let client = Sipp::start_text("client", &scenario, 1).await;
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        format!(
+            "[voice]\nsip_bind = \"127.0.0.1:0\"\n[[sip_trunks]]\nname = \"salon\"\nhost = \"127.0.0.1\"\nport = {}\n",
+            client.port()
+        ),
+    )
+    .expect("config");
+    let server = ServerProcess::start(&exe(), dir.path(), &["--config", "switchboard.toml"], &[]);
+    let creds = server.credentials();
+    let (app, ready) = start_app(&python, dir.path(), &server.base, &creds);
+    let _logs = LogsOnPanic {
+        server: &server,
+        app: &app,
+    };
+    let app_url = format!("http://127.0.0.1:{}", ready["port"]);
+    let http = reqwest::Client::new();
+    let booked: serde_json::Value = http
+        .post(format!("{app_url}/appointments"))
+        .json(&serde_json::json!({"name": "Anna", "phone": ANNA, "time": "2099-06-12T10:00"}))
+        .send()
+        .await
+        .expect("book")
+        .json()
+        .await
+        .expect("json");
+    let id = booked["id"].as_u64().expect("id");
+    let r = http
+        .post(format!("{app_url}/appointments/{id}/call"))
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let a: serde_json::Value = r.json().await.expect("json");
+    assert!(
+        a["reminder_sid"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("CA")),
+        "{a}"
+    );
+    let done = wait_status(&http, &app_url, id, "confirmed").await;
+    assert_eq!(done["last_reply"], "1");
+    client.assert_passed().await;
 }
