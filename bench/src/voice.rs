@@ -7,6 +7,8 @@
 //! call. Asserts nothing. See bench/README.md.
 
 #[allow(dead_code)]
+mod prom;
+#[allow(dead_code)]
 mod server;
 #[allow(dead_code)]
 mod stats;
@@ -148,10 +150,9 @@ async fn level(args: &Args, calls: usize) -> Result<LevelResult> {
     }
     // Wait until every call is final.
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut completed = 0;
-    loop {
+    let completed = loop {
         let mut done = 0;
-        completed = 0;
+        let mut completed = 0;
         for sid in &sids {
             let c: serde_json::Value = http
                 .get(format!("{api}/Calls/{sid}.json"))
@@ -167,10 +168,10 @@ async fn level(args: &Args, calls: usize) -> Result<LevelResult> {
             }
         }
         if done == calls || Instant::now() > deadline {
-            break;
+            break completed;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    };
     let wall = started.elapsed();
     let cpu = cpu_seconds(server.pid) - cpu0;
     drop(callee);
