@@ -318,9 +318,7 @@ pub fn write_dtmf_pcap(keys: &str, path: &Path, payload_type: u8) {
     let (mut seq, mut ts, ssrc, mut t_us) = (1000u16, 160_000u32, 0x5B0A_4D01u32, 1_000_000u64);
     let mut out = Vec::new();
     // pcap global header: magic, v2.4, UTC, accuracy, snaplen, DLT_EN10MB.
-    for v in [0xA1B2_C3D4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     for v in [0u32, 0, 65_535, 1] {

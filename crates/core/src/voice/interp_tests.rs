@@ -43,10 +43,13 @@ impl Tts for FakeTts {
     }
 }
 
+/// A request: the URL and its extra parameters.
+type Request = (String, Vec<(String, String)>);
+
 #[derive(Default)]
 struct FakeWeb {
     docs: HashMap<String, Document>,
-    requests: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    requests: Mutex<Vec<Request>>,
 }
 
 #[async_trait]

@@ -147,12 +147,14 @@ impl Tts for EspeakTts {
 }
 
 type Cell = Arc<tokio::sync::OnceCell<Pcm>>;
+/// A phrase: (text, espeak-ng voice).
+type Key = (String, String);
 
 /// A bounded first-in-first-out cache of synthesised phrases; a phrase being synthesised is
 /// shared by everyone waiting for it.
 struct SpeechCache {
     cap: usize,
-    inner: Mutex<(HashMap<(String, String), Cell>, VecDeque<(String, String)>)>,
+    inner: Mutex<(HashMap<Key, Cell>, VecDeque<Key>)>,
 }
 
 impl SpeechCache {
@@ -163,7 +165,7 @@ impl SpeechCache {
         }
     }
 
-    fn cell(&self, key: (String, String)) -> Cell {
+    fn cell(&self, key: Key) -> Cell {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (map, order) = &mut *g;
         if let Some(c) = map.get(&key) {

@@ -333,7 +333,9 @@ async fn sip_outcomes_map_to_call_statuses() {
     .await;
     let long = say_twiml("This call goes on for a few seconds so that the callee can refresh the session. Thank you for waiting.");
     let short = say_twiml("Hello.");
-    let cases: [(&str, &str, &[(&str, &str)], &str); 6] = [
+    // (case, To, extra parameters, final status)
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
         ("auth 401", "+15551010000", &[], "completed"),
         ("wrong password", "+15551020000", &[], "failed"),
         ("auth 407", "+15551030000", &[], "completed"),

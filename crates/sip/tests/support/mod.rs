@@ -7,6 +7,7 @@ use std::time::Instant;
 use switchboard_sip::{
     CallEvent, CallHandle, CallRequest, IncomingCall, SipUa, SipUaConfig, TrunkTarget,
 };
+#[allow(unused_imports)] // each test file uses a part of this shared module
 pub use switchboard_testkit::sipp::{
     scenario, sipp_available, start_caller, start_caller_text, Sipp,
 };
