@@ -12,13 +12,19 @@ use switchboard_core::Core;
 use switchboard_sip::{SipUa, SipUaConfig};
 use tokio_util::sync::CancellationToken;
 
-/// Spawns the engine; returns its task.
+/// Spawns the engine (unless `[voice] enabled = false`); returns its task.
 pub async fn start(
     settings: &Settings,
     core: &Core,
     client: Arc<dyn WebhookClient>,
     stop: CancellationToken,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    if !settings.voice.enabled {
+        tracing::info!(
+            "Voice engine disabled on this node (voice.enabled = false): calls stay queued here."
+        );
+        return Ok(tokio::spawn(async {}));
+    }
     let trunks = settings
         .sip_trunks
         .iter()

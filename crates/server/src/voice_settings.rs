@@ -12,6 +12,9 @@ use switchboard_core::voice::VoiceSettings as EngineSettings;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VoiceConfig {
+    /// Run the call engine on this node. `false`: calls are accepted through the API and
+    /// stay `queued` until a node with the engine dials them (an API-only node).
+    pub enabled: bool,
     /// UDP address of the SIP user agent (port 0 picks a free one).
     pub sip_bind: String,
     /// Address advertised in Via/Contact when `sip_bind` is not reachable as such (NAT).
@@ -27,6 +30,7 @@ pub struct VoiceConfig {
 impl Default for VoiceConfig {
     fn default() -> Self {
         Self {
+            enabled: true,
             sip_bind: "0.0.0.0:5060".into(),
             sip_public_addr: None,
             media_ip: IpAddr::from([127, 0, 0, 1]),

@@ -220,6 +220,7 @@ pub(crate) async fn end(
             *sip_code,
         ),
     };
+    let error = error.or_else(|| engine.take_error(sid));
     let duration =
         answered_at.map(|t| u32::try_from(now.saturating_sub(t) / 1000).unwrap_or(u32::MAX));
     let patch = CallPatch {
@@ -285,7 +286,7 @@ pub(crate) async fn run_script(
         let doc = match next {
             Ok(d) => d,
             Err(e) => {
-                engine.record_error(&sid, e.code, &e.message).await;
+                engine.record_error(&sid, e.code, &e.message);
                 break;
             }
         };
@@ -305,7 +306,7 @@ pub(crate) async fn run_script(
             Run::Redirect(Script::Fetch(target)) => next = fetch.document(&target, &[]).await,
             Run::Redirect(Script::Inline(doc)) => next = steps::parse(&doc),
             Run::Done(Outcome::Error(e)) => {
-                engine.record_error(&sid, e.code, &e.message).await;
+                engine.record_error(&sid, e.code, &e.message);
                 break;
             }
             Run::Done(_) => break,

@@ -32,6 +32,8 @@ pub struct Engine {
     /// Notified by the Calls service when a call is created or an action is requested.
     pub(crate) wake: Arc<Notify>,
     node: String,
+    /// TwiML errors of live calls, written into their final record.
+    errors: std::sync::Mutex<std::collections::HashMap<CallSid, (u32, String)>>,
 }
 
 /// A call's requested actions (cancel, hang up, redirect) as they arrive.
@@ -84,6 +86,7 @@ impl Engine {
             settings,
             wake,
             node: format!("voice-{:016x}", rand::random::<u64>()),
+            errors: std::sync::Mutex::default(),
         })
     }
 
@@ -195,20 +198,22 @@ impl Engine {
     }
 
     /// A TwiML error: kept on the call (its status still ends `completed` when answered).
-    pub(crate) async fn record_error(&self, sid: &CallSid, code: u32, message: &str) {
+    /// A TwiML error: kept for the call's final record (the call then hangs up and still
+    /// ends `completed`, as at Twilio, but the resource says why).
+    pub(crate) fn record_error(&self, sid: &CallSid, code: u32, message: &str) {
         tracing::info!(call_sid = %sid, code, message, "TwiML error; hanging up.");
-        let patch = CallPatch {
-            error_code: Some(code),
-            error_message: Some(message.to_owned()),
-            ..CallPatch::default()
-        };
-        self.transition(
-            sid,
-            &[CallStatus::InProgress],
-            CallStatus::InProgress,
-            patch,
-        )
-        .await;
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sid.clone(), (code, message.to_owned()));
+    }
+
+    /// The TwiML error recorded for `sid`, if any (taken once, when the call ends).
+    pub(crate) fn take_error(&self, sid: &CallSid) -> Option<(u32, String)> {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sid)
     }
 
     pub(crate) async fn warn(&self, sid: &CallSid, text: String) {

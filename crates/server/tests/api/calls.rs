@@ -3,7 +3,12 @@
 //! No call engine runs here: calls stay `queued` unless the API moves them.
 
 use switchboard_testkit::webhook_sink::WebhookSink;
-use switchboard_testkit::{spawn_app, Reply, TestApp};
+use switchboard_testkit::{spawn_app_with, Reply, TestApp};
+
+/// An app whose calls stay `queued`: no call engine on this node (`[voice] enabled = false`).
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| s.voice.enabled = false).await
+}
 
 const TWIML: &str = "<Response><Say>Hi</Say></Response>";
 

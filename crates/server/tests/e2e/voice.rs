@@ -445,3 +445,100 @@ async fn reject_busy_refuses_an_inbound_call_unanswered() {
     let call = only_call(&v).await;
     assert_eq!(call["status"], "busy", "{call}\n{}", v.server.log());
 }
+
+/// A WAV file server (the webhook sink answers text only): `/hello.wav` is one second of a
+/// 440 Hz tone, 16-bit mono at 16 kHz.
+async fn wav_server() -> String {
+    let mut pcm = Vec::new();
+    for i in 0..16_000u32 {
+        let v = (f64::from(i) * 440.0 * std::f64::consts::TAU / 16_000.0).sin() * 8_000.0;
+        pcm.extend_from_slice(&(v as i16).to_le_bytes());
+    }
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + pcm.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&16_000u32.to_le_bytes());
+    wav.extend_from_slice(&32_000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(pcm.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&pcm);
+    let app = axum::Router::new().route(
+        "/hello.wav",
+        axum::routing::get(move || {
+            let wav = wav.clone();
+            async move { ([("content-type", "audio/wav")], wav) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// `Url` TwiML with `<Play>` of a WAV, an unknown verb (skipped, recorded as a warning) and
+/// a long pause during which the API redirects the live call to new TwiML; and a call whose
+/// TwiML does not parse, which ends with 12100 on the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_unknown_verbs_live_redirect_and_invalid_twiml() {
+    if !sipp_available("voice play/redirect e2e") {
+        return;
+    }
+    let tap = RtpTap::start().await;
+    let callee = Sipp::start_text("answer", &towards("uas_answer.xml", &tap), 2).await;
+    let v = start(&[("+1555", callee.port(), None)]).await;
+    let sink = WebhookSink::start().await;
+    let files = wav_server().await;
+    sink.answer(
+        "/first",
+        200,
+        &format!(
+            "<Response><Play>{files}/hello.wav</Play><Dial>+15550009999</Dial><Pause length=\"30\"/><Say>never</Say></Response>"
+        ),
+    );
+    sink.answer("/next", 200, "<Response><Say>Goodbye.</Say></Response>");
+    sink.answer("/broken", 200, "<Response><Say>unclosed");
+    let call = v
+        .create(&[("To", "+15550001234"), ("Url", &sink.url("/first"))])
+        .await;
+    let sid = call["sid"].as_str().expect("sid").to_owned();
+    sink.wait_for("/first", 1).await;
+    // The 1 s tone has played (50 audio packets) before the pause: redirect the live call.
+    wait_until(WAIT, "the tone's RTP", || async {
+        (tap.snapshot().iter().filter(|p| p.2).count() >= 50).then_some(())
+    })
+    .await;
+    let r = v
+        .http
+        .post(format!("{}/Calls/{sid}.json", v.api))
+        .basic_auth(&v.creds.account_sid, Some(&v.creds.auth_token))
+        .form(&[("Url", sink.url("/next"))])
+        .send()
+        .await
+        .expect("redirect");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    sink.wait_for("/next", 1).await;
+    let done = v.final_call(&sid).await;
+    assert_eq!(done["status"], "completed", "{done}\n{}", v.server.log());
+    let warnings = done["warnings"].to_string();
+    assert!(warnings.contains("Dial"), "{done}");
+    assert!(done["error_code"].is_null(), "{done}");
+
+    let broken = v
+        .create(&[("To", "+15550001235"), ("Url", &sink.url("/broken"))])
+        .await;
+    let bsid = broken["sid"].as_str().expect("sid").to_owned();
+    let done = v.final_call(&bsid).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["error_code"], 12100, "{done}");
+    callee.assert_passed().await;
+}
