@@ -208,24 +208,12 @@ impl Dispatcher {
     }
 
     async fn attempt_call(&self, hook: &CallWebhook) -> WebhookOutcome {
-        let token = match self.accounts.auth_token(&hook.call.account_sid).await {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return finish(
-                    WebhookState::Failed,
-                    None,
-                    Some("account not found".into()),
-                    vec![],
-                )
-            }
-            Err(e) => {
-                return self.retry(
-                    hook.attempts,
-                    &Overrides::default(),
-                    None,
-                    format!("cannot read the auth token: {e}"),
-                )
-            }
+        let token = match self
+            .signing_token(&hook.call.account_sid, hook.attempts)
+            .await
+        {
+            Ok(t) => t,
+            Err(outcome) => return outcome,
         };
         let (url, o) = split_overrides(&hook.url);
         let idem = format!("{}-{}", hook.call.sid, hook.id);
@@ -269,25 +257,37 @@ impl Dispatcher {
         }
     }
 
+    /// The account's auth token to sign with, or the outcome when there is none (the
+    /// account is gone: failed) or it cannot be read now (retried).
+    async fn signing_token(
+        &self,
+        account: &switchboard_domain::ids::AccountSid,
+        attempts: u32,
+    ) -> Result<String, WebhookOutcome> {
+        match self.accounts.auth_token(account).await {
+            Ok(Some(t)) => Ok(t),
+            Ok(None) => Err(finish(
+                WebhookState::Failed,
+                None,
+                Some("account not found".into()),
+                vec![],
+            )),
+            Err(e) => Err(self.retry(
+                attempts,
+                &Overrides::default(),
+                None,
+                format!("cannot read the auth token: {e}"),
+            )),
+        }
+    }
+
     async fn attempt(&self, hook: &WebhookRecord) -> WebhookOutcome {
-        let token = match self.accounts.auth_token(&hook.message.account_sid).await {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return finish(
-                    WebhookState::Failed,
-                    None,
-                    Some("account not found".into()),
-                    vec![],
-                )
-            }
-            Err(e) => {
-                return self.retry(
-                    hook.attempts,
-                    &Overrides::default(),
-                    None,
-                    format!("cannot read the auth token: {e}"),
-                )
-            }
+        let token = match self
+            .signing_token(&hook.message.account_sid, hook.attempts)
+            .await
+        {
+            Ok(t) => t,
+            Err(outcome) => return outcome,
         };
         let (url, o) = split_overrides(&hook.url);
         let idem = format!("{}-{}", hook.message.sid, hook.id);

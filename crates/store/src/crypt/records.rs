@@ -233,6 +233,25 @@ pub(crate) trait KeyTable: Send + Sync {
         Ok(())
     }
 
+    /// [`KeyTable::open_call_record`] for each call.
+    async fn open_call_records(&self, cs: &mut [crate::CallRecord]) -> Result<()> {
+        for c in cs {
+            self.open_call_record(c).await?;
+        }
+        Ok(())
+    }
+
+    /// Decrypts the calls of status-callback rows.
+    async fn open_call_hooks(
+        &self,
+        mut hs: Vec<crate::CallWebhook>,
+    ) -> Result<Vec<crate::CallWebhook>> {
+        for h in &mut hs {
+            self.open_call_record(&mut h.call).await?;
+        }
+        Ok(hs)
+    }
+
     /// A number's friendly name as written (it defaults to the number itself).
     async fn seal_friendly_name(&self, account: &str, sid: &str, name: &str) -> Result<String> {
         Ok(match self.write_keys(account).await? {

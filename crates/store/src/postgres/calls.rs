@@ -97,26 +97,6 @@ async fn enqueue(c: &mut PgConnection, seq: i64, status: &str, now: Millis) -> R
     Ok(())
 }
 
-impl PgStore {
-    async fn open_call(&self, c: &mut CallRecord) -> Result<()> {
-        self.open_call_record(c).await
-    }
-
-    async fn open_calls(&self, cs: &mut [CallRecord]) -> Result<()> {
-        for c in cs {
-            self.open_call(c).await?;
-        }
-        Ok(())
-    }
-
-    async fn open_hooks(&self, mut hs: Vec<CallWebhook>) -> Result<Vec<CallWebhook>> {
-        for h in &mut hs {
-            self.open_call(&mut h.call).await?;
-        }
-        Ok(hs)
-    }
-}
-
 #[async_trait]
 impl CallStore for PgStore {
     async fn insert_call(&self, n: NewCall) -> Result<CallRecord> {
@@ -148,7 +128,7 @@ impl CallStore for PgStore {
             .fetch_one(self.pool())
             .await?;
         let mut stored = call(&row)?;
-        self.open_call(&mut stored).await?;
+        self.open_call_record(&mut stored).await?;
         Ok(stored)
     }
 
@@ -162,7 +142,7 @@ impl CallStore for PgStore {
         .await?;
         match row.as_ref().map(call).transpose()? {
             Some(mut c) => {
-                self.open_call(&mut c).await?;
+                self.open_call_record(&mut c).await?;
                 Ok(Some(c))
             }
             None => Ok(None),
@@ -193,7 +173,7 @@ impl CallStore for PgStore {
         }
         let rows = query.fetch_all(self.pool()).await?;
         let mut found = rows.iter().map(call).collect::<Result<Vec<_>>>()?;
-        self.open_calls(&mut found).await?;
+        self.open_call_records(&mut found).await?;
         Ok(found)
     }
 
@@ -228,7 +208,7 @@ impl CallStore for PgStore {
         .await?;
         let mut claimed = rows.iter().map(call).collect::<Result<Vec<_>>>()?;
         claimed.sort_by_key(|c| c.seq);
-        self.open_calls(&mut claimed).await?;
+        self.open_call_records(&mut claimed).await?;
         Ok(claimed)
     }
 
@@ -412,7 +392,7 @@ impl CallStore for PgStore {
             .await?;
         }
         tx.commit().await?;
-        self.open_hooks(out).await
+        self.open_call_hooks(out).await
     }
 
     async fn list_call_webhooks(
@@ -429,6 +409,6 @@ impl CallStore for PgStore {
         .fetch_all(self.pool())
         .await?;
         let hooks = rows.iter().map(hook).collect::<Result<Vec<_>>>()?;
-        self.open_hooks(hooks).await
+        self.open_call_hooks(hooks).await
     }
 }

@@ -129,26 +129,6 @@ fn transition(
     Ok(true)
 }
 
-impl SqliteStore {
-    async fn open_call(&self, c: &mut CallRecord) -> Result<()> {
-        self.open_call_record(c).await
-    }
-
-    async fn open_calls(&self, cs: &mut [CallRecord]) -> Result<()> {
-        for c in cs {
-            self.open_call(c).await?;
-        }
-        Ok(())
-    }
-
-    async fn open_hooks(&self, mut hs: Vec<CallWebhook>) -> Result<Vec<CallWebhook>> {
-        for h in &mut hs {
-            self.open_call(&mut h.call).await?;
-        }
-        Ok(hs)
-    }
-}
-
 #[async_trait]
 impl CallStore for SqliteStore {
     async fn insert_call(&self, n: NewCall) -> Result<CallRecord> {
@@ -184,7 +164,7 @@ impl CallStore for SqliteStore {
                 fetch_by(c, "sid = ?1", &sid)?.ok_or(crate::Error::NotFound)
             })
             .await?;
-        self.open_call(&mut stored).await?;
+        self.open_call_record(&mut stored).await?;
         Ok(stored)
     }
 
@@ -201,7 +181,7 @@ impl CallStore for SqliteStore {
             .await?;
         match found {
             Some(mut c) => {
-                self.open_call(&mut c).await?;
+                self.open_call_record(&mut c).await?;
                 Ok(Some(c))
             }
             None => Ok(None),
@@ -235,7 +215,7 @@ impl CallStore for SqliteStore {
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await?;
-        self.open_calls(&mut found).await?;
+        self.open_call_records(&mut found).await?;
         Ok(found)
     }
 
@@ -279,7 +259,7 @@ impl CallStore for SqliteStore {
                 Ok(out)
             })
             .await?;
-        self.open_calls(&mut claimed).await?;
+        self.open_call_records(&mut claimed).await?;
         Ok(claimed)
     }
 
@@ -420,7 +400,7 @@ impl CallStore for SqliteStore {
                 Ok(out)
             })
             .await?;
-        self.open_hooks(hooks).await
+        self.open_call_hooks(hooks).await
     }
 
     async fn list_call_webhooks(
@@ -439,6 +419,6 @@ impl CallStore for SqliteStore {
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await?;
-        self.open_hooks(hooks).await
+        self.open_call_hooks(hooks).await
     }
 }
