@@ -31,8 +31,9 @@ use std::time::Duration;
 pub struct VoiceSettings {
     /// The address RTP sockets bind and our SDP advertises.
     pub media_ip: IpAddr,
-    /// How long a node holds a claimed call before another may take it (calls in progress
-    /// renew nothing: a claimed call is the node's until it ends).
+    /// How long a claimed call that is still `queued` stays this node's: long enough to see
+    /// any answer to its INVITE (timer B, 32 s), short enough that a call claimed by a node
+    /// that died is dialed by another soon. Once ringing, a call is no longer claimable.
     pub claim_lease: Duration,
     pub claim_batch: u32,
     pub poll_interval: Duration,
@@ -42,7 +43,7 @@ impl Default for VoiceSettings {
     fn default() -> Self {
         Self {
             media_ip: IpAddr::from([127, 0, 0, 1]),
-            claim_lease: Duration::from_secs(6 * 3600),
+            claim_lease: Duration::from_secs(120),
             claim_batch: 64,
             poll_interval: Duration::from_millis(500),
         }
