@@ -24,6 +24,8 @@
 //! assert_eq!(pacer.next_due(), Duration::from_millis(80));
 //! ```
 
+mod digits;
+
 use crate::g711::{Codec, FRAME_SAMPLES};
 use crate::rtp::RtpPacket;
 use rand::RngCore;
@@ -66,8 +68,10 @@ impl RtpStart {
 pub enum FrameKind {
     /// Queued prompt audio (the last frame of a prompt is padded with silence).
     Audio,
-    /// Filler silence: nothing was queued.
+    /// Filler silence: nothing was queued (or a pause between sent keys).
     Silence,
+    /// An RFC 4733 telephone event (a key we send).
+    Event,
 }
 
 /// A serialised packet ready for the socket.
@@ -90,6 +94,11 @@ pub struct RtpSender {
     started: bool,
     talking: bool,
     frame: Vec<u8>,
+    /// Keys to send (they go before queued audio) and their payload type.
+    digits: VecDeque<digits::Slot>,
+    event_pt: u8,
+    /// The timestamp of the press being sent.
+    event_ts: u32,
 }
 
 impl RtpSender {
@@ -104,6 +113,9 @@ impl RtpSender {
             started: false,
             talking: false,
             frame: Vec::with_capacity(FRAME_SAMPLES),
+            digits: VecDeque::new(),
+            event_pt: 101,
+            event_ts: 0,
         }
     }
 
@@ -130,9 +142,22 @@ impl RtpSender {
     }
 
     /// Drops all queued audio (barge-in: a key press stops the prompt).
-    /// The next packet is silence.
+    /// The next packet is silence. Keys being sent are not dropped.
     pub fn clear(&mut self) {
         self.queue.clear();
+    }
+
+    /// Queues keys to send as RFC 4733 events with `payload_type` (the peer's
+    /// `telephone-event`): `0`–`9`, `*`, `#`, `A`–`D`, and `w` for a 500 ms pause; other
+    /// characters are skipped. They go out before any queued audio.
+    pub fn enqueue_digits(&mut self, keys: &str, payload_type: u8) {
+        self.event_pt = payload_type;
+        self.digits.extend(digits::slots(keys));
+    }
+
+    /// True while keys remain to be sent.
+    pub fn is_sending_digits(&self) -> bool {
+        !self.digits.is_empty()
     }
 
     /// Samples of audio still queued.
@@ -158,6 +183,14 @@ impl RtpSender {
     /// audio packet after silence (the start of a talkspurt, RFC 3551 §4.1),
     /// so the far end's jitter buffer may resynchronise at each prompt.
     pub fn write_next_packet(&mut self, out: &mut Vec<u8>) -> FrameKind {
+        if let Some(slot) = self.digits.pop_front() {
+            if let digits::Slot::Event { event, first } = slot {
+                return self.write_event(out, event, first);
+            }
+            self.frame.clear();
+            self.frame.resize(FRAME_SAMPLES, self.codec.silence_byte());
+            return self.write_frame(out, FrameKind::Silence);
+        }
         self.frame.clear();
         let take = self.queue.len().min(FRAME_SAMPLES);
         self.frame.extend(self.queue.drain(..take));
@@ -167,6 +200,42 @@ impl RtpSender {
             FrameKind::Silence
         };
         self.frame.resize(FRAME_SAMPLES, self.codec.silence_byte());
+        self.write_frame(out, kind)
+    }
+
+    /// One telephone-event packet; the timestamp is the press's first packet's, the
+    /// stream's own timestamp moves on by a frame as for audio.
+    fn write_event(
+        &mut self,
+        out: &mut Vec<u8>,
+        event: crate::TelephoneEvent,
+        first: bool,
+    ) -> FrameKind {
+        if first {
+            self.event_ts = self.timestamp;
+        }
+        let payload = event.to_bytes();
+        let packet = RtpPacket {
+            marker: first,
+            payload_type: self.event_pt & 0x7F,
+            sequence_number: self.sequence_number,
+            timestamp: self.event_ts,
+            ssrc: self.ssrc,
+            csrcs: Vec::new(),
+            extension: None,
+            padding: 0,
+            payload: &payload,
+        };
+        let _ = packet.write_to(out);
+        self.started = true;
+        self.talking = false;
+        self.sequence_number = self.sequence_number.wrapping_add(1);
+        self.timestamp = self.timestamp.wrapping_add(FRAME_TIMESTAMP_STEP);
+        FrameKind::Event
+    }
+
+    /// The frame in `self.frame` as one packet of `kind`.
+    fn write_frame(&mut self, out: &mut Vec<u8>, kind: FrameKind) -> FrameKind {
         let audio = kind == FrameKind::Audio;
         let packet = RtpPacket {
             marker: !self.started || (audio && !self.talking),

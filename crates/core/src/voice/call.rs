@@ -245,6 +245,18 @@ async fn outbound_script(
         return;
     };
     let first = first_document(&call, &fetch).await;
+    let mut media = media;
+    // `SendDigits`: keys dialed once the call connects, before its TwiML.
+    if let Some(keys) = call.send_digits.as_deref().filter(|k| !k.is_empty()) {
+        if !media.send_digits(keys).await {
+            engine
+                .warn(
+                    &call.sid,
+                    "SendDigits skipped: the callee offered no telephone-event".into(),
+                )
+                .await;
+        }
+    }
     run_script(&engine, &call, &fetch, first, media, redirects).await;
     control.hangup();
 }

@@ -35,6 +35,8 @@ pub enum Prompt {
         loops: u32,
     },
     Pause(Duration),
+    /// `<Play digits>`: keys sent as RFC 4733 events (`w` = half a second).
+    Digits(String),
 }
 
 /// What the interpreter does, in document order.
@@ -72,6 +74,8 @@ pub trait CallMedia: Send {
     async fn next_key(&mut self, timeout: Duration) -> Option<char>;
     /// Forgets keys pressed so far.
     fn drain_keys(&mut self);
+    /// Sends keys (RFC 4733); `false` when the far end takes none.
+    async fn send_digits(&mut self, keys: &str) -> bool;
 }
 
 /// Why a document could not be had.
@@ -218,6 +222,18 @@ async fn prompt(
             Ok(None)
         }
         Prompt::Pause(d) => Ok(media.pause(*d, barge_in).await),
+        Prompt::Digits(keys) => {
+            if media.send_digits(keys).await {
+                Ok(None)
+            } else {
+                Err(FetchError {
+                    code: 13227,
+                    message: format!(
+                        "<Play digits=\"{keys}\"> skipped: the callee offered no telephone-event"
+                    ),
+                })
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ struct FakeMedia {
     during_prompt: usize,
     played: Vec<usize>,
     paused: Vec<Duration>,
+    sent: String,
 }
 
 #[async_trait]
@@ -31,6 +32,10 @@ impl CallMedia for FakeMedia {
         self.keys.pop_front()
     }
     fn drain_keys(&mut self) {}
+    async fn send_digits(&mut self, keys: &str) -> bool {
+        self.sent.push_str(keys);
+        true
+    }
 }
 
 /// Speech whose length is the text's length, so tests can tell prompts apart.
@@ -232,4 +237,14 @@ async fn pause_reject_and_warnings() {
     assert_eq!(out, Outcome::Reject("busy".into()));
     assert_eq!(media.paused, vec![Duration::from_secs(2)]);
     assert_eq!(warnings.len(), 1);
+}
+
+#[tokio::test]
+async fn play_digits_sends_keys() {
+    let mut media = FakeMedia::default();
+    let first = doc(vec![Step::Prompt(Prompt::Digits("1w2#".into()))]);
+    let (out, warnings) = run_with(first, &mut media, &FakeWeb::default()).await;
+    assert_eq!(out, Outcome::Hangup);
+    assert_eq!(media.sent, "1w2#");
+    assert!(warnings.is_empty());
 }

@@ -29,6 +29,8 @@ pub struct RtpStats {
 enum Cmd {
     /// Queue a prompt; the id is published on `played` once it has gone out.
     Play(Pcm, u64),
+    /// Queue keys to send (RFC 4733); the id as for `Play`.
+    Digits(String, u64),
     /// Drop queued audio (barge-in).
     Clear,
 }
@@ -36,6 +38,8 @@ enum Cmd {
 /// Handle to a running stream; dropping it stops the stream.
 pub struct RtpSession {
     cmd: mpsc::UnboundedSender<Cmd>,
+    /// The peer's telephone-event payload type (`None`: it cannot take keys).
+    dtmf_pt: Option<u8>,
     keys: mpsc::UnboundedReceiver<char>,
     played: watch::Receiver<u64>,
     next_id: u64,
@@ -56,6 +60,7 @@ impl RtpSession {
             remote,
             sender: RtpSender::new(codec, start),
             dtmf: dtmf_pt.map(DtmfReceiver::new),
+            dtmf_pt: dtmf_pt.unwrap_or(101),
             keys: key_tx,
             played: played_tx,
             pending: None,
@@ -64,6 +69,7 @@ impl RtpSession {
         tokio::spawn(stream.run(cmd_rx));
         Self {
             cmd: cmd_tx,
+            dtmf_pt,
             keys: key_rx,
             played: played_rx,
             next_id: 0,
@@ -97,6 +103,25 @@ impl RtpSession {
         }
     }
 
+    /// Sends `keys` as RFC 4733 events and waits until they are out; `false` when the peer
+    /// offered no telephone-event payload type.
+    pub async fn send_digits(&mut self, keys: &str) -> bool {
+        if self.dtmf_pt.is_none() {
+            return false;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        if self.cmd.send(Cmd::Digits(keys.to_owned(), id)).is_err() {
+            return true;
+        }
+        while *self.played.borrow() < id {
+            if self.played.changed().await.is_err() {
+                break;
+            }
+        }
+        true
+    }
+
     /// Silence for `length` (the stream keeps sending silence frames); with `barge_in`, a key
     /// ends it early and is returned.
     pub async fn pause(&mut self, length: Duration, barge_in: bool) -> Option<char> {
@@ -127,6 +152,8 @@ struct Stream {
     remote: SocketAddr,
     sender: RtpSender,
     dtmf: Option<DtmfReceiver>,
+    /// The payload type keys are sent with (the peer's telephone-event).
+    dtmf_pt: u8,
     keys: mpsc::UnboundedSender<char>,
     played: watch::Sender<u64>,
     /// The id of the last queued prompt not yet fully sent.
@@ -165,6 +192,10 @@ impl Stream {
                         self.sender.enqueue_pcm(&pcm);
                         self.pending = Some(id);
                     }
+                    Some(Cmd::Digits(keys, id)) => {
+                        self.sender.enqueue_digits(&keys, self.dtmf_pt);
+                        self.pending = Some(id);
+                    }
                     Some(Cmd::Clear) => {
                         self.sender.clear();
                         self.finish_pending();
@@ -186,7 +217,7 @@ impl Stream {
                     .fetch_add(1, Ordering::Relaxed);
             }
         }
-        if !self.sender.is_playing() {
+        if !self.sender.is_playing() && !self.sender.is_sending_digits() {
             self.finish_pending();
         }
     }
@@ -221,5 +252,8 @@ impl super::interp::CallMedia for RtpSession {
     }
     fn drain_keys(&mut self) {
         RtpSession::drain_keys(self)
+    }
+    async fn send_digits(&mut self, keys: &str) -> bool {
+        RtpSession::send_digits(self, keys).await
     }
 }

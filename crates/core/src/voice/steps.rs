@@ -17,13 +17,7 @@ pub fn parse(xml: &str) -> Result<Document, FetchError> {
     for verb in response.verbs {
         let step = match verb {
             VoiceVerb::Say(s) => Step::Prompt(say(s)),
-            VoiceVerb::Play(p) => match play(p) {
-                Ok(p) => Step::Prompt(p),
-                Err(w) => {
-                    doc.warnings.push(w);
-                    continue;
-                }
-            },
+            VoiceVerb::Play(p) => Step::Prompt(play(p)),
             VoiceVerb::Pause(p) => Step::Prompt(pause(p)),
             VoiceVerb::Gather(g) => {
                 let mut prompts = Vec::with_capacity(g.prompts.len());
@@ -31,10 +25,7 @@ pub fn parse(xml: &str) -> Result<Document, FetchError> {
                     match p {
                         twiml::Prompt::Say(s) => prompts.push(say(s)),
                         twiml::Prompt::Pause(p) => prompts.push(pause(p)),
-                        twiml::Prompt::Play(p) => match play(p) {
-                            Ok(p) => prompts.push(p),
-                            Err(w) => doc.warnings.push(w),
-                        },
+                        twiml::Prompt::Play(p) => prompts.push(play(p)),
                     }
                 }
                 Step::Gather {
@@ -81,15 +72,13 @@ fn pause(p: twiml::Pause) -> Prompt {
     Prompt::Pause(Duration::from_secs(u64::from(p.length_secs.get())))
 }
 
-fn play(p: twiml::Play) -> Result<Prompt, String> {
+fn play(p: twiml::Play) -> Prompt {
     match p.source {
-        PlaySource::Url(url) => Ok(Prompt::Play {
+        PlaySource::Url(url) => Prompt::Play {
             url,
             loops: loops(p.repeat),
-        }),
-        PlaySource::Digits(d) => Err(format!(
-            "<Play digits=\"{d}\"> skipped: sending key tones is not supported yet"
-        )),
+        },
+        PlaySource::Digits(d) => Prompt::Digits(d),
     }
 }
 

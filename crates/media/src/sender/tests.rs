@@ -140,3 +140,30 @@ fn pacer_with_instants() {
     );
     assert_eq!(pacer.due_between(start + Duration::from_secs(1), start), 1);
 }
+
+#[test]
+fn sent_keys_are_heard_once_each_by_our_own_receiver() {
+    let start = RtpStart {
+        ssrc: 9,
+        sequence_number: 65_530,
+        timestamp: u32::MAX - 500,
+    };
+    let mut sender = RtpSender::new(Codec::Pcmu, start);
+    sender.enqueue_pcm(&[1000i16; 400]);
+    sender.enqueue_digits("1w12#", 101);
+    let mut receiver = crate::DtmfReceiver::new(101);
+    let mut keys = String::new();
+    let mut kinds = Vec::new();
+    while sender.is_sending_digits() || sender.is_playing() {
+        let p = sender.next_packet();
+        kinds.push(p.kind);
+        let packet = crate::rtp::parse(&p.bytes).expect("valid RTP");
+        if let Some(press) = receiver.on_rtp(&packet) {
+            keys.push(press.key);
+        }
+    }
+    assert_eq!(keys, "112#");
+    // The keys went first, then the queued audio.
+    assert_eq!(kinds.first(), Some(&FrameKind::Event));
+    assert_eq!(kinds.last(), Some(&FrameKind::Audio));
+}

@@ -19,10 +19,12 @@ use switchboard_testkit::webhook_sink::WebhookSink;
 const FROM: &str = "+15551230001";
 const WAIT: Duration = Duration::from_secs(40);
 
-/// RTP packets received by the test's socket: (payload type, payload length, non-silent).
+/// RTP packets received by the test's socket: (payload type, payload length, non-silent),
+/// and the keys of telephone events (PT 101), one per press (its first packet's timestamp).
 #[derive(Clone, Default)]
 struct RtpTap {
     packets: Arc<Mutex<Vec<(u8, usize, bool)>>>,
+    keys: Arc<Mutex<Vec<(u32, u8)>>>,
     port: u16,
 }
 
@@ -35,13 +37,20 @@ impl RtpTap {
             port: socket.local_addr().expect("addr").port(),
             ..Default::default()
         };
-        let packets = tap.packets.clone();
+        let (packets, keys) = (tap.packets.clone(), tap.keys.clone());
         tokio::spawn(async move {
             let mut buf = vec![0u8; 2048];
             while let Ok(n) = socket.recv(&mut buf).await {
                 if n >= 12 {
                     let pt = buf[1] & 0x7F;
                     let payload = &buf[12..n];
+                    if pt == 101 && payload.len() >= 4 {
+                        let ts = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                        let mut k = keys.lock().unwrap();
+                        if !k.iter().any(|(t, _)| *t == ts) {
+                            k.push((ts, payload[0]));
+                        }
+                    }
                     let silent = payload.iter().all(|&b| b == 0xFF || b == 0xD5);
                     packets.lock().unwrap().push((pt, payload.len(), !silent));
                 }
@@ -52,6 +61,11 @@ impl RtpTap {
 
     fn snapshot(&self) -> Vec<(u8, usize, bool)> {
         self.packets.lock().unwrap().clone()
+    }
+
+    /// The keys sent so far, in order (event codes: 10 = `*`, 11 = `#`).
+    fn keys(&self) -> Vec<u8> {
+        self.keys.lock().unwrap().iter().map(|k| k.1).collect()
     }
 }
 
@@ -502,19 +516,23 @@ async fn play_unknown_verbs_live_redirect_and_invalid_twiml() {
         "/first",
         200,
         &format!(
-            "<Response><Play>{files}/hello.wav</Play><Dial>+15550009999</Dial><Pause length=\"30\"/><Say>never</Say></Response>"
+            "<Response><Play digits=\"12#\"/><Play>{files}/hello.wav</Play><Dial>+15550009999</Dial><Pause length=\"30\"/><Say>never</Say></Response>"
         ),
     );
     sink.answer("/next", 200, "<Response><Say>Goodbye.</Say></Response>");
     sink.answer("/broken", 200, "<Response><Say>unclosed");
     let call = v
-        .create(&[("To", "+15550001234"), ("Url", &sink.url("/first"))])
+        .create(&[
+            ("To", "+15550001234"),
+            ("Url", &sink.url("/first")),
+            ("SendDigits", "9"),
+        ])
         .await;
     let sid = call["sid"].as_str().expect("sid").to_owned();
     sink.wait_for("/first", 1).await;
     // The 1 s tone has played (50 audio packets) before the pause: redirect the live call.
     wait_until(WAIT, "the tone's RTP", || async {
-        (tap.snapshot().iter().filter(|p| p.2).count() >= 50).then_some(())
+        (tap.snapshot().iter().filter(|p| p.0 == 0 && p.2).count() >= 50).then_some(())
     })
     .await;
     let r = v
@@ -527,6 +545,8 @@ async fn play_unknown_verbs_live_redirect_and_invalid_twiml() {
         .expect("redirect");
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     sink.wait_for("/next", 1).await;
+    // SendDigits on answer, then <Play digits>: RFC 4733 events, each press once.
+    assert_eq!(tap.keys(), [9, 1, 2, 11]);
     let done = v.final_call(&sid).await;
     assert_eq!(done["status"], "completed", "{done}\n{}", v.server.log());
     let warnings = done["warnings"].to_string();
