@@ -182,12 +182,30 @@ async fn bench(
         drain_timeout: Duration::from_secs(args.drain_timeout),
     };
     let shared = Arc::new(Shared::default());
+    let mut accepted_before = 0.0;
     for &level in &args.levels {
         eprintln!(
             "level {level}: {} s warmup + {} s measured",
             args.warmup, args.duration
         );
+        let cpu0 = crate::server::cpu_seconds(server.pid);
         let r = run_level(&ready, &probe, &cfg, &shared, level).await?;
+        let cpu = crate::server::cpu_seconds(server.pid) - cpu0;
+        // Accepted includes the warm-up second and the drain: per accepted message,
+        // everything the server did for it (HTTP, store, pipeline, SMPP, receipts).
+        let accepted_total = r
+            .messages
+            .iter()
+            .find(|(k, _)| k == "switchboard_messages_accepted_total")
+            .map_or(0.0, |(_, v)| *v);
+        let accepted = accepted_total - accepted_before;
+        accepted_before = accepted_total;
+        if accepted > 0.0 {
+            println!(
+                "level {level}: server CPU {cpu:.2} s for {accepted:.0} accepted messages = {:.1} µs per message",
+                cpu * 1e6 / accepted
+            );
+        }
         eprintln!(
             "level {level}: {} ok, {} errors, {:.0} ok req/s",
             r.ok,

@@ -41,6 +41,16 @@ impl Shutdown {
     }
 }
 
+/// CPU seconds (user + system) of `pid` so far.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of the whole line (utime, stime), 11 and 12 after the ")".
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Human-readable exit status ("exit 0", "signal 9").
 pub fn describe(status: &ExitStatus) -> String {
     match (status.code(), status.signal()) {

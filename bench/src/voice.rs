@@ -22,7 +22,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use switchboard_testkit::sipp::{scenario_text, Sipp};
 
-use crate::server::Server;
+use crate::server::{cpu_seconds, Server};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -70,16 +70,6 @@ async fn tap() -> Result<(u16, Arrivals)> {
         }
     });
     Ok((port, arrivals))
-}
-
-/// CPU seconds (user + system) of `pid` so far.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 of the whole line (utime, stime), 11 and 12 after the ")".
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 struct LevelResult {
