@@ -318,6 +318,22 @@ impl CallStore for SqliteStore {
 
     async fn take_action(&self, sid: &CallSid) -> Result<Option<CallAction>> {
         let sid = sid.as_str().to_owned();
+        // Live calls ask every second and almost never have an action: look first on a
+        // reader, so the single writer is not queued behind hundreds of empty polls.
+        let probe = sid.clone();
+        let pending = self
+            .read(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT 1 FROM calls WHERE sid = ?1 AND action_kind IS NOT NULL",
+                )?
+                .query_row([&probe], |_| Ok(()))
+                .optional()?
+                .is_some())
+            })
+            .await?;
+        if !pending {
+            return Ok(None);
+        }
         self.write(move |c| {
             let pending: Option<(String, Option<String>)> = c
                 .prepare_cached(
