@@ -2,7 +2,8 @@
 //! while the caller hears ringing (Twilio's parameters, `Direction=inbound`,
 //! `CallStatus=ringing`); `<Reject>` as the first verb refuses the call unanswered (486 for
 //! `reason="busy"`, 603 otherwise); anything else answers it and runs the same interpreter
-//! as an outbound call. A number without `VoiceUrl`, or not ours, gets 404.
+//! as an outbound call. A number without `VoiceUrl`, or not ours, gets 404. The number's
+//! `StatusCallback` is told when the call ends (`completed`, `busy`, …).
 
 use super::call::{end, first_document, run_script, Script};
 use super::engine::Engine;
@@ -79,9 +80,10 @@ async fn answer(engine: Arc<Engine>, incoming: IncomingCall, stop: CancellationT
         method: number.config.voice_method.clone(),
         twiml: None,
         application_sid: None,
-        status_callback: None,
-        status_callback_method: "POST".into(),
-        status_callback_events: StatusCallbackEvents::empty(),
+        // The number's StatusCallback hears how its calls end, as at Twilio.
+        status_callback: Some(number.config.status_callback.clone()).filter(|u| !u.is_empty()),
+        status_callback_method: number.config.status_callback_method.clone(),
+        status_callback_events: StatusCallbackEvents::default(),
         timeout_secs: 60,
         time_limit_secs: 4 * 3600,
         send_digits: None,

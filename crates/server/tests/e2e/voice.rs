@@ -121,7 +121,16 @@ async fn start_on(
     let r = http
         .post(format!("{api}/IncomingPhoneNumbers.json"))
         .basic_auth(&creds.account_sid, Some(&creds.auth_token))
-        .form(&[("PhoneNumber", FROM), ("VoiceUrl", voice_url.unwrap_or(""))])
+        .form(&[
+            ("PhoneNumber", FROM),
+            ("VoiceUrl", voice_url.unwrap_or("")),
+            (
+                "StatusCallback",
+                &voice_url
+                    .map(|u| u.replace("/voice", "/status"))
+                    .unwrap_or_default(),
+            ),
+        ])
         .send()
         .await
         .expect("add number");
@@ -443,6 +452,16 @@ async fn an_inbound_call_runs_the_numbers_voice_url() {
     let call = only_call(&v).await;
     assert_eq!(call["status"], "completed", "{call}\n{}", v.server.log());
     assert_eq!(call["direction"], "inbound");
+    // The number's StatusCallback hears the end of the call, signed.
+    let status = sink.wait_for("/status", 1).await;
+    assert_eq!(
+        status[0].param("CallStatus"),
+        Some("completed"),
+        "{status:?}"
+    );
+    assert_eq!(status[0].param("Direction"), Some("inbound"));
+    assert_eq!(status[0].param("CallSid"), call["sid"].as_str());
+    assert!(status[0].signed_with(&v.creds.auth_token));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
