@@ -154,17 +154,7 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
                     }
                 }
             }
-            action = actions.next() => match action {
-                Some(CallAction::Cancel) => control.cancel(),
-                Some(CallAction::Hangup) => control.hangup(),
-                Some(CallAction::Redirect { url, method }) => {
-                    let _ = redirect_tx.send(Script::Fetch(Target { url, method }));
-                }
-                Some(CallAction::Twiml(doc)) => {
-                    let _ = redirect_tx.send(Script::Inline(doc));
-                }
-                None => {}
-            },
+            action = actions.next() => apply(action, &control, &redirect_tx),
             () = &mut limit => {
                 control.hangup();
                 limit.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(3600));
@@ -176,6 +166,23 @@ pub(crate) async fn drive(engine: Arc<Engine>, call: CallRecord, stop: Cancellat
         }
     }
     drop(seized);
+}
+
+/// Carries out an API action on a live call (outbound or inbound): cancel (only a call not
+/// yet answered), hang up, or a new document for the running script.
+pub(crate) fn apply(
+    action: Option<CallAction>,
+    control: &CallControl,
+    scripts: &mpsc::UnboundedSender<Script>,
+) {
+    let script = match action {
+        Some(CallAction::Cancel) => return control.cancel(),
+        Some(CallAction::Hangup) => return control.hangup(),
+        Some(CallAction::Redirect { url, method }) => Script::Fetch(Target { url, method }),
+        Some(CallAction::Twiml(doc)) => Script::Inline(doc),
+        None => return,
+    };
+    let _ = scripts.send(script);
 }
 
 /// How one document run ended.

@@ -9,6 +9,7 @@ use super::tts::Pcm;
 use crate::webhooks::dispatch::resolve;
 use crate::webhooks::{HookMethod, HookRequest, HookResponse, WebhookClient};
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_media::wav;
@@ -28,7 +29,7 @@ pub struct WebFetch {
     /// The URL of the document being run (relative URLs resolve against it).
     current: Mutex<Option<String>>,
     /// A counter for idempotency tokens.
-    requests: Mutex<u32>,
+    requests: AtomicU32,
     call_sid: String,
     timeout: Duration,
 }
@@ -45,7 +46,7 @@ impl WebFetch {
             auth_token,
             call_params,
             current: Mutex::new(None),
-            requests: Mutex::new(0),
+            requests: AtomicU32::new(0),
             call_sid,
             timeout: Duration::from_secs(15),
         }
@@ -71,11 +72,7 @@ impl TwimlFetch for WebFetch {
         extra: &[(String, String)],
     ) -> Result<Document, FetchError> {
         let url = self.absolute(&target.url);
-        let n = {
-            let mut g = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-            *g += 1;
-            *g
-        };
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let mut params = self.call_params.clone();
         params.extend(extra.iter().cloned());
         let req = HookRequest {

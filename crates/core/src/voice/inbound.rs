@@ -5,9 +5,9 @@
 //! as an outbound call. A number without `VoiceUrl`, or not ours, gets 404. The number's
 //! `StatusCallback` is told when the call ends (`completed`, `busy`, …).
 
-use super::call::{end, first_document, run_script, Script};
+use super::call::{apply, end, first_document, run_script};
 use super::engine::Engine;
-use super::interp::{Step, Target};
+use super::interp::Step;
 use super::rtp_session::RtpSession;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use switchboard_domain::call::{CallDirection, CallStatus, StatusCallbackEvents};
 use switchboard_domain::ids::CallSid;
 use switchboard_media::sdp::{self, LocalSdp};
 use switchboard_sip::{CallEvent, IncomingCall, SipError};
-use switchboard_store::calls::{CallAction, CallPatch, NewCall};
+use switchboard_store::calls::{CallPatch, NewCall};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -215,16 +215,7 @@ async fn answer(engine: Arc<Engine>, incoming: IncomingCall, stop: CancellationT
                 Some(_) => {}
                 None => break,
             },
-            action = actions.next() => match action {
-                Some(CallAction::Cancel | CallAction::Hangup) => control.hangup(),
-                Some(CallAction::Redirect { url, method }) => {
-                    let _ = redirect_tx.send(Script::Fetch(Target { url, method }));
-                }
-                Some(CallAction::Twiml(doc)) => {
-                    let _ = redirect_tx.send(Script::Inline(doc));
-                }
-                None => {}
-            },
+            action = actions.next() => apply(action, &control, &redirect_tx),
             () = &mut limit => {
                 control.hangup();
                 limit.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(3600));

@@ -375,22 +375,8 @@ impl CallStore for PgStore {
         .fetch_all(&mut *tx)
         .await?;
         let out = found.iter().map(hook).collect::<Result<Vec<_>>>()?;
-        let gone: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !out.iter().any(|h| h.id == *id))
-            .collect();
-        if !gone.is_empty() {
-            // Their calls were deleted: nothing left to report.
-            sqlx::query(
-                "UPDATE webhooks SET state = 'failed', last_error = 'call deleted', finished_at = $2 \
-                 WHERE id = ANY($1)",
-            )
-            .bind(&gone)
-            .bind(now)
-            .execute(&mut *tx)
+        super::webhooks::fail_orphans(&mut tx, &ids, out.iter().map(|h| h.id), "call deleted", now)
             .await?;
-        }
         tx.commit().await?;
         self.open_call_hooks(out).await
     }

@@ -15,6 +15,34 @@ use sqlx::Row;
 use switchboard_domain::clock::Millis;
 use switchboard_domain::ids::{AccountSid, MessageSid};
 
+/// Fails the claimed rows `claimed` that did not come back with a message or call (`found`):
+/// it was deleted, so there is nothing left to report.
+pub(super) async fn fail_orphans(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    claimed: &[i64],
+    found: impl Iterator<Item = i64>,
+    why: &str,
+    now: Millis,
+) -> Result<()> {
+    let found: Vec<i64> = found.collect();
+    let gone: Vec<i64> = claimed
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect();
+    if !gone.is_empty() {
+        sqlx::query(
+            "UPDATE webhooks SET state = 'failed', last_error = $3, finished_at = $2 WHERE id = ANY($1)",
+        )
+        .bind(&gone)
+        .bind(now)
+        .bind(why)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 fn select() -> String {
     crate::sql::webhook_select()
 }
@@ -166,22 +194,14 @@ impl PgStore {
             .fetch_all(&mut *tx)
             .await?;
         let out = found.iter().map(hook).collect::<Result<Vec<_>>>()?;
-        let gone: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !out.iter().any(|h| h.id == *id))
-            .collect();
-        if !gone.is_empty() {
-            // Their messages were deleted: nothing left to report.
-            sqlx::query(
-                "UPDATE webhooks SET state = 'failed', last_error = 'message deleted', finished_at = $2 \
-                 WHERE id = ANY($1)",
-            )
-            .bind(&gone)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        fail_orphans(
+            &mut tx,
+            &ids,
+            out.iter().map(|h| h.id),
+            "message deleted",
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(out)
     }
